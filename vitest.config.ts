@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// Two suites: `unit` never does I/O; `integration` runs against the real stack
+// that tests/integration/global-setup.ts resolves (explicit settings, containers
+// or local processes) and shares between files.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/integration/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // One broker and one Redis on two cores: files run one after another so
+          // each sees the stack to itself; tests inside a file use unique names.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
