@@ -1,0 +1,37 @@
+import { loadConfig, type Config } from '../config.ts';
+import { CarestreamError, isCarestreamError } from '../errors.ts';
+import { stackCommand } from './stack.ts';
+import { runCommand } from './run.ts';
+
+type Command = (config: Config, args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  run: { run: runCommand, help: 'start the service against the resolved stack (creates topics and schemas)' },
+  stack: { run: stackCommand, help: 'up | down [--keep-data] | status — the local stack of real processes' },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  carestream ${name.padEnd(10)} ${c.help}`);
+  return ['usage:', ...lines].join('\n');
+}
+
+/** Exit codes: 0 ok, 1 failure, 2 usage, 78 configuration (EX_CONFIG). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new CarestreamError('CS_ERR_CLI_USAGE', `unknown command "${name}"\n${usage()}`);
+    return await command.run(loadConfig(), args);
+  } catch (err) {
+    if (isCarestreamError(err)) {
+      process.stderr.write(`carestream: ${err.code === 'CS_ERR_CONFIG' ? 'configuration error: ' : ''}${err.message}\n`);
+      return err.code === 'CS_ERR_CONFIG' ? 78 : err.code === 'CS_ERR_CLI_USAGE' ? 2 : 1;
+    }
+    throw err;
+  }
+}
+

@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CarestreamError } from './errors.ts';
+
+/**
+ * Every setting carestream reads, in one zod schema over plain strings (the
+ * environment's type). Parsed once at start-up into a frozen, typed object;
+ * nothing else reads process.env. Documented one by one in .env.example.
+ *
+ * Precedence: environment variable > CARESTREAM_CONFIG_FILE (a JSON object with
+ * the same keys) > default.
+ */
+
+const DAY_MS = 86_400_000;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'expected an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((s) => ['true', 'false', '1', '0', 'yes', 'no'].includes(s), 'expected true or false')
+  .transform((s) => s === 'true' || s === '1' || s === 'yes');
+
+const hostPortList = z
+  .string()
+  .trim()
+  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .refine((l) => l.length > 0, 'expected at least one host:port')
+  .refine((l) => l.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), 'expected a comma-separated list of host:port');
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    }, `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const timeZone = z
+  .string()
+  .trim()
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected an IANA time zone such as Asia/Shanghai');
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Optional settings have no default: absent means "resolve it" (see src/stack). */
+const envShape = {
+  KAFKA_BROKERS: hostPortList.optional(),
+  KAFKA_CLIENT_ID: z.string().trim().min(1).default('carestream'),
+  KAFKA_GROUP_ID: z.string().trim().min(1).default('carestream'),
+  SCHEMA_REGISTRY_URL: url(['http:', 'https:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  CARESTREAM_STACK: z.enum(['auto', 'local', 'containers']).default('auto'),
+  CARESTREAM_STACK_DIR: z.string().trim().min(1).optional(),
+  TOPIC_PARTITIONS: int(1, 10_000).default(6),
+  TOPIC_REPLICATION_FACTOR: int(1, 32).default(1),
+  INPUT_RETENTION_MS: int(-1).default(400 * DAY_MS),
+  OUTPUT_RETENTION_MS: int(-1).default(400 * DAY_MS),
+  BUSINESS_TIME_ZONE: timeZone.default('Asia/Shanghai'),
+  LOG_LEVEL: logLevel.default('info'),
+  HTTP_PORT: int(0, 65_535).default(9464),
+  CREATE_TOPICS: bool.default(true),
+};
+
+const envSchema = z.object(envShape).superRefine((e, ctx) => {
+  // Explicit endpoints are all-or-nothing: half an explicit stack would make the
+  // resolver start local processes next to a production broker.
+  const explicit = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL'] as const;
+  const given = explicit.filter((k) => e[k] !== undefined);
+  if (given.length > 0 && given.length < explicit.length) {
+    for (const k of explicit.filter((k) => e[k] === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [k], message: `required when ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set` });
+    }
+  }
+});
+
+type Env = z.output<typeof envSchema>;
+
+export interface Config {
+  readonly kafka: {
+    readonly brokers: readonly string[] | undefined;
+    readonly clientId: string;
+    readonly groupId: string;
+  };
+  readonly registry: { readonly url: string | undefined };
+  readonly redis: { readonly url: string | undefined };
+  readonly stack: { readonly mode: Env['CARESTREAM_STACK']; readonly dir: string | undefined };
+  readonly topics: {
+    readonly create: boolean;
+    readonly partitions: number;
+    readonly replicationFactor: number;
+    readonly inputRetentionMs: number;
+    readonly outputRetentionMs: number;
+  };
+  readonly businessTimeZone: string;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly httpPort: number;
+}
+
+/** Names of every variable the schema knows: for .env.example and deploy checks. */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze([
+  ...Object.keys(envShape),
+  'CARESTREAM_CONFIG_FILE',
+]);
+
+type Source = Record<string, string | undefined>;
+
+function readConfigFile(path: string): Source {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CarestreamError('CS_ERR_CONFIG', `CARESTREAM_CONFIG_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new CarestreamError('CS_ERR_CONFIG', `CARESTREAM_CONFIG_FILE: ${path} is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CarestreamError('CS_ERR_CONFIG', `CARESTREAM_CONFIG_FILE: ${path} must hold a JSON object of settings`);
+  }
+  const out: Source = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!(k in envShape)) {
+      throw new CarestreamError('CS_ERR_CONFIG', `CARESTREAM_CONFIG_FILE: unknown setting ${k} in ${path}`);
+    }
+    out[k] = Array.isArray(v) ? v.join(',') : String(v);
+  }
+  return out;
+}
+
+/**
+ * Parses the settings. On any problem throws a CarestreamError whose message is
+ * one line naming the variable and what is wrong — never the value itself, which
+ * may be a secret.
+ */
+export function loadConfig(env: Source = process.env): Config {
+  const file = env.CARESTREAM_CONFIG_FILE ? readConfigFile(env.CARESTREAM_CONFIG_FILE) : {};
+  const merged: Source = { ...file };
+  for (const key of Object.keys(envShape)) {
+    const v = env[key];
+    // An empty variable is treated as unset, as shells and compose files often leave them.
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  const result = envSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'configuration');
+    throw new CarestreamError('CS_ERR_CONFIG', `${name}: ${issue.message}`);
+  }
+  const e = result.data;
+  return deepFreeze({
+    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, groupId: e.KAFKA_GROUP_ID },
+    registry: { url: e.SCHEMA_REGISTRY_URL },
+    redis: { url: e.REDIS_URL },
+    stack: { mode: e.CARESTREAM_STACK, dir: e.CARESTREAM_STACK_DIR },
+    topics: {
+      create: e.CREATE_TOPICS,
+      partitions: e.TOPIC_PARTITIONS,
+      replicationFactor: e.TOPIC_REPLICATION_FACTOR,
+      inputRetentionMs: e.INPUT_RETENTION_MS,
+      outputRetentionMs: e.OUTPUT_RETENTION_MS,
+    },
+    businessTimeZone: e.BUSINESS_TIME_ZONE,
+    logLevel: e.LOG_LEVEL,
+    httpPort: e.HTTP_PORT,
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

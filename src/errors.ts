@@ -1,0 +1,30 @@
+/**
+ * One catalogue of error codes (fastify style: CS_ERR_<AREA>_<WHAT>). A code is
+ * stable and machine-readable; the message is for people and never carries
+ * personal data or secrets.
+ */
+export const ERROR_CODES = {
+  CS_ERR_CONFIG: 'invalid configuration',
+  CS_ERR_STACK_TOOL_MISSING: 'a tool the local stack needs is not installed',
+  CS_ERR_STACK_START: 'a stack component did not start',
+  CS_ERR_STACK_PORT_TAKEN: 'a port the local stack needs is used by another program',
+  CS_ERR_REGISTRY: 'the schema registry refused a request',
+  CS_ERR_TOPICS: 'topics could not be created or checked',
+  CS_ERR_CLI_USAGE: 'the command line was not understood',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class CarestreamError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CarestreamError';
+    this.code = code;
+  }
+}
+
+export function isCarestreamError(err: unknown): err is CarestreamError {
+  return err instanceof CarestreamError;
+}

@@ -1,0 +1,54 @@
+import { Kafka, logLevel, type logCreator } from 'kafkajs';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { StackEndpoints } from '../stack/types.ts';
+
+// KafkaJS prints a warning per producer about its v2 partitioner change; ours is
+// the default murmur2-compatible one on purpose.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+/**
+ * KafkaJS 2.2 computes some timer delays that come out negative on Node 24 and
+ * Node prints a TimeoutNegativeWarning for each (the timer fires at once, which
+ * is what KafkaJS meant). Every other warning still goes to stderr.
+ */
+let warningFilterInstalled = false;
+function silenceKafkaJsTimerWarnings(): void {
+  if (warningFilterInstalled) return;
+  warningFilterInstalled = true;
+  const previous = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name === 'TimeoutNegativeWarning') return;
+    if (previous.length === 0) process.stderr.write(`${w.name}: ${w.message}\n`);
+    for (const l of previous) l(w);
+  });
+}
+
+/** KafkaJS log lines go through pino, at the levels pino is set to. */
+function pinoLogCreator(logger: Logger): logCreator {
+  const child = logger.child({ component: 'kafkajs' });
+  return () => ({ level, log }) => {
+    const { message, ...extra } = log;
+    if (level === logLevel.ERROR) child.error(extra, message);
+    else if (level === logLevel.WARN) child.warn(extra, message);
+    else if (level === logLevel.INFO) child.debug(extra, message);
+    else child.trace(extra, message);
+  };
+}
+
+export function createKafka(endpoints: StackEndpoints, config: Config, logger: Logger): Kafka {
+  silenceKafkaJsTimerWarnings();
+  return new Kafka({
+    clientId: config.kafka.clientId,
+    brokers: [...endpoints.kafkaBrokers],
+    logLevel: logLevel.INFO,
+    logCreator: pinoLogCreator(logger),
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+}
+
+export function createRegistry(endpoints: StackEndpoints): SchemaRegistry {
+  return new SchemaRegistry({ host: endpoints.registryUrl, clientId: 'carestream' }, { [SchemaType.AVRO]: {} });
+}
