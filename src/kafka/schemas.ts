@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
-import { ALL_TOPICS, SCHEMA_FILES, valueSubject, type Topic } from '../events/topics.ts';
+import { ALL_TOPICS, valueSubject, type Topic } from '../events/topics.ts';
+import { schemaStringFor } from '../events/avro.ts';
 import { CarestreamError } from '../errors.ts';
 
 export interface RegisteredSchemas {
   /** Schema id per topic, as the registry assigned it. */
   readonly ids: Readonly<Record<Topic, number>>;
-}
-
-export function schemaText(topic: Topic): string {
-  return readFileSync(SCHEMA_FILES[topic], 'utf8');
 }
 
 /**
@@ -22,7 +18,7 @@ export async function registerSchemas(registry: SchemaRegistry): Promise<Registe
   for (const topic of ALL_TOPICS) {
     try {
       const { id } = await registry.register(
-        { type: SchemaType.AVRO, schema: schemaText(topic) },
+        { type: SchemaType.AVRO, schema: schemaStringFor(topic) },
         { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
       );
       ids[topic] = id;

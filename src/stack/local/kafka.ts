@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync }
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import { CarestreamError } from '../../errors.ts';
 import type { StackLog } from '../types.ts';
 import { KAFKA_VERSION, LOCAL_PORTS } from './versions.ts';
@@ -55,6 +56,20 @@ function serverProperties(dataDir: string): string {
   ].join('\n');
 }
 
+/** True when a Kafka broker answers metadata requests at `broker`. */
+async function isKafkaBroker(broker: string): Promise<boolean> {
+  const admin = new Kafka({ clientId: 'carestream-stack', brokers: [broker], logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
 export async function kafkaUp(dir: string, log: StackLog): Promise<string> {
   const m = kafkaProcess(dir);
   const broker = `127.0.0.1:${LOCAL_PORTS.kafka}`;
@@ -64,7 +79,13 @@ export async function kafkaUp(dir: string, log: StackLog): Promise<string> {
     return broker;
   }
   if (running === undefined && (await portAnswers(LOCAL_PORTS.kafka))) {
-    throw new CarestreamError('CS_ERR_STACK_PORT_TAKEN', `port ${LOCAL_PORTS.kafka} is in use by a program the stack did not start; stop it or set KAFKA_BROKERS`);
+    // Ports are machine-wide but pid files live in one checkout: a broker another
+    // checkout started answers here too, and reusing it is what "idempotent" means.
+    if (await isKafkaBroker(broker)) {
+      log(`kafka: a broker started elsewhere answers at ${broker}; reusing it`);
+      return broker;
+    }
+    throw new CarestreamError('CS_ERR_STACK_PORT_TAKEN', `port ${LOCAL_PORTS.kafka} is in use by a program that is not a Kafka broker; stop it or set KAFKA_BROKERS`);
   }
   const java = requireJava();
   const libs = ensureJars(dir, log);

@@ -64,7 +64,12 @@ export async function registryUp(dir: string, log: StackLog): Promise<string> {
     return localRegistryUrl();
   }
   if (running === undefined && (await portAnswers(LOCAL_PORTS.registry))) {
-    throw new CarestreamError('CS_ERR_STACK_PORT_TAKEN', `port ${LOCAL_PORTS.registry} is in use by a program the stack did not start; stop it or set SCHEMA_REGISTRY_URL`);
+    if (await subjectsAnswer().catch(() => false)) {
+      log(`registry: a registry started elsewhere answers at ${localRegistryUrl()}; reusing it`);
+      await setBackwardCompatibility();
+      return localRegistryUrl();
+    }
+    throw new CarestreamError('CS_ERR_STACK_PORT_TAKEN', `port ${LOCAL_PORTS.registry} is in use by a program that is not a schema registry; stop it or set SCHEMA_REGISTRY_URL`);
   }
   const java = requireJava();
   const home = ensureDistribution(dir, log);

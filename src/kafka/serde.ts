@@ -1,0 +1,86 @@
+import avro from 'avsc';
+import type { Type } from 'avsc';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { avroTypeFor, frame, unframe } from '../events/avro.ts';
+import { valueSubject, type Topic } from '../events/topics.ts';
+import type { EventOf } from '../events/types.ts';
+import type { DeadLetterReason } from '../events/types.ts';
+
+export type Decoded<T extends Topic> =
+  | { readonly ok: true; readonly value: EventOf<T>; readonly schemaId: number }
+  | { readonly ok: false; readonly reason: DeadLetterReason; readonly message: string };
+
+/**
+ * Confluent-framed Avro in and out. Writers' schemas are fetched from the
+ * registry once per id and resolved against our reader schema, so records
+ * written with an older (BACKWARD-compatible) version decode into today's shape.
+ */
+export class Serde {
+  private readonly registry: SchemaRegistry;
+  private readonly registryUrl: string;
+  private readonly writerIds = new Map<Topic, number>();
+  private readonly resolvers = new Map<string, { reader: Type; resolver: avro.Resolver } | null>();
+
+  constructor(registry: SchemaRegistry, registryUrl: string) {
+    this.registry = registry;
+    this.registryUrl = registryUrl.replace(/\/$/, '');
+  }
+
+  /** Remembers the ids registerSchemas() got, so encoding needs no lookup. */
+  useIds(ids: Readonly<Partial<Record<Topic, number>>>): void {
+    for (const [t, id] of Object.entries(ids)) if (id !== undefined) this.writerIds.set(t as Topic, id);
+  }
+
+  async schemaIdFor(topic: Topic): Promise<number> {
+    let id = this.writerIds.get(topic);
+    if (id === undefined) {
+      id = await this.registry.getLatestSchemaId(valueSubject(topic));
+      this.writerIds.set(topic, id);
+    }
+    return id;
+  }
+
+  async encode<T extends Topic>(topic: T, value: EventOf<T>): Promise<Buffer> {
+    return frame(await this.schemaIdFor(topic), avroTypeFor(topic).toBuffer(value));
+  }
+
+  /** Synchronous encode for hot paths, once schemaIdFor(topic) has been awaited. */
+  encodeKnown<T extends Topic>(topic: T, value: EventOf<T>): Buffer {
+    const id = this.writerIds.get(topic);
+    if (id === undefined) throw new Error(`schema id of ${topic} not loaded`);
+    return frame(id, avroTypeFor(topic).toBuffer(value));
+  }
+
+  /** Never throws: every failure is a dead-letter reason with a message free of personal data. */
+  async decode<T extends Topic>(topic: T, bytes: Buffer | null): Promise<Decoded<T>> {
+    if (!bytes) return { ok: false, reason: 'BAD_FRAMING', message: 'record has no value' };
+    const u = unframe(bytes);
+    if ('error' in u) return { ok: false, reason: 'BAD_FRAMING', message: u.message };
+    const key = `${topic}#${u.schemaId}`;
+    if (!this.resolvers.has(key)) this.resolvers.set(key, await this.loadResolver(topic, u.schemaId));
+    const r = this.resolvers.get(key);
+    if (!r) return { ok: false, reason: 'UNKNOWN_SCHEMA', message: `schema id ${u.schemaId} is unknown to the registry or not compatible with ${topic}` };
+    try {
+      return { ok: true, value: r.reader.fromBuffer(u.payload, r.resolver) as EventOf<T>, schemaId: u.schemaId };
+    } catch (err) {
+      // avsc's messages describe the position, not the data.
+      return { ok: false, reason: 'AVRO_DECODE', message: `Avro payload does not decode with schema ${u.schemaId}: ${(err as Error).message.slice(0, 200)}` };
+    }
+  }
+
+  /** The reader and resolver for a writer schema id; null when the registry does not know it. */
+  private async loadResolver(topic: Topic, id: number): Promise<{ reader: Type; resolver: avro.Resolver } | null> {
+    const res = await fetch(`${this.registryUrl}/schemas/ids/${id}`);
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Error(`registry answered ${res.status} for schema id ${id}`);
+    const body = (await res.json()) as { schema: string; schemaType?: string };
+    if (body.schemaType && body.schemaType !== 'AVRO') return null;
+    const reader = avroTypeFor(topic);
+    try {
+      const writer = avro.Type.forSchema(JSON.parse(body.schema), { wrapUnions: 'never', registry: {} });
+      return { reader, resolver: reader.createResolver(writer) };
+    } catch {
+      return null;
+    }
+  }
+}

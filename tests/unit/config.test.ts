@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, CONFIG_VARIABLES } from '../../src/config.ts';
+import { CarestreamError } from '../../src/errors.ts';
+
+function errorOf(env: Record<string, string>): CarestreamError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof CarestreamError) return err;
+    throw err;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const c = loadConfig({});
+    expect(c.businessTimeZone).toBe('Asia/Shanghai');
+    expect(c.topics.partitions).toBe(6);
+    expect(c.topics.inputRetentionMs).toBe(400 * 86_400_000);
+    expect(c.kafka.brokers).toBeUndefined();
+    expect(c.stack.mode).toBe('auto');
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.topics)).toBe(true);
+  });
+
+  it('parses explicit endpoints', () => {
+    const c = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', SCHEMA_REGISTRY_URL: 'http://r:8081', REDIS_URL: 'redis://x:6379/2' });
+    expect(c.kafka.brokers).toEqual(['a:9092', 'b:9093']);
+  });
+
+  it.each([
+    [{ TOPIC_PARTITIONS: '0' }, 'TOPIC_PARTITIONS: must be >= 1'],
+    [{ TOPIC_PARTITIONS: '1.5' }, 'TOPIC_PARTITIONS: expected an integer'],
+    [{ BUSINESS_TIME_ZONE: 'Mars/Olympus' }, 'BUSINESS_TIME_ZONE: expected an IANA time zone such as Asia/Shanghai'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL:'],
+    [{ CREATE_TOPICS: 'maybe' }, 'CREATE_TOPICS: expected true or false'],
+    [{ KAFKA_BROKERS: 'no-port', SCHEMA_REGISTRY_URL: 'http://r', REDIS_URL: 'redis://r' }, 'KAFKA_BROKERS: expected a comma-separated list of host:port'],
+    [{ KAFKA_BROKERS: 'k:1', SCHEMA_REGISTRY_URL: 'ftp://r', REDIS_URL: 'redis://r' }, 'SCHEMA_REGISTRY_URL: expected a URL starting with http:// or https://'],
+  ])('refuses %o with one line naming the variable', (env, expected) => {
+    const err = errorOf(env as Record<string, string>);
+    expect(err.code).toBe('CS_ERR_CONFIG');
+    expect(err.message.startsWith(expected)).toBe(true);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('requires all three explicit endpoints once one is given', () => {
+    expect(errorOf({ REDIS_URL: 'redis://r:6379' }).message).toBe('KAFKA_BROKERS: required when REDIS_URL is set');
+  });
+
+  it('never echoes a value, which may be a secret', () => {
+    const err = errorOf({ KAFKA_BROKERS: 'k:1', SCHEMA_REGISTRY_URL: 'http://u:hunter2@r', REDIS_URL: 'mysql://hunter2' });
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('reads a JSON config file, with the environment taking precedence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-config-'));
+    const file = join(dir, 'carestream.json');
+    writeFileSync(file, JSON.stringify({ TOPIC_PARTITIONS: 12, LOG_LEVEL: 'debug' }));
+    const c = loadConfig({ CARESTREAM_CONFIG_FILE: file, LOG_LEVEL: 'warn' });
+    expect(c.topics.partitions).toBe(12);
+    expect(c.logLevel).toBe('warn');
+  });
+
+  it('refuses an unknown key in the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-config-'));
+    const file = join(dir, 'carestream.json');
+    writeFileSync(file, JSON.stringify({ TOPIC_PARTITONS: 12 }));
+    expect(errorOf({ CARESTREAM_CONFIG_FILE: file }).message).toBe(`CARESTREAM_CONFIG_FILE: unknown setting TOPIC_PARTITONS in ${file}`);
+  });
+
+  it('lists every variable it knows', () => {
+    expect(CONFIG_VARIABLES).toContain('KAFKA_BROKERS');
+    expect(CONFIG_VARIABLES).toContain('CARESTREAM_CONFIG_FILE');
+  });
+});
