@@ -35,11 +35,17 @@ export type ValidationResult<T> =
 
 // ---- field rules ----
 
-const nonBlank = z.string().regex(/\S/, { error: 'must not be empty' });
-const epochMillis = z.int({ error: 'must be integer epoch milliseconds' });
+// A rule's own message, except for an absent field, which says so.
+const msg =
+  (text: string) =>
+  (issue: { readonly input?: unknown }): string =>
+    issue.input === undefined ? 'required' : text;
+
+const nonBlank = z.string().regex(/\S/, { error: msg('must not be empty') });
+const epochMillis = z.int({ error: msg('must be integer epoch milliseconds') });
 // z.int() accepts safe integers only, which is what Avro longs decode to.
-const minorUnits = z.int({ error: 'must be an integer amount in minor units within ±(2^53 - 1)' });
-const level1to5 = z.int().min(1, { error: 'must be 1..5' }).max(5, { error: 'must be 1..5' });
+const minorUnits = z.int({ error: msg('must be an integer amount in minor units within ±(2^53 - 1)') });
+const level1to5 = z.int().min(1, { error: msg('must be 1..5') }).max(5, { error: msg('must be 1..5') });
 
 const BIRTH_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -59,16 +65,16 @@ const transactionSchema: z.ZodType<Transaction> = z
     accountId: nonBlank,
     occurredAt: epochMillis,
     type: z.enum(TRANSACTION_TYPES),
-    amountMinor: minorUnits.positive({ error: 'must be greater than 0' }),
-    currency: z.string().regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code of three capital letters' }),
+    amountMinor: minorUnits.positive({ error: msg('must be greater than 0') }),
+    currency: z.string().regex(/^[A-Z]{3}$/, { error: msg('must be an ISO 4217 code of three capital letters') }),
     channel: z.enum(TRANSACTION_CHANNELS),
     balanceAfterMinor: minorUnits,
     counterparty: z.object({ accountRef: nonBlank, ownAccount: z.boolean() }).nullable(),
-    merchantCategory: z.string().regex(/^\d{4}$/, { error: 'must be a four-digit ISO 18245 code' }).nullable(),
+    merchantCategory: z.string().regex(/^\d{4}$/, { error: msg('must be a four-digit ISO 18245 code') }).nullable(),
     product: z
       .object({ productId: nonBlank, category: z.enum(PRODUCT_CATEGORIES), riskLevel: level1to5 })
       .nullable(),
-    maskedAccountNo: z.string().regex(/^\d{4}$/, { error: 'must be exactly four digits' }),
+    maskedAccountNo: z.string().regex(/^\d{4}$/, { error: msg('must be exactly four digits') }),
   })
   .check((ctx) => {
     if (PRODUCT_TYPES.has(ctx.value.type) && ctx.value.product === null) {
@@ -116,8 +122,8 @@ const customerProfileSchema: z.ZodType<CustomerProfile> = z.object({
   updatedAt: epochMillis,
   birthDate: z
     .string()
-    .refine(isCalendarDate, { error: 'must be a valid date in YYYY-MM-DD form', abort: true })
-    .refine((s) => s >= '1900-01-01', { error: 'must not be before 1900-01-01' })
+    .refine(isCalendarDate, { error: msg('must be a valid date in YYYY-MM-DD form'), abort: true })
+    .refine((s) => s >= '1900-01-01', { error: msg('must not be before 1900-01-01') })
     .nullable(),
   riskTolerance: level1to5.nullable(),
   riskAssessedAt: epochMillis.nullable(),
@@ -175,9 +181,10 @@ const RULES: { readonly [T in InputTopic]: { schema: z.ZodType<EventOf<T>>; time
 const MAX_ISSUES = 5;
 
 function describe(issue: z.core.$ZodRawIssue): string {
+  if (issue.input === undefined) return 'required';
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'required' : `must be ${issue.expected === 'int' ? 'an integer' : `of type ${issue.expected}`}`;
+      return `must be ${issue.expected === 'int' ? 'an integer' : `of type ${issue.expected}`}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'too_small':

