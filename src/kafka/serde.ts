@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { avroTypeFor, frame, unframe } from '../events/avro.ts';
+import { avroTypeFor, avroTypeForSchema, frame, unframe } from '../events/avro.ts';
 import { valueSubject, type Topic } from '../events/topics.ts';
 import type { EventOf } from '../events/types.ts';
 import type { DeadLetterReason } from '../events/types.ts';
@@ -77,7 +77,7 @@ export class Serde {
     if (body.schemaType && body.schemaType !== 'AVRO') return null;
     const reader = avroTypeFor(topic);
     try {
-      const writer = avro.Type.forSchema(JSON.parse(body.schema), { wrapUnions: 'never', registry: {} });
+      const writer = avroTypeForSchema(JSON.parse(body.schema));
       return { reader, resolver: reader.createResolver(writer) };
     } catch {
       return null;
