@@ -68,7 +68,7 @@ const envShape = {
   KAFKA_GROUP_ID: z.string().trim().min(1).default('carestream'),
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
-  CARESTREAM_STACK: z.enum(['auto', 'local', 'containers']).default('auto'),
+  CARESTREAM_STACK: z.enum(['auto', 'local', 'containers', 'explicit']).default('auto'),
   CARESTREAM_STACK_DIR: z.string().trim().min(1).optional(),
   TOPIC_PARTITIONS: int(1, 10_000).default(6),
   TOPIC_REPLICATION_FACTOR: int(1, 32).default(1),
@@ -85,7 +85,11 @@ const envSchema = z.object(envShape).superRefine((e, ctx) => {
   // resolver start local processes next to a production broker.
   const explicit = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL'] as const;
   const given = explicit.filter((k) => e[k] !== undefined);
-  if (given.length > 0 && given.length < explicit.length) {
+  if (e.CARESTREAM_STACK === 'explicit' && given.length < explicit.length) {
+    for (const k of explicit.filter((k) => e[k] === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [k], message: 'required when CARESTREAM_STACK is explicit' });
+    }
+  } else if (given.length > 0 && given.length < explicit.length) {
     for (const k of explicit.filter((k) => e[k] === undefined)) {
       ctx.addIssue({ code: 'custom', path: [k], message: `required when ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set` });
     }
@@ -116,10 +120,10 @@ export interface Config {
 }
 
 /** Names of every variable the schema knows: for .env.example and deploy checks. */
-export const CONFIG_VARIABLES: readonly string[] = Object.freeze([
+export const CONFIG_VARIABLES = Object.freeze([
   ...Object.keys(envShape),
   'CARESTREAM_CONFIG_FILE',
-]);
+] as const);
 
 type Source = Record<string, string | undefined>;
 

@@ -31,7 +31,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`carestream: ${err.code === 'CS_ERR_CONFIG' ? 'configuration error: ' : ''}${err.message}\n`);
       return err.code === 'CS_ERR_CONFIG' ? 78 : err.code === 'CS_ERR_CLI_USAGE' ? 2 : 1;
     }
-    throw err;
+    // Anything else is unexpected: one line for people, the stack for whoever debugs it.
+    const e = err as Error;
+    process.stderr.write(`carestream: ${e.name ?? 'Error'}: ${e.message}\n`);
+    if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${e.stack ?? ''}\n`);
+    return 1;
   }
 }
 

@@ -6,13 +6,21 @@ import { createLogger } from '../observability/logger.ts';
 export async function runCommand(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   const app = createApp(config, logger);
-  await app.start();
-  logger.info('carestream is running; stop with Ctrl-C (SIGINT) or SIGTERM');
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // Listen before starting: a SIGTERM during start-up (a pod being rescheduled)
+  // must stop the service once start-up settles, not be ignored.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  logger.info({ signal }, 'stopping');
+  try {
+    await app.start();
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    await app.stop().catch(() => {});
+    throw err;
+  }
+  logger.info('carestream is running; stop with Ctrl-C (SIGINT) or SIGTERM');
+  logger.info({ signal: await signal }, 'stopping');
   await app.stop();
   return 0;
 }

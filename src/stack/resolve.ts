@@ -11,7 +11,8 @@ export interface ResolvedStack extends StackEndpoints {
 /**
  * The one place that decides where Kafka, the registry and Redis are, used by
  * the service, the CLI, the tests, the demo and the benchmark:
- *   1. explicit settings (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL) win;
+ *   1. explicit settings (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL) win
+ *      (CARESTREAM_STACK=explicit makes them mandatory: production never starts a stack);
  *   2. else containers, where a container runtime answers (CARESTREAM_STACK=auto|containers);
  *   3. else a local stack of real processes, started or reused.
  */

@@ -77,3 +77,9 @@ describe('loadConfig', () => {
     expect(CONFIG_VARIABLES).toContain('CARESTREAM_CONFIG_FILE');
   });
 });
+
+describe('CARESTREAM_STACK=explicit', () => {
+  it('requires every endpoint, so a production pod never starts a stack of its own', () => {
+    expect(errorOf({ CARESTREAM_STACK: 'explicit' }).message).toBe('KAFKA_BROKERS: required when CARESTREAM_STACK is explicit');
+  });
+});
