@@ -1,0 +1,27 @@
+/**
+ * Every Redis key carestream writes is built here; nobody else concatenates key
+ * strings. All of one customer's keys share the hash tag `{customerId}`, so a
+ * script may touch them together on Redis Cluster.
+ */
+export class StateKeys {
+  readonly prefix: string;
+
+  constructor(prefix = 'cs') {
+    this.prefix = prefix;
+  }
+
+  /** The customer's feature state (one msgpack blob). */
+  state(customerId: string): string {
+    return `${this.prefix}:{${customerId}}`;
+  }
+
+  /** The customer's contact history (tasks issued, outcomes). */
+  contacts(customerId: string): string {
+    return `${this.prefix}:{${customerId}}:c`;
+  }
+
+  /** Pattern matching every customer key under this prefix (for SCAN). */
+  pattern(): string {
+    return `${this.prefix}:{*`;
+  }
+}

@@ -1,0 +1,146 @@
+--[[
+  Applies a batch of one customer's input events to their features, in order,
+  and returns for each event what the rules need: its outcome and the feature
+  views just before and just after it.
+
+  KEYS[1]  the customer's state key (cs:{customerId})
+  ARGV[1]  JSON: { lat = allowed lateness ms, lo = { ["t.p"] = first offset of this batch } }
+  ARGV[2]  JSON array of events, each
+             { k = 'T'|'C'|'P', tp = "topic.partition", off, id = eventId, ts, d = day, m = month, ... }
+           T: ty (transaction type), amt, acct (hashed), bal, ref (counterparty or ''), own (0/1),
+              baby, inv, high, buy, sell, sal, out, tin (0/1 flags computed by the caller)
+           C: mort (0/1), outcome fields are ignored here
+           P: up, bmo (-1 if none), mc, rt, ra, pch (array), rm
+
+  Returns an array with one entry per event: { status, before, after }
+    status  1 applied, 2 duplicate offset (already applied), 3 duplicate eventId,
+            4 late (older than the lateness window), 5 stale profile (not newer than the one kept)
+    before/after  the views of includes/state.lua (empty for profiles and non-applied events)
+  A record at or below the highest applied offset of its partition returns the
+  result it got the first time (kept until its batch is committed), so a batch
+  replayed after a crash yields the same outcomes and therefore the same tasks.
+]]
+--@include state.lua
+
+local APPLIED, DUP_OFFSET, DUP_EVENT, LATE, STALE = 1, 2, 3, 4, 5
+local DAY_MS = 86400000
+
+local params = cjson.decode(ARGV[1])
+local events = cjson.decode(ARGV[2])
+local key = KEYS[1]
+local s = load_state(key) or new_state()
+s.res = s.res or {}
+
+-- Results of records below this batch's first offset were committed: forget them.
+for tp, lo in pairs(params.lo) do
+  local kept = {}
+  for k, r in pairs(s.res) do
+    local rtp, roff = string.match(k, '^(.*)@(%d+)$')
+    if rtp ~= tp or tonumber(roff) >= lo then kept[k] = r end
+  end
+  s.res = kept
+end
+
+local function insert_sorted(list, item)
+  -- by item[1] (time); equal times keep arrival order
+  local i = #list
+  while i >= 1 and list[i][1] > item[1] do i = i - 1 end
+  table.insert(list, i + 1, item)
+end
+
+local function add_month(set, m)
+  for _, x in ipairs(set) do if x == m then return end end
+  table.insert(set, m)
+  table.sort(set)
+  while #set > 13 do table.remove(set, 1) end
+end
+
+local function has_month(set, m)
+  for _, x in ipairs(set) do if x == m then return true end end
+  return false
+end
+
+local function apply_transaction(e)
+  local d = tostring(e.d)
+  if e.buy == 1 then
+    s.hn = s.hn + e.amt
+    s.hd[d] = (s.hd[d] or 0) + e.amt
+    insert_sorted(s.pl, { e.ts, e.high })
+    if #s.pl > MAX_PL then
+      local dropped = table.remove(s.pl, 1)
+      if dropped[2] == 1 then s.skb = s.skb + 1 else s.skb = 0 end
+    end
+    if e.inv == 1 and (not s.li or e.ts > s.li) then s.li = e.ts end
+  elseif e.sell == 1 then
+    s.hn = s.hn - e.amt
+    s.hd[d] = (s.hd[d] or 0) - e.amt
+  end
+  local entries = s.acc[e.acct]
+  if not entries then entries = {}; s.acc[e.acct] = entries end
+  insert_sorted(entries, { e.ts, e.d, e.bal })
+  if e.out == 1 then
+    local slot = tostring(math.floor(e.ts / 300000))
+    local b = s.o5[slot] or { 0, 0, 0, 0 }
+    b[1] = b[1] + e.amt; b[2] = b[2] + 1
+    if e.newcp == 1 then b[3] = b[3] + e.amt; b[4] = b[4] + 1 end
+    s.o5[slot] = b
+    if e.amt > (s.mx[d] or 0) then s.mx[d] = e.amt end
+  end
+  if e.ref ~= '' and (e.out == 1 or e.tin == 1) then
+    if not s.cp[e.ref] or s.cp[e.ref] < e.d then s.cp[e.ref] = e.d end
+  end
+  if e.sal == 1 and not has_month(s.sm, e.m) then
+    local cond = has_month(s.sm, e.m - 1) and (not s.li or e.ts - s.li > 90 * DAY_MS)
+    if cond then s.pc = e.m end
+    add_month(s.sm, e.m)
+  end
+  if e.baby == 1 then add_month(s.bm, e.m) end
+end
+
+local function apply_profile(e)
+  if s.pr and s.pr.up >= e.up then return STALE end
+  s.pr = { up = e.up, bmo = e.bmo, mc = e.mc, rt = e.rt, ra = e.ra, pch = e.pch, rm = e.rm }
+  return APPLIED
+end
+
+local EMPTY = {}
+local out = {}
+for i, e in ipairs(events) do
+  local rkey = e.tp .. '@' .. string.format('%d', e.off)
+  local applied_off = s.off[e.tp]
+  if applied_off and e.off <= applied_off then
+    out[i] = s.res[rkey] or { DUP_OFFSET, EMPTY, EMPTY }
+  else
+    s.off[e.tp] = e.off
+    local r
+    if e.k == 'P' then
+      r = { apply_profile(e), EMPTY, EMPTY }
+    elseif s.ids[e.id] then
+      r = { DUP_EVENT, EMPTY, EMPTY }
+    elseif s.wm and e.ts < s.wm - params.lat then
+      r = { LATE, EMPTY, EMPTY }
+    else
+      if not s.wm or e.ts > s.wm then s.wm = e.ts; s.wd = e.d; s.wmo = e.m end
+      if not s.fd or e.d < s.fd then s.fd = e.d end
+      s.ids[e.id] = e.ts
+      local ref = e.ref or ''
+      local before = view(s, e.ts, e.d, e.m, ref)
+      if e.k == 'T' then
+        e.newcp = (e.out == 1 and ref ~= '' and before[14] == 0) and 1 or 0
+        apply_transaction(e)
+      elseif e.mort == 1 then
+        local d = tostring(e.d)
+        s.mq[d] = (s.mq[d] or 0) + 1
+      end
+      recompute_eod(s, e.d)
+      local after = view(s, e.ts, e.d, e.m, ref)
+      trim(s, params.lat)
+      r = { APPLIED, before, after }
+    end
+    s.res[rkey] = r
+    out[i] = r
+  end
+end
+
+save_state(key, s)
+return out

@@ -1,0 +1,156 @@
+import type { Redis } from 'ioredis';
+import type { FeatureView, ProfileView } from './feature-view.ts';
+import { StateKeys } from './keys.ts';
+import { defineScripts } from './scripts.ts';
+import { decodeView, type EventView } from './view.ts';
+import { encodeForStore, type EncodeOptions, type StoreRecord } from './encode.ts';
+import { tierOf, type TierThresholds, DEFAULT_TIERS } from './tier.ts';
+import { monthLabel } from './calendar.ts';
+
+export const STATUS = Object.freeze({ APPLIED: 1, DUPLICATE_OFFSET: 2, DUPLICATE_EVENT: 3, LATE: 4, STALE_PROFILE: 5 } as const);
+export type Status = (typeof STATUS)[keyof typeof STATUS];
+
+export interface Outcome {
+  readonly status: Status;
+  /** Features just before and just after the event; present when it was applied (not for profiles). */
+  readonly before?: EventView;
+  readonly after?: EventView;
+}
+
+export interface StoreOptions extends EncodeOptions {
+  readonly keyPrefix: string;
+  readonly allowedLatenessMs: number;
+  readonly tiers?: TierThresholds;
+}
+
+type ScriptedRedis = Redis & {
+  applyEvents(key: string, params: string, events: string): Promise<unknown[]>;
+  view(key: string): Promise<unknown[] | null>;
+};
+
+/**
+ * The feature store: customers' rolling features in Redis, updated by Lua
+ * scripts (scripts/*.lua) — one script call per customer per batch, all of a
+ * batch's calls in one pipeline, so a batch costs one round trip.
+ */
+export class FeatureStore {
+  private readonly redis: ScriptedRedis;
+  private readonly keys: StateKeys;
+  private readonly o: StoreOptions;
+
+  constructor(redis: Redis, options: StoreOptions) {
+    defineScripts(redis);
+    this.redis = redis as ScriptedRedis;
+    this.keys = new StateKeys(options.keyPrefix);
+    this.o = options;
+  }
+
+  /**
+   * Applies records (in the order given, which must be each partition's order)
+   * and returns one outcome per record, in the same order.
+   */
+  async apply(records: readonly StoreRecord[]): Promise<Outcome[]> {
+    const groups = new Map<string, number[]>();
+    records.forEach((r, i) => {
+      const id = r.event.customerId;
+      let g = groups.get(id);
+      if (!g) groups.set(id, (g = []));
+      g.push(i);
+    });
+    // The first offset of each partition in this batch: results of older records are committed.
+    const lo: Record<string, number> = {};
+    for (const r of records) {
+      const tp = encodeTp(r);
+      if (lo[tp] === undefined || r.ref.offset < lo[tp]!) lo[tp] = r.ref.offset;
+    }
+    const pipeline = this.redis.pipeline() as unknown as ScriptedRedis & { exec(): Promise<[Error | null, unknown][]> };
+    const order: string[] = [];
+    for (const [customerId, idx] of groups) {
+      const encoded = idx.map((i) => encodeForStore(records[i]!, this.o));
+      const myLo: Record<string, number> = {};
+      for (const e of encoded) myLo[e.tp as string] = lo[e.tp as string]!;
+      pipeline.applyEvents(this.keys.state(customerId), JSON.stringify({ lat: this.o.allowedLatenessMs, lo: myLo }), JSON.stringify(encoded));
+      order.push(customerId);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const out: Outcome[] = new Array(records.length);
+    results.forEach(([err, res], gi) => {
+      if (err) throw err;
+      const idx = groups.get(order[gi]!)!;
+      (res as unknown[][]).forEach((r, j) => {
+        const [status, before, after] = r as [Status, unknown[], unknown[]];
+        out[idx[j]!] = status === STATUS.APPLIED && before.length > 0 ? { status, before: decodeView(before), after: decodeView(after) } : { status };
+      });
+    });
+    return out;
+  }
+
+  /** The customer's features as of their watermark, or null when unknown. */
+  async inspect(customerId: string): Promise<FeatureView | null> {
+    const r = await this.redis.view(this.keys.state(customerId));
+    if (!r) return null;
+    const [wm, , rawView, rawProfile] = r as [number, number, unknown[], unknown[]];
+    const profile = decodeProfile(rawProfile);
+    if (wm < 0) {
+      // Only a profile so far: the age is as of the profile's own date.
+      const bmo = rawProfile[1] as number;
+      const age = profile && bmo >= 0 ? Math.floor((this.o.calendar.month(profile.updatedAt) - bmo) / 12) : null;
+      return emptyView(customerId, profile, age);
+    }
+    const v = decodeView(rawView);
+    return {
+      customerId,
+      asOf: wm,
+      depositsMinor: v.depositsMinor,
+      holdingsMinor: v.holdingsMinor,
+      assetsMinor: v.assetsMinor,
+      avg30Minor: v.avg30Minor,
+      avg30AgoMinor: v.avg30AgoMinor,
+      tier: tierOf(v.avg30Minor, v.avg30AgoMinor, this.o.tiers ?? DEFAULT_TIERS),
+      outflow1h: v.outflow1h,
+      outflow24h: v.outflow24h,
+      newCounterpartyOutflow1h: v.newCounterpartyOutflow1h,
+      maxOutflow90dMinor: v.maxOutflow90dMinor,
+      counterparties90d: v.counterparties90d,
+      highRiskStreak: v.highRiskStreak,
+      mortgageInterest30d: v.mortgageInterest30d,
+      babyMonths: v.babyMonths.map(monthLabel),
+      salaryMonths: v.salaryMonths.map(monthLabel),
+      lastInvestmentAt: v.lastInvestmentAt,
+      profile: profile && { ...profile, age: v.age },
+    };
+  }
+
+  /** Memory a customer's keys take in Redis, in bytes (MEMORY USAGE). */
+  async memoryUsage(customerId: string): Promise<number> {
+    return ((await this.redis.memory('USAGE', this.keys.state(customerId), 'SAMPLES', '0')) as number | null) ?? 0;
+  }
+}
+
+function encodeTp(r: StoreRecord): string {
+  const index = r.kind === 'transaction' ? 0 : r.kind === 'channel' ? 1 : 2;
+  return `${index}.${r.ref.partition}`;
+}
+
+function decodeProfile(p: unknown[]): Omit<ProfileView, 'age'> | null {
+  if (!p || p.length === 0) return null;
+  const [up, , mc, rt, ra, rm, ...channels] = p as number[];
+  return {
+    updatedAt: up!,
+    marketingConsent: mc === 1,
+    riskTolerance: rt === undefined || rt < 0 ? null : rt,
+    riskAssessedAt: ra === undefined || ra < 0 ? null : ra,
+    hasRelationshipManager: rm === 1,
+    preferredChannels: channels as unknown as string[],
+  };
+}
+
+function emptyView(customerId: string, profile: Omit<ProfileView, 'age'> | null, age: number | null): FeatureView {
+  const zero = { sumMinor: 0, count: 0 };
+  return {
+    customerId, asOf: null, depositsMinor: 0, holdingsMinor: 0, assetsMinor: 0, avg30Minor: 0, avg30AgoMinor: 0,
+    tier: 'ORDINARY', outflow1h: zero, outflow24h: zero, newCounterpartyOutflow1h: zero, maxOutflow90dMinor: 0,
+    counterparties90d: 0, highRiskStreak: 0, mortgageInterest30d: 0, babyMonths: [], salaryMonths: [], lastInvestmentAt: null,
+    profile: profile && { ...profile, age },
+  };
+}
