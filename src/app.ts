@@ -1,56 +1,91 @@
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
-import { resolveStack, describeStack, type ResolvedStack } from './stack/resolve.ts';
-import { createKafka, createRegistry } from './kafka/client.ts';
-import { ensureTopics } from './kafka/topics.ts';
-import { registerSchemas } from './kafka/schemas.ts';
+import type { ResolvedStack } from './stack/resolve.ts';
+import { connect } from './kafka/bootstrap.ts';
+import { Ingestor } from './kafka/ingestor.ts';
+import { FeatureStore } from './state/store.ts';
+import { BusinessCalendar } from './state/calendar.ts';
+import { createRedis } from './state/redis.ts';
 import { startHttp, json, type HttpServer } from './observability/http.ts';
+import { TOPICS } from './events/topics.ts';
+import type { Tally } from './pipeline/tally.ts';
 
 export interface App {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** What became of every record consumed so far (committed batches). */
+  readonly tally: Tally;
+  /** The feature store, once started. */
+  readonly store: FeatureStore | undefined;
+}
+
+/** The feature store over a Redis connection, configured from the settings. */
+export function createStore(redis: Redis, config: Config): FeatureStore {
+  return new FeatureStore(redis, {
+    keyPrefix: config.state.keyPrefix,
+    allowedLatenessMs: config.state.allowedLatenessMs,
+    calendar: new BusinessCalendar(config.businessTimeZone),
+    babyMccs: new Set(config.state.babyMccs),
+    pseudonymKey: config.state.pseudonymKey,
+  });
 }
 
 /**
  * Wires the service together. Nothing happens until start(): building an App
  * connects to nothing, so tests and the CLI can construct one freely.
  */
-export function createApp(config: Config, logger: Logger): App {
+export function createApp(config: Config, logger: Logger, options: { consume?: boolean } = {}): App {
   let stack: ResolvedStack | undefined;
   let http: HttpServer | undefined;
-  let ready = false;
+  let redis: Redis | undefined;
+  let store: FeatureStore | undefined;
+  let ingestor: Ingestor | undefined;
+  let started = false;
+  const consume = options.consume ?? true;
 
-  return {
+  const app: App = {
+    get tally() {
+      return ingestor?.tally ?? { consumed: 0, applied: 0, skipped: 0, deadLettered: 0, byReason: {} };
+    },
+    get store() {
+      return store;
+    },
     async start() {
       http = await startHttp(config.httpPort, {
         '/healthz': (_req, res) => json(res, 200, { status: 'alive' }),
-        '/readyz': (_req, res) => json(res, ready ? 200 : 503, { ready }),
+        '/readyz': (_req, res) => {
+          const ready = started && (!consume || (ingestor?.assignedPartitions ?? 0) > 0);
+          json(res, ready ? 200 : 503, { ready });
+        },
       });
       logger.info({ port: http.port }, 'health endpoints listening');
-      stack = await resolveStack(config, (line) => logger.info(line));
-      logger.info({ source: stack.source }, describeStack(stack));
-      const kafka = createKafka(stack, config, logger);
-      if (config.topics.create) {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          const topics = await ensureTopics(admin, config);
-          logger.info({ created: topics.created, existing: topics.existing.length }, 'topics checked');
-          for (const m of topics.mismatched) {
-            logger.warn(m, 'existing topic has a different partition count than configured; left as it is');
-          }
-        } finally {
-          await admin.disconnect();
-        }
+      const connected = await connect(config, logger);
+      stack = connected.stack;
+      const { kafka, serde } = connected;
+      redis = createRedis(stack.redisUrl);
+      await redis.connect();
+      store = createStore(redis, config);
+      if (consume) {
+        ingestor = new Ingestor(
+          kafka,
+          { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, now: Date.now },
+          { groupId: config.kafka.groupId, concurrency: config.consumer.concurrency },
+          logger,
+        );
+        await ingestor.start();
+        logger.info({ groupId: config.kafka.groupId, dlq: TOPICS.dlq }, 'consuming the input topics');
       }
-      const schemas = await registerSchemas(createRegistry(stack));
-      logger.info({ schemaIds: schemas.ids }, 'schemas registered');
-      ready = true;
+      started = true;
     },
     async stop() {
-      ready = false;
+      started = false;
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.consumer.shutdownTimeoutMs).unref());
+      await Promise.race([ingestor?.stop(), deadline]);
+      await redis?.quit().catch(() => {});
       await http?.close();
       await stack?.release();
     },
   };
+  return app;
 }

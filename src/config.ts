@@ -78,6 +78,19 @@ const envShape = {
   LOG_LEVEL: logLevel.default('info'),
   HTTP_PORT: int(0, 65_535).default(9464),
   CREATE_TOPICS: bool.default(true),
+  REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('cs'),
+  PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').default('carestream-development-pseudonym-key'),
+  ALLOWED_LATENESS_MS: int(0, DAY_MS).default(3_600_000),
+  MAX_FUTURE_SKEW_MS: int(0).default(300_000),
+  MAX_EVENT_AGE_MS: int(1).default(400 * DAY_MS),
+  BABY_MCCS: z
+    .string()
+    .trim()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((l) => l.every((m) => /^\d{4}$/.test(m)), 'expected a comma-separated list of 4-digit merchant category codes')
+    .default(['5641', '5945']),
+  CONSUMER_CONCURRENCY: int(1, 64).default(3),
+  SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
 };
 
 const envSchema = z.object(envShape).superRefine((e, ctx) => {
@@ -114,6 +127,14 @@ export interface Config {
     readonly inputRetentionMs: number;
     readonly outputRetentionMs: number;
   };
+  readonly state: {
+    readonly keyPrefix: string;
+    readonly pseudonymKey: string;
+    readonly allowedLatenessMs: number;
+    readonly babyMccs: readonly string[];
+  };
+  readonly validation: { readonly maxFutureSkewMs: number; readonly maxEventAgeMs: number };
+  readonly consumer: { readonly concurrency: number; readonly shutdownTimeoutMs: number };
   readonly businessTimeZone: string;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly httpPort: number;
@@ -185,6 +206,14 @@ export function loadConfig(env: Source = process.env): Config {
       inputRetentionMs: e.INPUT_RETENTION_MS,
       outputRetentionMs: e.OUTPUT_RETENTION_MS,
     },
+    state: {
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      pseudonymKey: e.PSEUDONYM_KEY,
+      allowedLatenessMs: e.ALLOWED_LATENESS_MS,
+      babyMccs: e.BABY_MCCS,
+    },
+    validation: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS, maxEventAgeMs: e.MAX_EVENT_AGE_MS },
+    consumer: { concurrency: e.CONSUMER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     logLevel: e.LOG_LEVEL,
     httpPort: e.HTTP_PORT,

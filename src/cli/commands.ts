@@ -2,11 +2,17 @@ import { loadConfig, type Config } from '../config.ts';
 import { CarestreamError, isCarestreamError } from '../errors.ts';
 import { stackCommand } from './stack.ts';
 import { runCommand } from './run.ts';
+import { replayCommand } from './replay.ts';
+import { tailCommand } from './tail.ts';
+import { inspectCommand } from './inspect.ts';
 
 type Command = (config: Config, args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: 'start the service against the resolved stack (creates topics and schemas)' },
+  replay: { run: replayCommand, help: '<file.jsonl> — produce replay-format lines to their topics' },
+  tail: { run: tailCommand, help: '<topic> [--from-beginning] [--max N] [--idle-ms MS] — print records as replay-format lines' },
+  inspect: { run: inspectCommand, help: "<customerId> — the customer's current features as JSON" },
   stack: { run: stackCommand, help: 'up | down [--keep-data] | status — the local stack of real processes' },
 };
 

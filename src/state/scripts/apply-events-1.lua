@@ -98,7 +98,8 @@ local function apply_transaction(e)
 end
 
 local function apply_profile(e)
-  if s.pr and s.pr.up >= e.up then return STALE end
+  -- an equal updatedAt replaces (the later record wins); an older one changes nothing
+  if s.pr and s.pr.up > e.up then return STALE end
   s.pr = { up = e.up, bmo = e.bmo, mc = e.mc, rt = e.rt, ra = e.ra, pch = e.pch, rm = e.rm }
   return APPLIED
 end
@@ -115,10 +116,10 @@ for i, e in ipairs(events) do
     local r
     if e.k == 'P' then
       r = { apply_profile(e), EMPTY, EMPTY }
-    elseif s.ids[e.id] then
-      r = { DUP_EVENT, EMPTY, EMPTY }
     elseif s.wm and e.ts < s.wm - params.lat then
       r = { LATE, EMPTY, EMPTY }
+    elseif s.ids[e.id] then
+      r = { DUP_EVENT, EMPTY, EMPTY }
     else
       if not s.wm or e.ts > s.wm then s.wm = e.ts; s.wd = e.d; s.wmo = e.m end
       if not s.fd or e.d < s.fd then s.fd = e.d end

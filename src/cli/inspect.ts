@@ -1,0 +1,35 @@
+import type { Config } from '../config.ts';
+import { resolveStack } from '../stack/resolve.ts';
+import { createRedis } from '../state/redis.ts';
+import { createStore } from '../app.ts';
+import { CarestreamError } from '../errors.ts';
+import { formatInstant } from '../events/time.ts';
+
+/** `carestream inspect <customerId>` — the customer's current features as JSON. */
+export async function inspectCommand(config: Config, args: string[]): Promise<number> {
+  const customerId = args[0];
+  if (!customerId) throw new CarestreamError('CS_ERR_CLI_USAGE', 'usage: carestream inspect <customerId>');
+  const stack = await resolveStack(config, () => {});
+  const redis = createRedis(stack.redisUrl);
+  try {
+    await redis.connect();
+    const view = await createStore(redis, config).inspect(customerId);
+    if (!view) {
+      process.stderr.write(`carestream: no features for customer ${customerId}\n`);
+      return 1;
+    }
+    const tz = config.businessTimeZone;
+    const time = (ms: number | null) => (ms === null ? null : formatInstant(ms, tz));
+    const printable = {
+      ...view,
+      asOf: time(view.asOf),
+      lastInvestmentAt: time(view.lastInvestmentAt),
+      profile: view.profile && { ...view.profile, riskAssessedAt: time(view.profile.riskAssessedAt), updatedAt: time(view.profile.updatedAt) },
+    };
+    process.stdout.write(`${JSON.stringify(printable, null, 2)}\n`);
+    return 0;
+  } finally {
+    redis.disconnect();
+    await stack.release();
+  }
+}
