@@ -1,0 +1,127 @@
+import type { Kafka } from 'kafkajs';
+import { createApp, type App } from '../../src/app.ts';
+import { connect } from '../../src/kafka/bootstrap.ts';
+import type { Serde } from '../../src/kafka/serde.ts';
+import { INPUT_TOPICS, TOPICS, type Topic } from '../../src/events/topics.ts';
+import { parseReplayLine } from '../../src/events/json-form.ts';
+import type { EventOf } from '../../src/events/types.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import type { Config } from '../../src/config.ts';
+import { testConfig, uniqueName } from './stack.ts';
+
+/**
+ * A carestream instance on the real stack with its own consumer group and its
+ * own Redis key prefix, started at the current end of the input topics, so a
+ * test sees exactly the records it produces.
+ */
+export interface Harness {
+  readonly config: Config;
+  readonly app: App;
+  readonly kafka: Kafka;
+  readonly serde: Serde;
+  /** Produces replay-format objects ({topic, key?, value}) in order. */
+  produceLines(lines: readonly string[]): Promise<void>;
+  produce<T extends Topic>(topic: T, value: EventOf<T>, key?: string): Promise<void>;
+  produceRaw(topic: string, key: string | null, value: Buffer | null): Promise<void>;
+  /** Waits until the service has committed at least `n` more records than when the harness started. */
+  waitForConsumed(n: number, timeoutMs?: number): Promise<void>;
+  /** Committed records of a topic produced since the harness started. */
+  readTopic(topic: Topic, predicate?: (key: string | null) => boolean, idleMs?: number): Promise<{ key: string | null; value: Buffer }[]>;
+  stop(): Promise<void>;
+}
+
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+
+async function endOffsets(kafka: Kafka, topics: readonly string[]) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const out: Record<string, { partition: number; offset: string }[]> = {};
+    for (const t of topics) out[t] = (await admin.fetchTopicOffsets(t)).map((p) => ({ partition: p.partition, offset: p.high }));
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const groupId = uniqueName('it-group');
+  const config = testConfig({ KAFKA_GROUP_ID: groupId, REDIS_KEY_PREFIX: uniqueName('it'), ...env });
+  const { kafka, serde } = await connect(config, logger);
+  const start = await endOffsets(kafka, [...INPUT_TOPICS, TOPICS.dlq, TOPICS.fraudCheckTasks, TOPICS.outreachTasks, TOPICS.suppressions]);
+  const admin = kafka.admin();
+  await admin.connect();
+  for (const t of INPUT_TOPICS) await admin.setOffsets({ groupId, topic: t, partitions: start[t]! });
+  await admin.disconnect();
+
+  const app = createApp(config, logger);
+  await app.start();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+
+  const h: Harness = {
+    config,
+    app,
+    kafka,
+    serde,
+    async produceLines(lines) {
+      const msgs = await Promise.all(
+        lines.map(async (l) => {
+          const r = parseReplayLine(l);
+          return { topic: r.topic, key: r.key, value: await serde.encode(r.topic, r.value) };
+        }),
+      );
+      for (let i = 0; i < msgs.length; i += 2000) {
+        const chunk = msgs.slice(i, i + 2000);
+        const byTopic = new Map<string, { key: string | null; value: Buffer }[]>();
+        for (const m of chunk) {
+          let list = byTopic.get(m.topic);
+          if (!list) byTopic.set(m.topic, (list = []));
+          list.push({ key: m.key, value: m.value });
+        }
+        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      }
+    },
+    async produce(topic, value, key) {
+      const k = key ?? (value as { customerId: string }).customerId;
+      await producer.send({ topic, acks: -1, messages: [{ key: k, value: await serde.encode(topic, value) }] });
+    },
+    async produceRaw(topic, key, value) {
+      await producer.send({ topic, acks: -1, messages: [{ key, value }] });
+    },
+    async waitForConsumed(n, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (app.tally.consumed < n) {
+        if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${n} records, the service committed ${app.tally.consumed}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async readTopic(topic, predicate = () => true, idleMs = 1500) {
+      const consumer = kafka.consumer({ groupId: uniqueName('it-reader'), readUncommitted: false });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const out: { key: string | null; value: Buffer }[] = [];
+      const from = new Map(start[topic]?.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+      let timer: NodeJS.Timeout;
+      await new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, idleMs * 3);
+        void consumer.run({
+          eachMessage: async ({ partition, message }) => {
+            clearTimeout(timer);
+            timer = setTimeout(resolve, idleMs);
+            if (BigInt(message.offset) < (from.get(partition) ?? 0n)) return;
+            const key = message.key?.toString('utf8') ?? null;
+            if (predicate(key)) out.push({ key, value: message.value! });
+          },
+        });
+      });
+      await consumer.disconnect();
+      return out;
+    },
+    async stop() {
+      await producer.disconnect();
+      await app.stop();
+    },
+  };
+  return h;
+}
