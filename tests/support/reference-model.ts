@@ -10,14 +10,15 @@
 //   other than the three input topics are ignored; blank lines are skipped.
 //   Events are assumed valid (the processor dead-letters invalid ones).
 // - Watermark W: the largest occurredAt applied over transactions and channel
-//   events (profiles do not move it). A record is LATE when occurredAt <
-//   W - allowedLatenessMs (strictly: exactly W - L is applied). The late check
-//   comes first: an old re-publication is late, not a duplicate.
-// - Duplicate: the eventId of an event already applied for this customer whose
-//   occurredAt >= W - L (W before the record); transactions and channel events
-//   share one eventId set per customer.
-// - Profiles: the one with the largest updatedAt wins; on a tie the later one
-//   in file order replaces the earlier ("applied"); an older one is counted as
+//   events (profiles do not move it); features are "as of" W. Lateness is per
+//   input topic: a record is LATE when occurredAt < W_topic - allowedLatenessMs
+//   (strictly: exactly W_topic - L is applied), W_topic the largest occurredAt
+//   applied from the same topic, because the topics are consumed side by side.
+//   The late check comes first: an old re-publication is late, not a duplicate.
+// - Duplicate: the eventId of an event already applied from the same topic for
+//   this customer whose occurredAt >= W_topic - L (before the record).
+// - Profiles: the one with the largest updatedAt wins; one that is not newer
+//   than the one kept (a re-publication has the same updatedAt) is counted as
 //   staleProfiles and changes nothing. Profiles are never late or duplicates.
 // - "New counterparty at the time of the outflow": no event applied EARLIER
 //   (file order among applied events) that is an outflow or TRANSFER_IN with
@@ -87,6 +88,8 @@ interface AppliedEvent {
 interface CustomerState {
   readonly customerId: string;
   watermark: number | null;
+  /** Per input topic: the largest occurredAt applied from it. */
+  readonly topicWatermarks: Map<string, number>;
   readonly events: AppliedEvent[];
   /** eventId -> largest occurredAt of an applied event with that id. */
   readonly eventIds: Map<string, number>;
@@ -139,7 +142,7 @@ export function referenceRun(lines: Iterable<string>, opts: ReferenceOptions): R
   const stateOf = (customerId: string): CustomerState => {
     let s = customers.get(customerId);
     if (!s) {
-      s = { customerId, watermark: null, events: [], eventIds: new Map(), profile: null, counts: newCounts() };
+      s = { customerId, watermark: null, topicWatermarks: new Map(), events: [], eventIds: new Map(), profile: null, counts: newCounts() };
       customers.set(customerId, s);
     }
     return s;
@@ -155,7 +158,7 @@ export function referenceRun(lines: Iterable<string>, opts: ReferenceOptions): R
     if (rec.topic === PROFILE_TOPIC) {
       const p = rec.value as CustomerProfile;
       const s = stateOf(p.customerId);
-      if (s.profile === null || p.updatedAt >= s.profile.updatedAt) {
+      if (s.profile === null || p.updatedAt > s.profile.updatedAt) {
         s.profile = p;
         count(s, 'applied');
       } else {
@@ -171,20 +174,26 @@ export function referenceRun(lines: Iterable<string>, opts: ReferenceOptions): R
     const ce = rec.topic === CE_TOPIC ? (rec.value as ChannelEvent) : null;
     const ev = (tx ?? ce)!;
     const s = stateOf(ev.customerId);
-    if (s.watermark !== null) {
-      const horizon = s.watermark - opts.allowedLatenessMs;
+    // Lateness and duplicates are judged per input topic: the topics are
+    // consumed side by side, so one topic's progress must not make the other's
+    // records late.
+    const topicWatermark = s.topicWatermarks.get(rec.topic) ?? null;
+    const idKey = `${rec.topic}\u0000${ev.eventId}`;
+    if (topicWatermark !== null) {
+      const horizon = topicWatermark - opts.allowedLatenessMs;
       if (ev.occurredAt < horizon) {
         count(s, 'late');
         continue;
       }
-      const seenAt = s.eventIds.get(ev.eventId);
+      const seenAt = s.eventIds.get(idKey);
       if (seenAt !== undefined && seenAt >= horizon) {
         count(s, 'duplicates');
         continue;
       }
     }
     s.events.push({ seq: s.events.length, occurredAt: ev.occurredAt, day: cal.day(ev.occurredAt), tx, ce });
-    s.eventIds.set(ev.eventId, Math.max(s.eventIds.get(ev.eventId) ?? -Infinity, ev.occurredAt));
+    s.eventIds.set(idKey, Math.max(s.eventIds.get(idKey) ?? -Infinity, ev.occurredAt));
+    s.topicWatermarks.set(rec.topic, topicWatermark === null ? ev.occurredAt : Math.max(topicWatermark, ev.occurredAt));
     s.watermark = s.watermark === null ? ev.occurredAt : Math.max(s.watermark, ev.occurredAt);
     count(s, 'applied');
   }

@@ -98,13 +98,46 @@ local function apply_transaction(e)
 end
 
 local function apply_profile(e)
-  -- an equal updatedAt replaces (the later record wins); an older one changes nothing
-  if s.pr and s.pr.up > e.up then return STALE end
+  -- a profile not newer than the one kept (e.g. the same one published again) changes nothing
+  if s.pr and s.pr.up >= e.up then return STALE end
   s.pr = { up = e.up, bmo = e.bmo, mc = e.mc, rt = e.rt, ra = e.ra, pch = e.pch, rm = e.rm }
   return APPLIED
 end
 
 local EMPTY = {}
+
+-- One transaction or channel event: late, duplicate, or applied with its views.
+local function apply_event(e)
+  local t = string.sub(e.tp, 1, 1)
+  local tw = s.tw[t]
+  local idkey = t .. ':' .. e.id
+  if tw and e.ts < tw - params.lat then return { LATE, EMPTY, EMPTY } end
+  if s.ids[idkey] then return { DUP_EVENT, EMPTY, EMPTY } end
+  if not tw or e.ts > tw then
+    s.tw[t] = e.ts
+    if e.k == 'T' then s.twd = e.d else s.cwd = e.d end
+  end
+  if not s.wm or e.ts > s.wm then s.wm = e.ts; s.wd = e.d; s.wmo = e.m end
+  if not s.fd or e.d < s.fd then s.fd = e.d end
+  s.ids[idkey] = e.ts
+  local ref = e.ref or ''
+  local before = view(s, e.ts, e.d, e.m, ref)
+  if e.k == 'T' then
+    e.newcp = (e.out == 1 and ref ~= '' and before[14] == 0) and 1 or 0
+    apply_transaction(e)
+    recompute_eod(s, e.d)
+  else
+    if e.mort == 1 then
+      local d = tostring(e.d)
+      s.mq[d] = (s.mq[d] or 0) + 1
+    end
+    note_channel_day(s, e.d)
+  end
+  local after = view(s, e.ts, e.d, e.m, ref)
+  trim(s, params.lat)
+  return { APPLIED, before, after }
+end
+
 local out = {}
 for i, e in ipairs(events) do
   local rkey = e.tp .. '@' .. string.format('%d', e.off)
@@ -116,27 +149,8 @@ for i, e in ipairs(events) do
     local r
     if e.k == 'P' then
       r = { apply_profile(e), EMPTY, EMPTY }
-    elseif s.wm and e.ts < s.wm - params.lat then
-      r = { LATE, EMPTY, EMPTY }
-    elseif s.ids[e.id] then
-      r = { DUP_EVENT, EMPTY, EMPTY }
     else
-      if not s.wm or e.ts > s.wm then s.wm = e.ts; s.wd = e.d; s.wmo = e.m end
-      if not s.fd or e.d < s.fd then s.fd = e.d end
-      s.ids[e.id] = e.ts
-      local ref = e.ref or ''
-      local before = view(s, e.ts, e.d, e.m, ref)
-      if e.k == 'T' then
-        e.newcp = (e.out == 1 and ref ~= '' and before[14] == 0) and 1 or 0
-        apply_transaction(e)
-      elseif e.mort == 1 then
-        local d = tostring(e.d)
-        s.mq[d] = (s.mq[d] or 0) + 1
-      end
-      recompute_eod(s, e.d)
-      local after = view(s, e.ts, e.d, e.m, ref)
-      trim(s, params.lat)
-      r = { APPLIED, before, after }
+      r = apply_event(e)
     end
     s.res[rkey] = r
     out[i] = r

@@ -300,12 +300,13 @@ describe('idempotence', () => {
   it('rejects events older than watermark - lateness (exactly at the edge is applied)', () => {
     const w = sh(2026, 3, 1, 12);
     const run = referenceRun([
-      ce(w),
+      bal(w, 0, { type: 'DEPOSIT' }),
       out(w - H - 1, 5, null), // late
       out(w - H, 7, null), // applied
+      ce(w - 2 * H), // another topic: its own watermark, so not late
       profile(w - 400 * DAY), // profiles: no lateness, no watermark
     ], OPTS);
-    expect(run).toMatchObject({ applied: 3, late: 1, duplicates: 0 });
+    expect(run).toMatchObject({ applied: 4, late: 1, duplicates: 0 });
     const v = run.features.get('c1')!;
     expect(v.asOf).toBe(w);
     expect(v.outflow24h).toEqual({ sumMinor: 7, count: 1 });
@@ -413,15 +414,16 @@ describe('profile', () => {
     expect(after.profile?.age).toBe(65); // born 1961-03-31: counted from the month, 65 on 2026-03-01
   });
 
-  it('keeps the latest profile by updatedAt (a tie replaces), and maps its fields', () => {
+  it('keeps the latest profile by updatedAt (a tie is a re-publication: stale), and maps its fields', () => {
     const t = sh(2026, 3, 1, 10);
     const run = referenceRun([
-      profile(t, { relationshipManagerId: 'rm-1', riskAssessedAt: '2025-12-30T14:20:00+08:00', preferredChannels: ['CALL_CENTER', 'APP'] }),
-      profile(t - 1, { marketingConsent: false }), // older: stale
+      profile(t - 5, { relationshipManagerId: 'rm-1', riskAssessedAt: '2025-12-30T14:20:00+08:00', preferredChannels: ['CALL_CENTER', 'APP'] }),
+      profile(t - 6, { marketingConsent: false }), // older: stale
       profile(t, { riskTolerance: 5, relationshipManagerId: 'rm-2', preferredChannels: ['CALL_CENTER', 'APP'],
-        riskAssessedAt: '2025-12-30T14:20:00+08:00' }), // same updatedAt: replaces
+        riskAssessedAt: '2025-12-30T14:20:00+08:00' }), // newer: replaces
+      profile(t, { riskTolerance: 1 }), // same updatedAt: a re-publication, stale
     ], OPTS);
-    expect(run).toMatchObject({ applied: 2, staleProfiles: 1 });
+    expect(run).toMatchObject({ applied: 2, staleProfiles: 2 });
     expect(run.features.get('c1')!.profile).toEqual({
       age: 65, // no event: as of updatedAt, 2026-03 local
       marketingConsent: true,

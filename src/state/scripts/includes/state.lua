@@ -4,10 +4,13 @@
 
   s = {
     v   = 1,                      layout version
-    wm  = ms, wd = day, wmo = month  watermark: latest applied event time, its day and month
+    wm  = ms, wd = day, wmo = month  watermark: latest applied event time (any topic), its day and month
+    tw  = { ["0"|"1"] = ms }     watermark per input topic (lateness is judged per topic)
+    twd = day                     day of the transactions' watermark (the mutable days end there)
+    cwd = day                     day of the channel events' watermark
     fd  = day                     first day with an event
     off = { ["t.p"] = offset }    highest applied offset per input topic-partition
-    ids = { [eventId] = ms }      event ids inside the lateness window
+    ids = { ["t:eventId"] = ms }  event ids inside their topic's lateness window
     acc = { [acct] = {{ts,day,bal},...} }  per account: entries of the mutable days + the latest older one
     hn  = minor                   net product holdings (purchases - redemptions)
     hd  = { [day] = minor }       net product flow of the mutable days
@@ -43,7 +46,7 @@ local function save_state(key, s)
 end
 
 local function new_state()
-  return { v = 1, off = {}, ids = {}, acc = {}, hn = 0, hd = {}, eod = {}, o5 = {}, mx = {},
+  return { v = 1, off = {}, ids = {}, tw = {}, acc = {}, hn = 0, hd = {}, eod = {}, o5 = {}, mx = {},
            cp = {}, mq = {}, pl = {}, skb = 0, bm = {}, sm = {} }
 end
 
@@ -142,9 +145,25 @@ local function set_eod(s, d, v)
   s.eod[d - s.eb + 1] = v
 end
 
+-- Recomputes eod from a (transaction's) day to the end of the series: only the
+-- mutable days can change, and later days carry the change forward.
 local function recompute_eod(s, from_day)
-  for d = from_day, s.wd do
+  local last = s.twd
+  if s.eb and s.eb + #s.eod - 1 > last then last = s.eb + #s.eod - 1 end
+  for d = from_day, last do
     set_eod(s, d, deposits_at(s, d) + holdings_at(s, d))
+  end
+end
+
+-- A channel event moves no money: it only starts the series earlier (assets 0
+-- before any transaction), never changes a day that has a value.
+local function note_channel_day(s, d)
+  if not s.eb then s.eb = d; s.eod = { 0 }; return end
+  if d < s.eb then
+    local fresh = {}
+    for _ = d, s.eb - 1 do fresh[#fresh + 1] = 0 end
+    for _, x in ipairs(s.eod) do fresh[#fresh + 1] = x end
+    s.eod = fresh; s.eb = d
   end
 end
 
@@ -208,7 +227,7 @@ local function view(s, ts, d, m, ref)
   local slot = math.floor(ts / 300000)
   local deposits = deposits_now(s)
   local holdings = s.hn > 0 and s.hn or 0
-  if d < (s.wd or d) then
+  if s.twd and d < s.twd then
     deposits = deposits_at(s, d); holdings = holdings_at(s, d)
   end
   local s1, c1, ns1, nc1 = window_sums(s, slot, 12)
@@ -227,45 +246,53 @@ local function view(s, ts, d, m, ref)
            s.li or false, s.pc or false, bm, sm, age_at(s, m) }
 end
 
--- Drops what no window needs any more, relative to the watermark.
+-- Drops what no window needs any more, relative to the watermarks.
 local function trim(s, lateness_ms)
-  local wd = s.wd
-  local min_ts = s.wm - lateness_ms
-  for id, ts in pairs(s.ids) do
-    if ts < min_ts then s.ids[id] = nil end
+  for key, ts in pairs(s.ids) do
+    local w = s.tw[string.sub(key, 1, 1)]
+    if w and ts < w - lateness_ms then s.ids[key] = nil end
   end
-  for acct, entries in pairs(s.acc) do
-    -- keep entries of the mutable days and the latest one before them
-    local keep_from = 1
-    for i, e in ipairs(entries) do
-      if e[2] < wd - MUT then keep_from = i end
+  local twd = s.twd
+  if twd then
+    for acct, entries in pairs(s.acc) do
+      -- keep entries of the mutable days and the latest one before them
+      local keep_from = 1
+      for i, e in ipairs(entries) do
+        if e[2] < twd - MUT then keep_from = i end
+      end
+      if keep_from > 1 then
+        local kept = {}
+        for i = keep_from, #entries do kept[#kept + 1] = entries[i] end
+        s.acc[acct] = kept
+      end
     end
-    if keep_from > 1 then
-      local kept = {}
-      for i = keep_from, #entries do kept[#kept + 1] = entries[i] end
-      s.acc[acct] = kept
+    for k, _ in pairs(s.hd) do
+      if tonumber(k) < twd - MUT then s.hd[k] = nil end
+    end
+    local min_slot = math.floor((s.tw['0'] - lateness_ms) / 300000) - SLOTS24
+    for k, _ in pairs(s.o5) do
+      if tonumber(k) < min_slot then s.o5[k] = nil end
+    end
+    for k, _ in pairs(s.mx) do
+      if tonumber(k) < twd - DAY90 - MUT then s.mx[k] = nil end
+    end
+    for k, last in pairs(s.cp) do
+      if last < twd - DAY90 - MUT then s.cp[k] = nil end
     end
   end
-  for k, _ in pairs(s.hd) do
-    if tonumber(k) < wd - MUT then s.hd[k] = nil end
-  end
-  if s.eb and wd - s.eb + 1 > KEEP_EOD + MUT then
-    local drop = (wd - s.eb + 1) - (KEEP_EOD + MUT)
+  -- eod: keep the days from wd - KEEP_EOD - MUT + 1 on; when the series ends
+  -- before that, its last value (carried forward) starts the kept range.
+  local keep_from = s.wd - KEEP_EOD - MUT + 1
+  if s.eb and s.eb < keep_from then
+    local n = #s.eod
     local kept = {}
-    for i = drop + 1, #s.eod do kept[#kept + 1] = s.eod[i] end
-    s.eod = kept; s.eb = s.eb + drop
+    for i = keep_from - s.eb + 1, n do kept[#kept + 1] = s.eod[i] end
+    if #kept == 0 then kept[1] = s.eod[n] end
+    s.eod = kept; s.eb = keep_from
   end
-  local min_slot = math.floor(min_ts / 300000) - SLOTS24
-  for k, _ in pairs(s.o5) do
-    if tonumber(k) < min_slot then s.o5[k] = nil end
-  end
-  for k, _ in pairs(s.mx) do
-    if tonumber(k) < wd - DAY90 - MUT then s.mx[k] = nil end
-  end
-  for k, last in pairs(s.cp) do
-    if last < wd - DAY90 - MUT then s.cp[k] = nil end
-  end
-  for k, _ in pairs(s.mq) do
-    if tonumber(k) < wd - 30 - MUT then s.mq[k] = nil end
+  if s.cwd then
+    for k, _ in pairs(s.mq) do
+      if tonumber(k) < s.cwd - 30 - MUT then s.mq[k] = nil end
+    end
   end
 end
