@@ -347,6 +347,9 @@ export class ReferenceChecker {
     const t = e.occurredAt;
     const d = this.cal.dayOf(t);
     const candidates: Candidate[] = [];
+    if (c.eodDays.length === 0) {
+      this.ambiguity(e.customerId, e.eventId, 'channel event before the first transaction (does it start the daily asset series at 0?)');
+    }
     const tier = c.tier(d);
     if ((e.action === 'RATE_QUERY' || e.action === 'CALCULATOR') && e.topic === 'MORTGAGE') {
       const before = c.mortgage(d);
