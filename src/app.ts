@@ -35,7 +35,14 @@ export function createStore(redis: Redis, config: Config): FeatureStore {
  * Wires the service together. Nothing happens until start(): building an App
  * connects to nothing, so tests and the CLI can construct one freely.
  */
-export function createApp(config: Config, logger: Logger, options: { consume?: boolean } = {}): App {
+export interface AppOptions {
+  /** false: connect and serve, but consume nothing (CLI helpers). */
+  readonly consume?: boolean;
+  /** Start positions instead of the committed offsets (tests). */
+  readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
+}
+
+export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
   let stack: ResolvedStack | undefined;
   let http: HttpServer | undefined;
   let redis: Redis | undefined;
@@ -70,7 +77,7 @@ export function createApp(config: Config, logger: Logger, options: { consume?: b
         ingestor = new Ingestor(
           kafka,
           { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, now: Date.now },
-          { groupId: config.kafka.groupId, concurrency: config.consumer.concurrency },
+          { groupId: config.kafka.groupId, concurrency: config.consumer.concurrency, ...(options.startAt ? { startAt: options.startAt } : {}) },
           logger,
         );
         await ingestor.start();

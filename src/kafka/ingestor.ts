@@ -10,6 +10,8 @@ export interface IngestorOptions {
   /** Turns a processed batch into the messages to publish (rules and policy plug in here). */
   readonly afterBatch?: (result: BatchResult) => Promise<OutputMessage[]> | OutputMessage[];
   readonly onBatchCommitted?: (topic: string, partition: number, result: BatchResult) => void;
+  /** Where to start instead of the committed offsets (tests start a new group at the end of the topics). */
+  readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
 }
 
 /**
@@ -39,6 +41,9 @@ export class Ingestor {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 2 * 1024 * 1024,
+      // A fetch returns as soon as there is data; this bounds how long an idle
+      // fetch holds up a shutdown.
+      maxWaitTimeInMs: 500,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + ps.length, 0);
@@ -60,6 +65,9 @@ export class Ingestor {
       partitionsConsumedConcurrently: this.o.concurrency,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    for (const [topic, partitions] of Object.entries(this.o.startAt ?? {})) {
+      for (const p of partitions) this.consumer.seek({ topic, partition: p.partition, offset: p.offset });
+    }
   }
 
   /** Finishes the batches in flight, commits them and leaves the group. */

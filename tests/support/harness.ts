@@ -49,12 +49,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const config = testConfig({ KAFKA_GROUP_ID: groupId, REDIS_KEY_PREFIX: uniqueName('it'), ...env });
   const { kafka, serde } = await connect(config, logger);
   const start = await endOffsets(kafka, [...INPUT_TOPICS, TOPICS.dlq, TOPICS.fraudCheckTasks, TOPICS.outreachTasks, TOPICS.suppressions]);
-  const admin = kafka.admin();
-  await admin.connect();
-  for (const t of INPUT_TOPICS) await admin.setOffsets({ groupId, topic: t, partitions: start[t]! });
-  await admin.disconnect();
-
-  const app = createApp(config, logger);
+  const startAt = Object.fromEntries(INPUT_TOPICS.map((t) => [t, start[t]!]));
+  const app = createApp(config, logger, { startAt });
   await app.start();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
