@@ -4,11 +4,12 @@
 // Background customers must never trigger a rule of docs/RULE-SEMANTICS.md:
 // the labels promise "exactly the planted tasks". Each guard below says which
 // rule it keeps quiet:
-// - assets stay in a band [L, U] with U <= 320,000 CNY and L = 0.88 U at every
+// - assets stay in a band [L, U] with U <= 320,000 CNY and L = 0.8 U at every
 //   end of day: spending needs room above L and every income is swept back
 //   down to U the same day. So never VIP (vip-upgrade, retention) and the
-//   30-day average can never grow 30% (U / L < 1.14: asset-growth), even on
-//   streams longer than 180 days;
+//   30-day average can never grow 30% (U / L = 1.25: asset-growth), even on
+//   streams longer than 180 days. Spending is sized to income, so the floor
+//   is rarely what stops it;
 // - every outflow is < 50,000 CNY (large-outflow) and outflows sit in four
 //   one-hour slots per day, one each, 3 h apart (outflow-velocity);
 // - products: risk <= tolerance, no two high-risk purchases in a row, no
@@ -39,8 +40,9 @@ export interface PopulationContext {
 }
 
 const yuan = (cny: number): number => Math.round(cny * 100);
+const roundTo = (minor: number, step: number): number => Math.round(minor / step) * step;
 const MAX_ASSETS_MINOR = yuan(320_000);
-const BAND_FLOOR = 0.88;
+const BAND_FLOOR = 0.8;
 /** Below the large-outflow threshold with room to spare. */
 const MAX_OUTFLOW_MINOR = yuan(45_000);
 /** Products stop before the assessment turns 365 days old; salary stops long before that. */
@@ -65,6 +67,15 @@ interface Intent {
 const NON_MORTGAGE_RATE_TOPICS: readonly InterestTopic[] = ['CAR_LOAN', 'CONSUMER_LOAN', 'FX', 'EDUCATION', 'WEALTH'];
 const CALCULATOR_TOPICS: readonly InterestTopic[] = ['RETIREMENT', 'CAR_LOAN', 'EDUCATION', 'CONSUMER_LOAN'];
 const BROWSE_TOPICS: readonly InterestTopic[] = ['WEALTH', 'INSURANCE', 'CARD', 'FX', 'RETIREMENT', 'OTHER', 'EDUCATION'];
+const SEARCH_QUERIES: Partial<Record<InterestTopic, readonly string[]>> = {
+  WEALTH: ['wealth management', 'fund ranking', 'deposit rate'],
+  INSURANCE: ['medical insurance', 'annuity'],
+  CARD: ['credit card limit', 'card points'],
+  FX: ['fx rate', 'usd cash'],
+  RETIREMENT: ['pension account', 'retirement plan'],
+  OTHER: ['branch opening hours', 'statement download'],
+  EDUCATION: ['education savings', 'tuition loan'],
+};
 
 export class BackgroundCustomer {
   readonly ledger: CustomerLedger;
@@ -88,8 +99,11 @@ export class BackgroundCustomer {
   private readonly family: Payee;
   private readonly friends: Payee[];
   private readonly ownElsewhere: Payee | null;
+  private readonly monthlyIncome: number;
+  /** Expected card purchases per day, sized so cards take ~45% of income. */
   private readonly spendPerDay: number;
-  private readonly spendScale: number;
+  /** Personal taste: scales ticket sizes. */
+  private readonly ticketScale: number;
   private readonly babySkip: number | null;
   private readonly mortgageQueryDays: ReadonlySet<number>;
   private readonly loginRate: number;
@@ -133,7 +147,10 @@ export class BackgroundCustomer {
     this.income = salaried
       ? null
       : { minor: monthlyIncome, dom: rng.int(1, 28), source: rng.chance(0.7) ? this.payee(false).counterparty : null };
-    this.spendScale = Math.min(3, Math.max(0.5, monthlyIncome / yuan(10_000)));
+    this.monthlyIncome = monthlyIncome;
+    this.ticketScale = 0.7 + rng.next() * 0.7;
+    // An average ticket is ~200 CNY.
+    this.spendPerDay = Math.min(3.5, Math.max(0.3, (0.45 * monthlyIncome) / 30 / (yuan(200) * this.ticketScale)));
 
     // Opening balances: total at most MAX_ASSETS, spread over 1-3 accounts.
     const total = Math.min(
@@ -156,9 +173,9 @@ export class BackgroundCustomer {
     this.ownElsewhere = rng.chance(0.5) ? this.payee(true) : null;
     const payday = this.salary?.payday ?? this.income?.dom ?? 1;
     this.rent = rng.chance(0.4)
-      ? { minor: yuan(rng.int(15, 80) * 100), dom: Math.min(28, payday + rng.int(1, 5)), landlord: this.payee(false) }
+      ? { minor: roundTo(monthlyIncome * (0.15 + rng.next() * 0.1), yuan(100)), dom: Math.min(28, payday + rng.int(1, 5)), landlord: this.payee(false) }
       : null;
-    this.loan = rng.chance(0.3) ? { minor: yuan(rng.int(10, 60) * 100), dom: Math.min(28, payday + rng.int(1, 3)) } : null;
+    this.loan = rng.chance(0.3) ? { minor: roundTo(monthlyIncome * (0.08 + rng.next() * 0.07), yuan(1)), dom: Math.min(28, payday + rng.int(1, 3)) } : null;
     const funds = AUTO_INVEST_FUNDS.filter((p) => p.riskLevel <= this.tolerance);
     this.autoInvest =
       salaried || rng.chance(0.3)
@@ -170,7 +187,6 @@ export class BackgroundCustomer {
             firstDay: ctx.startDay + rng.int(0, 6),
           }
         : null;
-    this.spendPerDay = 1.2 + rng.next() * 1.4;
     this.babySkip = rng.chance(0.12) ? rng.int(0, 2) : null;
     const mortgage = new Set<number>();
     if (rng.chance(0.06)) {
@@ -297,7 +313,7 @@ export class BackgroundCustomer {
     }
 
     // Cash and ad-hoc transfers, each in its own outflow slot.
-    if (rng.chance(1 / 12)) {
+    if (rng.chance(1 / 20)) {
       const slot = outflowSlot([SLOT_NOON, SLOT_EVENING]);
       if (slot !== null) {
         const at = this.at(day, slot, 5, 55);
@@ -305,12 +321,12 @@ export class BackgroundCustomer {
         intents.push({ at, run: () => (this.canSpend(this.primary, amount) ? [L.post(at, this.primary, 'WITHDRAWAL', amount, { channel: 'ATM' })] : []) });
       }
     }
-    if (rng.chance(1 / 10)) {
+    if (rng.chance(1 / 15)) {
       const slot = outflowSlot([SLOT_EVENING, SLOT_NOON]);
       if (slot !== null) {
         const at = this.at(day, slot, 5, 55);
         const to = rng.chance(0.5) ? this.family : rng.pick(this.friends);
-        const amount = yuan(rng.int(2, 50) * 100);
+        const amount = Math.max(yuan(100), roundTo(this.monthlyIncome * (0.02 + rng.next() * 0.08), yuan(100)));
         intents.push({ at, run: () => (this.canSpend(this.primary, amount) ? [L.post(at, this.primary, 'TRANSFER_OUT', amount, { channel: rng.pick(['APP', 'WECHAT'] as const), counterparty: to.counterparty })] : []) });
       }
     }
@@ -369,7 +385,7 @@ export class BackgroundCustomer {
   }
 
   private cardPurchase(at: number, merchant: Merchant): Intent {
-    const amount = yuan(Math.round(this.rng.logUniform(merchant.min, merchant.max * this.spendScale) * 100) / 100);
+    const amount = Math.round(this.rng.logUniform(merchant.min, merchant.max) * this.ticketScale * 100);
     const online = this.rng.chance(0.25);
     return {
       at,
@@ -442,7 +458,10 @@ export class BackgroundCustomer {
       const kind = rng.weighted([['PAGE_VIEW', 40], ['PRODUCT_VIEW', 25], ['SEARCH', 15], ['RATE_QUERY', 12], ['CALCULATOR', 8]] as const);
       if (kind === 'RATE_QUERY') out.push(this.ledger.channel(t, channel, kind, rng.pick(NON_MORTGAGE_RATE_TOPICS)));
       else if (kind === 'CALCULATOR') out.push(this.ledger.channel(t, channel, kind, rng.pick(CALCULATOR_TOPICS)));
-      else if (kind === 'SEARCH') out.push(this.ledger.channel(t, channel, kind, rng.pick(BROWSE_TOPICS), { query: rng.pick(['fund', 'deposit rate', 'credit card', 'gold', 'insurance', 'fx rate']) }));
+      else if (kind === 'SEARCH') {
+        const topic = rng.pick(BROWSE_TOPICS);
+        out.push(this.ledger.channel(t, channel, kind, topic, { query: rng.pick(SEARCH_QUERIES[topic] ?? ['help']) }));
+      }
       else out.push(this.ledger.channel(t, channel, kind, kind === 'PRODUCT_VIEW' ? rng.pick(['WEALTH', 'INSURANCE', 'RETIREMENT'] as const) : null));
     }
     return out;
