@@ -242,6 +242,6 @@ export interface ScenarioTemplate {
   readonly name: string;
   /** Days from day 0 to the last event; placement keeps the whole span inside the file. */
   readonly span: number;
-  /** Rules this scenario is about (documentation; the expectations are what count). */
+  /** Writes the profile, the events and the expectations (tasks, suppressions, near misses). */
   readonly build: (b: ScenarioBuilder) => void;
 }
