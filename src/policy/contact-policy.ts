@@ -77,8 +77,9 @@ function latest(records: readonly ContactRecord[]): ContactRecord | undefined {
  * no consent); COOLDOWN if the same rule issued a task in the `cooldownDays`
  * before the candidate's occurredAt; CONTACT_CAP if any value contact was
  * issued within the tier's window before it; else issued — and then it counts
- * for the next candidates of this call. Windows are inclusive: a record
- * exactly `N` days earlier is within `N` days.
+ * for the next candidates of this call. Windows are half-open: a record counts
+ * when `occurredAt - at < N days`, so one exactly N days earlier no longer
+ * holds a contact back (at most one contact in any N-day span).
  *
  * Replay determinism: a history record counts for a candidate only when it is
  * strictly earlier (`at < occurredAt`) or at the same instant with a smaller
@@ -122,8 +123,8 @@ export function decide(
     /** Records that may count for this candidate, within `days` before it. */
     const within = (days: number, pick: (r: ContactRecord) => boolean): ContactRecord[] => {
       const from = t - days * DAY_MS;
-      const earlier = past.filter((r) => (r.at < t || (r.at === t && r.taskId < id)) && r.at >= from && pick(r));
-      const now = issuedNow.filter((r) => r.at <= t && r.at >= from && pick(r));
+      const earlier = past.filter((r) => (r.at < t || (r.at === t && r.taskId < id)) && r.at > from && pick(r));
+      const now = issuedNow.filter((r) => r.at <= t && r.at > from && pick(r));
       return [...earlier, ...now];
     };
 

@@ -95,15 +95,15 @@ describe('decide: contact cap', () => {
     });
   });
 
-  it('windows per tier: POTENTIAL 14 days (inclusive), VIP and ORDINARY 30 days', () => {
-    const at = (days: number) => [record(cand('welcome', { at: T - days * DAY }))];
-    const reason = (tier: CustomerTier, days: number) => decide([cand('payroll-plan')], at(days), facts(tier), policy).suppressed[0]?.reason ?? 'ISSUED';
-    expect(reason('POTENTIAL', 14)).toBe('CONTACT_CAP');
-    expect(reason('POTENTIAL', 14.0001)).toBe('ISSUED');
-    expect(reason('VIP', 30)).toBe('CONTACT_CAP');
-    expect(reason('VIP', 31)).toBe('ISSUED');
-    expect(reason('ORDINARY', 29)).toBe('CONTACT_CAP');
-    expect(reason('ORDINARY', 31)).toBe('ISSUED');
+  it('windows per tier: POTENTIAL 14 days, VIP and ORDINARY 30 days, half-open (exactly N days ago is outside)', () => {
+    const at = (ms: number) => [record(cand('welcome', { at: T - ms }))];
+    const reason = (tier: CustomerTier, ms: number) => decide([cand('payroll-plan')], at(ms), facts(tier), policy).suppressed[0]?.reason ?? 'ISSUED';
+    expect(reason('POTENTIAL', 14 * DAY - 1)).toBe('CONTACT_CAP');
+    expect(reason('POTENTIAL', 14 * DAY)).toBe('ISSUED');
+    expect(reason('VIP', 30 * DAY - 1)).toBe('CONTACT_CAP');
+    expect(reason('VIP', 30 * DAY)).toBe('ISSUED');
+    expect(reason('ORDINARY', 29 * DAY)).toBe('CONTACT_CAP');
+    expect(reason('ORDINARY', 30 * DAY)).toBe('ISSUED');
   });
 
   it('only value contacts count: fraud checks and service tasks do not cap', () => {
@@ -135,9 +135,10 @@ describe('decide: cool-down', () => {
     expect(decide([cand('mortgage-interest')], [record(prev)], facts('ORDINARY'), policy).suppressed[0]!.reason).toBe('COOLDOWN');
   });
 
-  it('after 30 days the rule may fire again', () => {
-    const prev = cand('mortgage-interest', { at: T - 31 * DAY, eventId: 'ev-q-old' });
-    expect(decide([cand('mortgage-interest')], [record(prev)], facts('POTENTIAL'), policy).issued).toHaveLength(1);
+  it('30 days later the rule may fire again', () => {
+    const at = (ms: number) => [record(cand('mortgage-interest', { at: T - ms, eventId: 'ev-q-old' }))];
+    expect(decide([cand('mortgage-interest')], at(30 * DAY), facts('POTENTIAL'), policy).issued).toHaveLength(1);
+    expect(decide([cand('mortgage-interest')], at(30 * DAY - 1), facts('POTENTIAL'), policy).suppressed[0]!.reason).toBe('COOLDOWN');
   });
 
   it('consent is checked first: no consent wins over cool-down', () => {
