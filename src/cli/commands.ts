@@ -5,6 +5,7 @@ import { runCommand } from './run.ts';
 import { replayCommand } from './replay.ts';
 import { tailCommand } from './tail.ts';
 import { inspectCommand } from './inspect.ts';
+import { generateCommand } from './generate.ts';
 
 type Command = (config: Config, args: string[]) => Promise<number>;
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   replay: { run: replayCommand, help: '<file.jsonl> — produce replay-format lines to their topics' },
   tail: { run: tailCommand, help: '<topic> [--from-beginning] [--max N] [--idle-ms MS] — print records as replay-format lines' },
   inspect: { run: inspectCommand, help: "<customerId> — the customer's current features as JSON" },
+  generate: { run: generateCommand, help: '[--customers N] [--days D] [--seed S] [--start DATE] — a synthetic stream with planted scenarios and labels' },
   stack: { run: stackCommand, help: 'up | down [--keep-data] | status — the local stack of real processes' },
 };
 

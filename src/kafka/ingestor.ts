@@ -40,7 +40,7 @@ export class Ingestor {
       readUncommitted: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      maxBytesPerPartition: 2 * 1024 * 1024,
+      maxBytesPerPartition: 1024 * 1024,
       // A fetch returns as soon as there is data; this bounds how long an idle
       // fetch holds up a shutdown.
       maxWaitTimeInMs: 500,
@@ -107,9 +107,9 @@ export class Ingestor {
     const producer = await this.producerFor(topic, partition);
     const tx = await producer.transaction();
     try {
-      if (outputs.length > 0) {
+      for (const chunk of chunkBySize(outputs)) {
         const byTopic = new Map<string, { key: Buffer | string | null; value: Buffer }[]>();
-        for (const m of outputs) {
+        for (const m of chunk) {
           let list = byTopic.get(m.topic);
           if (!list) byTopic.set(m.topic, (list = []));
           list.push({ key: m.key, value: m.value });
@@ -131,4 +131,27 @@ export class Ingestor {
     this.o.onBatchCommitted?.(topic, partition, result);
     this.log.debug({ topic, partition, records: messages.length, outputs: outputs.length, ms: Date.now() - started }, 'batch committed');
   }
+}
+
+/**
+ * Splits outputs into requests well under the broker's default 1 MiB message
+ * batch limit: a batch of dead letters carries every input record's bytes, so
+ * it can be as large as the fetched batch itself.
+ */
+export function chunkBySize(outputs: readonly OutputMessage[], maxBytes = 512 * 1024): OutputMessage[][] {
+  const chunks: OutputMessage[][] = [];
+  let current: OutputMessage[] = [];
+  let size = 0;
+  for (const m of outputs) {
+    const bytes = m.value.length + (m.key ? Buffer.byteLength(m.key) : 0) + 64;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

@@ -2,7 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { DeadLetter } from '../events/types.ts';
 import type { Serde } from '../kafka/serde.ts';
-import { STATUS, type FeatureStore, type Outcome } from '../state/store.ts';
+import { STATUS, type CustomerFacts, type FeatureStore, type Outcome } from '../state/store.ts';
 import type { StoreRecord } from '../state/encode.ts';
 import { decodeMessage, deadLetter } from './decode.ts';
 import { emptyTally, type Tally } from './tally.ts';
@@ -26,6 +26,8 @@ export interface BatchResult {
   readonly tally: Tally;
   /** Applied records with the features around them, for the rules. */
   readonly applied: { record: StoreRecord; outcome: Outcome }[];
+  /** Profile and contact history of every customer in the batch. */
+  readonly customers: ReadonlyMap<string, CustomerFacts>;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function processBatch(deps: BatchDeps, topic: InputTopic, partition
     else dead.push(d.dead);
   }
 
-  const outcomes = valid.length > 0 ? await deps.store.apply(valid.map((v) => v.record)) : [];
+  const { outcomes, customers } = valid.length > 0 ? await deps.store.apply(valid.map((v) => v.record)) : { outcomes: [], customers: new Map<string, CustomerFacts>() };
   const applied: BatchResult['applied'] = [];
   outcomes.forEach((outcome, i) => {
     const v = valid[i]!;
@@ -70,5 +72,5 @@ export async function processBatch(deps: BatchDeps, topic: InputTopic, partition
     tally.deadLettered++;
     tally.byReason[d.reason] = (tally.byReason[d.reason] ?? 0) + 1;
   }
-  return { outputs, tally, applied };
+  return { outputs, tally, applied, customers };
 }

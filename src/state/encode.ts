@@ -56,7 +56,11 @@ export function encodeForStore(r: StoreRecord, o: EncodeOptions): Record<string,
   if (r.kind === 'channel') {
     const e = r.event;
     const mort = (e.action === 'RATE_QUERY' || e.action === 'CALCULATOR') && e.topic === 'MORTGAGE';
-    return { k: 'C', ...base, ref: '', mort: mort ? 1 : 0 };
+    const outcome = e.action === 'CONTACT_OUTCOME' ? e.attributes.outcome : undefined;
+    return {
+      k: 'C', ...base, ref: '', mort: mort ? 1 : 0,
+      ...(outcome ? { co: outcome, tid: e.attributes.taskId ?? '' } : {}),
+    };
   }
   const t = r.event;
   const buy = t.type === 'PRODUCT_PURCHASE';

@@ -26,7 +26,45 @@ export interface StoreOptions extends EncodeOptions {
 type ScriptedRedis = Redis & {
   applyEvents(key: string, params: string, events: string): Promise<unknown[]>;
   view(key: string): Promise<unknown[] | null>;
+  recordDecisions(stateKey: string, logKey: string, args: string): Promise<number>;
 };
+
+/** A value contact issued to a customer: what caps and cool-downs count. */
+export interface StoredContact {
+  readonly taskId: string;
+  readonly ruleId: string;
+  readonly kind: string;
+  readonly at: number;
+}
+
+/** The customer as the rules and the policy need them, read in the same call that applied the batch. */
+export interface CustomerFacts {
+  readonly profile: StoredProfile | null;
+  readonly contacts: readonly StoredContact[];
+}
+
+export interface StoredProfile {
+  readonly updatedAt: number;
+  readonly marketingConsent: boolean;
+  readonly riskTolerance: number | null;
+  readonly riskAssessedAt: number | null;
+  readonly hasRelationshipManager: boolean;
+  readonly preferredChannels: readonly string[];
+}
+
+export interface Applied {
+  /** One per record, in the order given. */
+  readonly outcomes: Outcome[];
+  readonly customers: ReadonlyMap<string, CustomerFacts>;
+}
+
+/** What to record for one customer after the policy decided. */
+export interface DecisionRecord {
+  readonly customerId: string;
+  readonly contacts: readonly StoredContact[];
+  /** Decision-log entries, each a JSON object string starting with its "id". */
+  readonly log: readonly string[];
+}
 
 /**
  * The feature store: customers' rolling features in Redis, updated by Lua
@@ -49,7 +87,7 @@ export class FeatureStore {
    * Applies records (in the order given, which must be each partition's order)
    * and returns one outcome per record, in the same order.
    */
-  async apply(records: readonly StoreRecord[]): Promise<Outcome[]> {
+  async apply(records: readonly StoreRecord[]): Promise<Applied> {
     const groups = new Map<string, number[]>();
     records.forEach((r, i) => {
       const id = r.event.customerId;
@@ -74,15 +112,52 @@ export class FeatureStore {
     }
     const results = (await pipeline.exec()) ?? [];
     const out: Outcome[] = new Array(records.length);
+    const customers = new Map<string, CustomerFacts>();
     results.forEach(([err, res], gi) => {
       if (err) throw err;
-      const idx = groups.get(order[gi]!)!;
-      (res as unknown[][]).forEach((r, j) => {
+      const customerId = order[gi]!;
+      const idx = groups.get(customerId)!;
+      const [rows, profile, contacts] = res as [unknown[][], unknown[], unknown[][]];
+      rows.forEach((r, j) => {
         const [status, before, after] = r as [Status, unknown[], unknown[]];
         out[idx[j]!] = status === STATUS.APPLIED && before.length > 0 ? { status, before: decodeView(before), after: decodeView(after) } : { status };
       });
+      customers.set(customerId, { profile: decodeProfile(profile), contacts: decodeContacts(contacts) });
     });
-    return out;
+    return { outcomes: out, customers };
+  }
+
+  /**
+   * Records the policy's decisions for a batch — one script call per customer,
+   * one round trip in all. Idempotent by task id.
+   */
+  async recordDecisions(records: readonly DecisionRecord[], options: { keepContactsMs: number; logSize: number }): Promise<void> {
+    if (records.length === 0) return;
+    const pipeline = this.redis.pipeline() as unknown as ScriptedRedis & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (const r of records) {
+      const args = {
+        contacts: r.contacts.map((c) => ({ id: c.taskId, rule: c.ruleId, kind: c.kind, at: c.at })),
+        log: r.log,
+        keepMs: options.keepContactsMs,
+        logSize: options.logSize,
+      };
+      pipeline.recordDecisions(this.keys.state(r.customerId), this.keys.contacts(r.customerId), JSON.stringify(args));
+    }
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  }
+
+  /** The customer's decision log, newest first (parsed JSON entries). */
+  async decisionLog(customerId: string): Promise<unknown[]> {
+    const entries = await this.redis.lrange(this.keys.contacts(customerId), 0, -1);
+    return entries.map((e) => JSON.parse(e) as unknown);
+  }
+
+  /** The customer's recent value contacts and contact outcomes. */
+  async contactHistory(customerId: string): Promise<{ contacts: StoredContact[]; outcomes: { at: number; taskId: string; outcome: string }[] } | null> {
+    const r = await this.redis.view(this.keys.state(customerId));
+    if (!r) return null;
+    const outcomes = ((r[5] as unknown[][]) ?? []).map(([at, taskId, outcome]) => ({ at: at as number, taskId: taskId as string, outcome: outcome as string }));
+    return { contacts: decodeContacts(r[4] as unknown[][]), outcomes };
   }
 
   /** The customer's features as of their watermark, or null when unknown. */
@@ -130,6 +205,10 @@ export class FeatureStore {
 function encodeTp(r: StoreRecord): string {
   const index = r.kind === 'transaction' ? 0 : r.kind === 'channel' ? 1 : 2;
   return `${index}.${r.ref.partition}`;
+}
+
+function decodeContacts(c: unknown[][] | undefined): StoredContact[] {
+  return (c ?? []).map(([taskId, ruleId, kind, at]) => ({ taskId: taskId as string, ruleId: ruleId as string, kind: kind as string, at: at as number }));
 }
 
 function decodeProfile(p: unknown[]): Omit<ProfileView, 'age'> | null {

@@ -12,10 +12,14 @@
            C: mort (0/1), outcome fields are ignored here
            P: up, bmo (-1 if none), mc, rt, ra, pch (array), rm
 
-  Returns an array with one entry per event: { status, before, after }
-    status  1 applied, 2 duplicate offset (already applied), 3 duplicate eventId,
-            4 late (older than the lateness window), 5 stale profile (not newer than the one kept)
-    before/after  the views of includes/state.lua (empty for profiles and non-applied events)
+  Returns { results, profile, contacts }
+    results   one entry per event: { status, before, after }
+      status  1 applied, 2 duplicate offset (already applied), 3 duplicate eventId,
+              4 late (older than the lateness window), 5 stale profile (not newer than the one kept)
+      before/after  the views of includes/state.lua (empty for profiles and non-applied events)
+    profile   {} or { updatedAt, birthMonth, consent 0/1, riskTolerance, riskAssessedAt, hasRm 0/1, channels... }
+    contacts  the value contacts issued recently: { { taskId, ruleId, kind, at }, ... }
+  C events with co (a CONTACT_OUTCOME) record { at, taskId, outcome } among the last 10 outcomes.
   A record at or below the highest applied offset of its partition returns the
   result it got the first time (kept until its batch is committed), so a batch
   replayed after a crash yields the same outcomes and therefore the same tasks.
@@ -132,6 +136,11 @@ local function apply_event(e)
       s.mq[d] = (s.mq[d] or 0) + 1
     end
     note_channel_day(s, e.d)
+    if e.co then
+      s.co = s.co or {}
+      table.insert(s.co, { e.ts, e.tid or '', e.co })
+      while #s.co > 10 do table.remove(s.co, 1) end
+    end
   end
   local after = view(s, e.ts, e.d, e.m, ref)
   trim(s, params.lat)
@@ -158,4 +167,4 @@ for i, e in ipairs(events) do
 end
 
 save_state(key, s)
-return out
+return { out, profile_array(s), s.ct or {} }

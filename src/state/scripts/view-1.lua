@@ -6,18 +6,14 @@
   Returns  false when the customer is unknown, else
            { wm, fd, view (as in includes/state.lua), profile }
            profile = {} or { up, bmo, mc (0/1), rt, ra, rm (0/1), pch... }
+           contacts = recent value contacts, outcomes = the last contact outcomes
 ]]
 --@include state.lua
 
 local s = load_state(KEYS[1])
 if not s then return false end
-local prof = {}
-if s.pr then
-  local p = s.pr
-  prof = { p.up, p.bmo, p.mc and 1 or 0, p.rt, p.ra, p.rm and 1 or 0 }
-  for _, ch in ipairs(p.pch or {}) do prof[#prof + 1] = ch end
-end
+local prof = profile_array(s)
 if not s.wm then
-  return { -1, -1, {}, prof }
+  return { -1, -1, {}, prof, s.ct or {}, s.co or {} }
 end
-return { s.wm, s.fd, view(s, s.wm, s.wd, s.wmo, ''), prof }
+return { s.wm, s.fd, view(s, s.wm, s.wd, s.wmo, ''), prof, s.ct or {}, s.co or {} }

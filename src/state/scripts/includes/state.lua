@@ -24,6 +24,9 @@
     bm, sm = { month,... }        baby / salary months, ascending, last 13
     pc  = month                   month at whose first salary the payroll condition last held
     pr  = { up, bmo, mc, rt, ra, pch, rm }  profile (no name, no id number, birth month only)
+    ct  = { {taskId, ruleId, kind, at},... }  value contacts issued (for caps and cool-downs)
+    co  = { {at, taskId, outcome},... }       the last contact outcomes
+    res = { ["t.p@offset"] = result }         results of records not yet committed (replays)
   }
   Tables keyed by number are stored with string keys (msgpack maps), because
   cmsgpack turns sparse numeric tables into arrays with holes.
@@ -295,4 +298,13 @@ local function trim(s, lateness_ms)
       if tonumber(k) < s.cwd - 30 - MUT then s.mq[k] = nil end
     end
   end
+end
+
+-- The profile as an array for the caller (consent and flags as 0/1).
+local function profile_array(s)
+  if not s.pr then return {} end
+  local p = s.pr
+  local a = { p.up, p.bmo, p.mc and 1 or 0, p.rt, p.ra, p.rm and 1 or 0 }
+  for _, ch in ipairs(p.pch or {}) do a[#a + 1] = ch end
+  return a
 end
