@@ -10,6 +10,21 @@ import { createRedis } from './state/redis.ts';
 import { startHttp, json, type HttpServer } from './observability/http.ts';
 import { TOPICS } from './events/topics.ts';
 import type { Tally } from './pipeline/tally.ts';
+import { RuleSetHolder } from './rules/holder.ts';
+import { decideBatch } from './pipeline/decide.ts';
+import type { BatchResult, OutputMessage } from './pipeline/process-batch.ts';
+import type { Serde } from './kafka/serde.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Tasks and suppressions as messages for the output topics, keyed by customer. */
+function encodeDecisions(serde: Serde, d: ReturnType<typeof decideBatch>): OutputMessage[] {
+  return [
+    ...d.fraudChecks.map((t) => ({ topic: TOPICS.fraudCheckTasks, key: t.customerId, value: serde.encodeKnown(TOPICS.fraudCheckTasks, t) })),
+    ...d.outreach.map((t) => ({ topic: TOPICS.outreachTasks, key: t.customerId, value: serde.encodeKnown(TOPICS.outreachTasks, t) })),
+    ...d.suppressions.map((t) => ({ topic: TOPICS.suppressions, key: t.customerId, value: serde.encodeKnown(TOPICS.suppressions, t) })),
+  ];
+}
 
 export interface App {
   start(): Promise<void>;
@@ -18,6 +33,8 @@ export interface App {
   readonly tally: Tally;
   /** The feature store, once started. */
   readonly store: FeatureStore | undefined;
+  /** The rule set in force, once started. */
+  readonly rules: RuleSetHolder | undefined;
 }
 
 /** The feature store over a Redis connection, configured from the settings. */
@@ -48,6 +65,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   let redis: Redis | undefined;
   let store: FeatureStore | undefined;
   let ingestor: Ingestor | undefined;
+  let rules: RuleSetHolder | undefined;
   let started = false;
   const consume = options.consume ?? true;
 
@@ -57,6 +75,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     },
     get store() {
       return store;
+    },
+    get rules() {
+      return rules;
     },
     async start() {
       http = await startHttp(config.httpPort, {
@@ -73,11 +94,21 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       redis = createRedis(stack.redisUrl);
       await redis.connect();
       store = createStore(redis, config);
+      rules = await RuleSetHolder.create(config.rulesFile, logger);
+      rules.watch();
+      const calendar = new BusinessCalendar(config.businessTimeZone);
+      const ruleHolder = rules;
+      const featureStore = store;
+      const afterBatch = async (result: BatchResult) => {
+        const decisions = decideBatch({ applied: result.applied, customers: result.customers, ruleSet: ruleHolder.current, calendar, now: Date.now() });
+        await featureStore.recordDecisions(decisions.records, { keepContactsMs: 60 * DAY_MS, logSize: 50 });
+        return encodeDecisions(serde, decisions);
+      };
       if (consume) {
         ingestor = new Ingestor(
           kafka,
           { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, now: Date.now },
-          { groupId: config.kafka.groupId, concurrency: config.consumer.concurrency, ...(options.startAt ? { startAt: options.startAt } : {}) },
+          { groupId: config.kafka.groupId, concurrency: config.consumer.concurrency, afterBatch, ...(options.startAt ? { startAt: options.startAt } : {}) },
           logger,
         );
         await ingestor.start();
@@ -89,6 +120,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       started = false;
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.consumer.shutdownTimeoutMs).unref());
       await Promise.race([ingestor?.stop(), deadline]);
+      rules?.unwatch();
       await redis?.quit().catch(() => {});
       await http?.close();
       await stack?.release();

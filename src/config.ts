@@ -90,6 +90,7 @@ const envShape = {
     .refine((l) => l.every((m) => /^\d{4}$/.test(m)), 'expected a comma-separated list of 4-digit merchant category codes')
     .default(['5641', '5945']),
   CONSUMER_CONCURRENCY: int(1, 64).default(3),
+  RULES_FILE: z.string().trim().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
 };
 
@@ -135,6 +136,7 @@ export interface Config {
   };
   readonly validation: { readonly maxFutureSkewMs: number; readonly maxEventAgeMs: number };
   readonly consumer: { readonly concurrency: number; readonly shutdownTimeoutMs: number };
+  readonly rulesFile: string | undefined;
   readonly businessTimeZone: string;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly httpPort: number;
@@ -214,6 +216,7 @@ export function loadConfig(env: Source = process.env): Config {
     },
     validation: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS, maxEventAgeMs: e.MAX_EVENT_AGE_MS },
     consumer: { concurrency: e.CONSUMER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    rulesFile: e.RULES_FILE,
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     logLevel: e.LOG_LEVEL,
     httpPort: e.HTTP_PORT,

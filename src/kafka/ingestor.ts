@@ -1,24 +1,45 @@
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { INPUT_TOPICS, isInputTopic } from '../events/topics.ts';
-import { processBatch, type BatchDeps, type BatchResult, type OutputMessage } from '../pipeline/process-batch.ts';
+import { decodeInput, eventTimeOf, processBatch, type BatchDeps, type BatchResult, type InputRecord, type OutputMessage } from '../pipeline/process-batch.ts';
 import { addTally, emptyTally, type Tally } from '../pipeline/tally.ts';
+import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
+import { coPartitionAssigner } from './copartition-assigner.ts';
 
 export interface IngestorOptions {
   readonly groupId: string;
   readonly concurrency: number;
+  /** How long a task waits for a topic that has no data before going on without it (Kafka Streams' max.task.idle.ms). */
+  readonly maxIdleMs?: number;
+  /** Records processed (and committed) together at most. */
+  readonly maxChunk?: number;
   /** Turns a processed batch into the messages to publish (rules and policy plug in here). */
   readonly afterBatch?: (result: BatchResult) => Promise<OutputMessage[]> | OutputMessage[];
-  readonly onBatchCommitted?: (topic: string, partition: number, result: BatchResult) => void;
+  readonly onBatchCommitted?: (partition: number, result: BatchResult) => void;
   /** Where to start instead of the committed offsets (tests start a new group at the end of the topics). */
   readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
 }
 
+interface Task {
+  readonly queue: TaskQueue<InputRecord>;
+  /** The chain of drains: one chunk of a task at a time, in order. */
+  running: Promise<void>;
+  timer: NodeJS.Timeout | undefined;
+  /** Bumped when the task is dropped at a rebalance, so stale work stops. */
+  generation: number;
+}
+
+/** Records queued per topic-partition before its fetching is paused. */
+const MAX_QUEUED = 8_000;
+
 /**
- * Consume → process → publish, exactly once: each partition's batch is
- * processed in order and its outputs and its input offsets commit in one Kafka
- * transaction. The transactional id is per input partition, so an instance
- * that takes a partition over fences the producer of the one that lost it.
+ * Consume → process → publish, exactly once, per task: a task is partition
+ * number p of every input topic (the co-partition assigner keeps them on one
+ * member). Records of a task are taken in time order across its topics, so a
+ * customer's profile, transactions and channel events are seen in the order
+ * they happened; each chunk's outputs and input offsets commit in one Kafka
+ * transaction whose transactional id belongs to the task, so an instance that
+ * takes a task over fences the one that lost it.
  */
 export class Ingestor {
   private readonly kafka: Kafka;
@@ -26,7 +47,12 @@ export class Ingestor {
   private readonly o: IngestorOptions;
   private readonly log: Logger;
   private readonly consumer: Consumer;
-  private readonly producers = new Map<string, Promise<Producer>>();
+  private readonly producers = new Map<number, Promise<Producer>>();
+  private readonly tasks = new Map<number, Task>();
+  private readonly paused = new Set<string>();
+  private generation = 0;
+  private stopping = false;
+  private failure: Error | undefined;
   readonly tally: Tally = emptyTally();
   private assigned = 0;
 
@@ -37,15 +63,27 @@ export class Ingestor {
     this.log = logger.child({ component: 'ingestor' });
     this.consumer = kafka.consumer({
       groupId: options.groupId,
+      partitionAssigners: [coPartitionAssigner],
       readUncommitted: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 1024 * 1024,
+      // Room for every assigned partition in one fetch: a response capped lower
+      // fills the first partitions and starves the rest, which would then hold
+      // back their tasks' time alignment.
+      maxBytes: 64 * 1024 * 1024,
       // A fetch returns as soon as there is data; this bounds how long an idle
       // fetch holds up a shutdown.
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: 200,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      // After a rebalance the consumer fetches again from the committed offsets:
+      // whatever was queued and not committed is dropped and read again.
+      this.generation++;
+      this.failure = undefined;
+      for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer);
+      this.tasks.clear();
+      this.paused.clear();
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + ps.length, 0);
       this.log.info({ assignment: e.payload.memberAssignment }, 'partitions assigned');
     });
@@ -70,66 +108,142 @@ export class Ingestor {
     }
   }
 
-  /** Finishes the batches in flight, commits them and leaves the group. */
+  /** Finishes the chunks in flight, commits them and leaves the group. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer);
+    await Promise.allSettled([...this.tasks.values()].map((t) => t.running));
     await this.consumer.disconnect();
     const producers = await Promise.allSettled(this.producers.values());
     await Promise.all(producers.map((p) => (p.status === 'fulfilled' ? p.value.disconnect() : undefined)));
     this.producers.clear();
   }
 
-  private producerFor(topic: string, partition: number): Promise<Producer> {
-    const id = `${this.o.groupId}.${topic}.${partition}`;
-    let p = this.producers.get(id);
+  private taskFor(partition: number): Task {
+    let t = this.tasks.get(partition);
+    if (!t) {
+      t = { queue: new TaskQueue<InputRecord>(INPUT_TOPICS, partition), running: Promise.resolve(), timer: undefined, generation: this.generation };
+      this.tasks.set(partition, t);
+    }
+    return t;
+  }
+
+  private producerFor(partition: number): Promise<Producer> {
+    let p = this.producers.get(partition);
     if (!p) {
       p = (async () => {
-        const producer = this.kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1 });
+        const producer = this.kafka.producer({ transactionalId: `${this.o.groupId}.task.${partition}`, idempotent: true, maxInFlightRequests: 1 });
         await producer.connect();
         return producer;
       })();
-      this.producers.set(id, p);
-      p.catch(() => this.producers.delete(id));
+      this.producers.set(partition, p);
+      p.catch(() => this.producers.delete(partition));
     }
     return p;
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    if (this.failure) throw this.failure;
     const { topic, partition, messages } = batch;
-    if (messages.length === 0 || !isRunning() || isStale()) return;
-    if (!isInputTopic(topic)) return;
-    const started = Date.now();
-    const result = await processBatch(this.deps, topic, partition, messages);
-    const extra = this.o.afterBatch ? await this.o.afterBatch(result) : [];
+    if (messages.length === 0 || !isInputTopic(topic) || this.stopping) return;
+    const task = this.taskFor(partition);
+    const caughtUp = BigInt(batch.lastOffset()) + 1n >= BigInt(batch.highWatermark);
+    // Decoded here, in the fetch, so records can be ordered by their event time.
+    const decoded = await Promise.all(messages.map((m) => decodeInput(this.deps, topic, partition, m)));
+    task.queue.push(topic, messages.map((m, i) => ({ timestamp: eventTimeOf(decoded[i]!, m), message: { topic, partition, message: m, decoded: decoded[i]! } })), caughtUp);
+    // The fetch position follows resolved offsets; commits happen in the task's transactions.
+    resolveOffset(batch.lastOffset());
+    if (task.queue.sizeOf(topic) > MAX_QUEUED) {
+      this.consumer.pause([{ topic, partitions: [partition] }]);
+      this.paused.add(`${topic}:${partition}`);
+    }
+    // Processing runs beside fetching: a task waiting for another topic's
+    // records must not hold up the fetch that brings them. Paused partitions
+    // bound the memory.
+    void this.schedule(task);
     await heartbeat();
-    if (isStale()) return; // a rebalance took the partition: the new owner replays it
+    if (this.failure) throw this.failure;
+  }
+
+  /** Queues a drain of the task behind the one running; resolves when it is done. */
+  private schedule(task: Task): Promise<void> {
+    task.running = task.running.then(() => this.drain(task)).catch((err: Error) => {
+      // A failed chunk was not committed: the task is dropped and the consumer
+      // restarted from the committed offsets (KafkaJS retries with backoff).
+      this.log.error({ err, partition: task.queue.partition }, 'processing a chunk failed; it will be read again');
+      this.failure = err;
+    });
+    return task.running;
+  }
+
+  private async drain(task: Task): Promise<void> {
+    const maxIdle = this.o.maxIdleMs ?? 2000;
+    const maxChunk = this.o.maxChunk ?? 5_000;
+    for (;;) {
+      if (task.generation !== this.generation || this.stopping) return;
+      const chunk = task.queue.take(maxChunk, Date.now(), maxIdle);
+      if (chunk.length === 0) break;
+      await this.processChunk(task, chunk);
+    }
+    this.resumeDrained(task);
+    const retryAt = task.queue.retryAt(maxIdle);
+    if (retryAt !== undefined && task.queue.size > 0 && !task.timer) {
+      task.timer = setTimeout(() => {
+        task.timer = undefined;
+        void this.schedule(task);
+      }, Math.max(0, retryAt - Date.now()) + 5);
+    }
+  }
+
+  private resumeDrained(task: Task): void {
+    for (const topic of INPUT_TOPICS) {
+      const key = `${topic}:${task.queue.partition}`;
+      if (this.paused.has(key) && task.queue.sizeOf(topic) < MAX_QUEUED / 2) {
+        this.paused.delete(key);
+        this.consumer.resume([{ topic, partitions: [task.queue.partition] }]);
+      }
+    }
+  }
+
+  private async processChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<void> {
+    const started = Date.now();
+    const partition = task.queue.partition;
+    const result = await processBatch(this.deps, chunk.map((r) => r.message));
+    const extra = this.o.afterBatch ? await this.o.afterBatch(result) : [];
+    if (task.generation !== this.generation) return; // a rebalance took the task: the new owner replays it
     const outputs = [...result.outputs, ...extra];
-    const next = String(Number(batch.lastOffset()) + 1);
-    const producer = await this.producerFor(topic, partition);
+    const next = new Map<string, bigint>();
+    for (const r of chunk) {
+      const o = BigInt(r.message.message.offset) + 1n;
+      if ((next.get(r.topic) ?? -1n) < o) next.set(r.topic, o);
+    }
+    const producer = await this.producerFor(partition);
     const tx = await producer.transaction();
     try {
-      for (const chunk of chunkBySize(outputs)) {
+      for (const part of chunkBySize(outputs)) {
         const byTopic = new Map<string, { key: Buffer | string | null; value: Buffer }[]>();
-        for (const m of chunk) {
+        for (const m of part) {
           let list = byTopic.get(m.topic);
           if (!list) byTopic.set(m.topic, (list = []));
           list.push({ key: m.key, value: m.value });
         }
         await tx.sendBatch({ topicMessages: [...byTopic].map(([t, msgs]) => ({ topic: t, messages: msgs })) });
       }
-      await tx.sendOffsets({ consumerGroupId: this.o.groupId, topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+      await tx.sendOffsets({
+        consumerGroupId: this.o.groupId,
+        topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString() }] })),
+      });
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => {});
-      // A fenced or broken producer is replaced on the next batch.
-      this.producers.delete(`${this.o.groupId}.${topic}.${partition}`);
+      // A fenced or broken producer is replaced on the next chunk.
+      this.producers.delete(partition);
       await producer.disconnect().catch(() => {});
       throw err;
     }
-    // The fetch position follows resolved offsets; committing happened in the transaction.
-    resolveOffset(batch.lastOffset());
     addTally(this.tally, result.tally);
-    this.o.onBatchCommitted?.(topic, partition, result);
-    this.log.debug({ topic, partition, records: messages.length, outputs: outputs.length, ms: Date.now() - started }, 'batch committed');
+    this.o.onBatchCommitted?.(partition, result);
+    this.log.debug({ partition, records: chunk.length, outputs: outputs.length, ms: Date.now() - started }, 'chunk committed');
   }
 }
 

@@ -19,7 +19,8 @@ export class Serde {
   private readonly registry: SchemaRegistry;
   private readonly registryUrl: string;
   private readonly writerIds = new Map<Topic, number>();
-  private readonly resolvers = new Map<string, { reader: Type; resolver: avro.Resolver } | null>();
+  /** Promises, so a burst of records with a new schema id makes one registry request, not thousands. */
+  private readonly resolvers = new Map<string, Promise<{ reader: Type; resolver: avro.Resolver } | null>>();
 
   constructor(registry: SchemaRegistry, registryUrl: string) {
     this.registry = registry;
@@ -57,8 +58,14 @@ export class Serde {
     const u = unframe(bytes);
     if ('error' in u) return { ok: false, reason: 'BAD_FRAMING', message: u.message };
     const key = `${topic}#${u.schemaId}`;
-    if (!this.resolvers.has(key)) this.resolvers.set(key, await this.loadResolver(topic, u.schemaId));
-    const r = this.resolvers.get(key);
+    let pending = this.resolvers.get(key);
+    if (!pending) {
+      pending = this.loadResolver(topic, u.schemaId);
+      this.resolvers.set(key, pending);
+      // A registry that could not be reached is asked again next time.
+      pending.catch(() => this.resolvers.delete(key));
+    }
+    const r = await pending;
     if (!r) return { ok: false, reason: 'UNKNOWN_SCHEMA', message: `schema id ${u.schemaId} is unknown to the registry or not compatible with ${topic}` };
     try {
       return { ok: true, value: r.reader.fromBuffer(u.payload, r.resolver) as EventOf<T>, schemaId: u.schemaId };

@@ -4,7 +4,7 @@ import type { DeadLetter } from '../events/types.ts';
 import type { Serde } from '../kafka/serde.ts';
 import { STATUS, type CustomerFacts, type FeatureStore, type Outcome } from '../state/store.ts';
 import type { StoreRecord } from '../state/encode.ts';
-import { decodeMessage, deadLetter } from './decode.ts';
+import { decodeMessage, deadLetter, type DecodeResult } from './decode.ts';
 import { emptyTally, type Tally } from './tally.ts';
 
 export interface OutputMessage {
@@ -31,22 +31,41 @@ export interface BatchResult {
 }
 
 /**
- * One partition's batch, in order: decode and validate every record, apply the
+ * A batch of input records (one task's, in time order): decode and validate every record, apply the
  * valid ones to the feature store in one round trip, and turn everything that
  * could not be applied into a dead letter. Publishing is the caller's, inside
  * the same Kafka transaction as the batch's offsets.
  */
-export async function processBatch(deps: BatchDeps, topic: InputTopic, partition: number, messages: readonly KafkaMessage[]): Promise<BatchResult> {
+export interface InputRecord {
+  readonly topic: InputTopic;
+  readonly partition: number;
+  readonly message: KafkaMessage;
+  /** The record decoded and validated (done when it was fetched, to order records by event time). */
+  readonly decoded: DecodeResult;
+}
+
+/** Decodes and validates a fetched record; never throws for bad input. */
+export function decodeInput(deps: BatchDeps, topic: InputTopic, partition: number, message: KafkaMessage): Promise<DecodeResult> {
+  const bounds = { nowMs: deps.now(), maxFutureSkewMs: deps.maxFutureSkewMs, maxAgeMs: deps.maxEventAgeMs };
+  return decodeMessage(deps.serde, topic, partition, message, bounds);
+}
+
+/** The time a record is ordered by: its event time, or the Kafka timestamp when it could not be decoded. */
+export function eventTimeOf(d: DecodeResult, message: KafkaMessage): number {
+  if (!d.ok) return Number(message.timestamp);
+  return d.record.kind === 'profile' ? d.record.event.updatedAt : d.record.event.occurredAt;
+}
+
+export async function processBatch(deps: BatchDeps, records: readonly InputRecord[]): Promise<BatchResult> {
   const nowMs = deps.now();
-  const bounds = { nowMs, maxFutureSkewMs: deps.maxFutureSkewMs, maxAgeMs: deps.maxEventAgeMs };
   const tally = emptyTally();
   const dead: DeadLetter[] = [];
-  const valid: { record: StoreRecord; message: KafkaMessage }[] = [];
-  tally.consumed = messages.length;
+  const valid: { record: StoreRecord; input: InputRecord }[] = [];
+  tally.consumed = records.length;
 
-  for (const message of messages) {
-    const d = await decodeMessage(deps.serde, topic, partition, message, bounds);
-    if (d.ok) valid.push({ record: d.record, message });
+  for (const input of records) {
+    const d = input.decoded;
+    if (d.ok) valid.push({ record: d.record, input });
     else dead.push(d.dead);
   }
 
@@ -60,7 +79,7 @@ export async function processBatch(deps: BatchDeps, topic: InputTopic, partition
         applied.push({ record: v.record, outcome });
         break;
       case STATUS.LATE:
-        dead.push(deadLetter(topic, partition, v.message, 'LATE', `occurredAt: older than the customer's latest event minus the allowed lateness`, nowMs));
+        dead.push(deadLetter(v.input.topic, v.input.partition, v.input.message, 'LATE', `occurredAt: older than the customer's latest event minus the allowed lateness`, nowMs));
         break;
       default:
         tally.skipped++;

@@ -27,6 +27,8 @@ export interface Harness {
   waitForConsumed(n: number, timeoutMs?: number): Promise<void>;
   /** Committed records of a topic produced since the harness started. */
   readTopic(topic: Topic, predicate?: (key: string | null) => boolean, idleMs?: number): Promise<{ key: string | null; value: Buffer }[]>;
+  /** Starts the service when the harness was created with { deferStart: true } (topics pre-loaded first). */
+  startService(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,14 +46,27 @@ async function endOffsets(kafka: Kafka, topics: readonly string[]) {
   }
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { deferStart?: boolean } = {}): Promise<Harness> {
   const groupId = uniqueName('it-group');
   const config = testConfig({ KAFKA_GROUP_ID: groupId, REDIS_KEY_PREFIX: uniqueName('it'), ...env });
   const { kafka, serde } = await connect(config, logger);
   const start = await endOffsets(kafka, [...INPUT_TOPICS, TOPICS.dlq, TOPICS.fraudCheckTasks, TOPICS.outreachTasks, TOPICS.suppressions]);
-  const startAt = Object.fromEntries(INPUT_TOPICS.map((t) => [t, start[t]!]));
-  const app = createApp(config, logger, { startAt });
-  await app.start();
+  // The new group starts at the current end of the inputs: its offsets are
+  // committed up front (a transaction carrying only offsets), so they hold
+  // across consumer restarts.
+  const seeder = kafka.producer({ transactionalId: `${groupId}.seed`, idempotent: true, maxInFlightRequests: 1 });
+  await seeder.connect();
+  const seed = await seeder.transaction();
+  await seed.sendOffsets({ consumerGroupId: groupId, topics: INPUT_TOPICS.map((t) => ({ topic: t, partitions: start[t]!.map((p) => ({ partition: p.partition, offset: p.offset })) })) });
+  await seed.commit();
+  await seeder.disconnect();
+  const app = createApp(config, logger);
+  let started = false;
+  const startService = async () => {
+    if (!started) await app.start();
+    started = true;
+  };
+  if (!options.deferStart) await startService();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 
@@ -114,9 +129,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       await consumer.disconnect();
       return out;
     },
+    startService,
     async stop() {
       await producer.disconnect();
-      await app.stop();
+      if (started) await app.stop();
     },
   };
   return h;

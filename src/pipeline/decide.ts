@@ -1,0 +1,128 @@
+import type { FraudCheckTask, OutreachKind, OutreachTask, Suppression } from '../events/types.ts';
+import { evaluateRules } from '../rules/index.ts';
+import type { RuleSet } from '../rules/config.ts';
+import type { ProfileFacts, RuleContext, TriggerEvent } from '../rules/types.ts';
+import { decide, isValueContact, contactRecordOf, type ContactRecord } from '../policy/contact-policy.ts';
+import { buildFraudCheckTask, buildOutreachTask, buildSuppression } from '../tasks/index.ts';
+import type { BusinessCalendar } from '../state/calendar.ts';
+import type { StoreRecord } from '../state/encode.ts';
+import type { CustomerFacts, DecisionRecord, Outcome, StoredContact } from '../state/store.ts';
+import { tierOf } from '../state/tier.ts';
+
+export interface DecideInput {
+  readonly applied: readonly { record: StoreRecord; outcome: Outcome }[];
+  readonly customers: ReadonlyMap<string, CustomerFacts>;
+  readonly ruleSet: RuleSet;
+  readonly calendar: BusinessCalendar;
+  readonly now: number;
+}
+
+export interface Decisions {
+  readonly fraudChecks: FraudCheckTask[];
+  readonly outreach: OutreachTask[];
+  readonly suppressions: Suppression[];
+  /** Per customer: value contacts to remember and decision-log entries. */
+  readonly records: DecisionRecord[];
+}
+
+function profileFacts(facts: CustomerFacts | undefined, age: number | null): ProfileFacts | null {
+  const p = facts?.profile;
+  if (!p) return null;
+  return {
+    marketingConsent: p.marketingConsent,
+    age,
+    riskTolerance: p.riskTolerance,
+    riskAssessedAt: p.riskAssessedAt,
+    preferredChannels: p.preferredChannels,
+    hasRelationshipManager: p.hasRelationshipManager,
+  };
+}
+
+/** One decision-log entry: JSON starting with its id, so the log can be de-duplicated on replay. */
+function logEntry(id: string, body: Record<string, unknown>): string {
+  return JSON.stringify({ id, ...body });
+}
+
+/**
+ * The rules and the contact policy over a batch's applied events, in order,
+ * customer by customer. Pure: everything it needs came back from the feature
+ * store with the batch, so replaying a batch gives the same tasks.
+ */
+export function decideBatch(input: DecideInput): Decisions {
+  const out: Decisions = { fraudChecks: [], outreach: [], suppressions: [], records: [] };
+  type EventRecord = Exclude<StoreRecord, { kind: 'profile' }>;
+  const byCustomer = new Map<string, { record: EventRecord; outcome: Outcome }[]>();
+  for (const a of input.applied) {
+    const record = a.record;
+    if (record.kind === 'profile' || !a.outcome.before || !a.outcome.after) continue;
+    const id = record.event.customerId;
+    let list = byCustomer.get(id);
+    if (!list) byCustomer.set(id, (list = []));
+    list.push({ record, outcome: a.outcome });
+  }
+  const { ruleSet, now } = input;
+  for (const [customerId, items] of byCustomer) {
+    const facts = input.customers.get(customerId);
+    const history: ContactRecord[] = (facts?.contacts ?? []).map((c) => ({ ...c, kind: c.kind as OutreachKind }));
+    const contacts: StoredContact[] = [];
+    const log: string[] = [];
+    for (const { record, outcome } of items) {
+      const before = outcome.before!;
+      const after = outcome.after!;
+      const ts = record.event.occurredAt;
+      const trigger = (record.kind === 'transaction' ? { kind: 'transaction', event: record.event } : { kind: 'channel', event: record.event }) as TriggerEvent;
+      const profile = profileFacts(facts, after.age);
+      const tierAfter = tierOf(after.avg30Minor, after.avg30AgoMinor, ruleSet.tiers);
+      const ctx: RuleContext = {
+        trigger,
+        before,
+        after,
+        profile,
+        tierBefore: tierOf(before.avg30Minor, before.avg30AgoMinor, ruleSet.tiers),
+        tierAfter,
+        day: input.calendar.day(ts),
+        month: input.calendar.month(ts),
+      };
+      const candidates = evaluateRules(ctx, ruleSet);
+      if (candidates.length === 0) continue;
+      const decision = decide(candidates, history, { profile, tier: tierAfter }, ruleSet.policy);
+      for (const issued of decision.issued) {
+        const c = issued.candidate;
+        if (c.target === 'FRAUD_CHECK') {
+          if (record.kind !== 'transaction') continue;
+          const tx = record.event;
+          out.fraudChecks.push(
+            buildFraudCheckTask(
+              c,
+              { maskedAccountNo: tx.maskedAccountNo, amountMinor: tx.amountMinor, transactionEventId: tx.eventId, occurredAt: tx.occurredAt, type: tx.type === 'WITHDRAWAL' ? 'WITHDRAWAL' : 'TRANSFER_OUT' },
+              { createdAt: now, ruleSetVersion: ruleSet.version, timeZone: input.calendar.timeZone },
+            ),
+          );
+        } else {
+          out.outreach.push(buildOutreachTask(issued, { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version }));
+          if (isValueContact(c.target)) {
+            const rec = contactRecordOf(issued);
+            history.push(rec);
+            contacts.push({ taskId: rec.taskId, ruleId: rec.ruleId, kind: rec.kind, at: rec.at });
+          }
+        }
+        log.push(logEntry(issued.taskId, {
+          decision: 'ISSUED', at: c.occurredAt, ruleId: c.ruleId, ruleVersion: c.ruleVersion, ruleSetVersion: ruleSet.version,
+          target: c.target, offerCode: c.offerCode, priority: c.priority, channel: issued.channel, dueBy: c.dueBy,
+          reasons: c.reasons, evidence: c.evidence, tier: tierAfter, triggerEventId: c.triggerEventId,
+        }));
+      }
+      for (const s of decision.suppressed) {
+        out.suppressions.push(buildSuppression(s, { createdAt: now, ruleSetVersion: ruleSet.version }));
+        const c = s.candidate;
+        log.push(logEntry(`${s.taskId}:suppressed`, {
+          decision: 'SUPPRESSED', reason: s.reason, at: c.occurredAt, ruleId: c.ruleId, ruleVersion: c.ruleVersion,
+          ruleSetVersion: ruleSet.version, target: c.target, offerCode: c.offerCode, priority: c.priority,
+          reasons: c.reasons, evidence: { ...c.evidence, ...s.evidence }, tier: tierAfter, triggerEventId: c.triggerEventId,
+        }));
+      }
+    }
+    if (contacts.length > 0 || log.length > 0) out.records.push({ customerId, contacts, log });
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+/**
+ * The records of one task (partition number p of every input topic), waiting to
+ * be processed in time order across the topics. Pure bookkeeping, no I/O.
+ *
+ * A record may be taken only when every other topic either has a queued record
+ * (so we know nothing older can still arrive from it) or is caught up with its
+ * partition's end, or when the task has waited `maxIdleMs` for it — Kafka
+ * Streams' max.task.idle.ms. That keeps a customer's transactions, channel
+ * events and profile in event-time order even when the topics are fetched at
+ * different speeds.
+ */
+export interface QueuedRecord<M> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly timestamp: number;
+  readonly seq: number;
+  readonly message: M;
+}
+
+interface TopicState<M> {
+  readonly queue: QueuedRecord<M>[];
+  head: number;
+  /** The last fetch reached the partition's end. */
+  caughtUp: boolean;
+}
+
+export class TaskQueue<M> {
+  private readonly topics = new Map<string, TopicState<M>>();
+  private seq = 0;
+  private blockedSince: number | undefined;
+
+  readonly partition: number;
+
+  constructor(topics: readonly string[], partition: number) {
+    this.partition = partition;
+    for (const t of topics) this.topics.set(t, { queue: [], head: 0, caughtUp: false });
+  }
+
+  push(topic: string, records: readonly { timestamp: number; message: M }[], caughtUp: boolean): void {
+    const s = this.topics.get(topic);
+    if (!s) throw new Error(`topic ${topic} is not part of this task`);
+    for (const r of records) s.queue.push({ topic, partition: this.partition, timestamp: r.timestamp, seq: this.seq++, message: r.message });
+    s.caughtUp = caughtUp;
+  }
+
+  /** Records waiting, over all topics. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.topics.values()) n += s.queue.length - s.head;
+    return n;
+  }
+
+  sizeOf(topic: string): number {
+    const s = this.topics.get(topic)!;
+    return s.queue.length - s.head;
+  }
+
+  /**
+   * Takes up to `max` records in (timestamp, arrival) order while alignment
+   * allows; `now` decides whether the idle wait is over.
+   */
+  take(max: number, now: number, maxIdleMs: number): QueuedRecord<M>[] {
+    const out: QueuedRecord<M>[] = [];
+    while (out.length < max) {
+      let best: TopicState<M> | undefined;
+      let blocked = false;
+      for (const s of this.topics.values()) {
+        if (s.head >= s.queue.length) {
+          if (!s.caughtUp) blocked = true;
+          continue;
+        }
+        const r = s.queue[s.head]!;
+        const b = best ? best.queue[best.head]! : undefined;
+        if (!b || r.timestamp < b.timestamp || (r.timestamp === b.timestamp && r.seq < b.seq)) best = s;
+      }
+      if (!best) break;
+      if (blocked) {
+        this.blockedSince ??= now;
+        if (now - this.blockedSince < maxIdleMs) break;
+      } else {
+        this.blockedSince = undefined;
+      }
+      out.push(best.queue[best.head++]!);
+    }
+    for (const s of this.topics.values()) {
+      if (s.head > 1024 && s.head * 2 > s.queue.length) {
+        s.queue.splice(0, s.head);
+        s.head = 0;
+      }
+    }
+    return out;
+  }
+
+  /** When a blocked task should be looked at again, or undefined when it is not blocked. */
+  retryAt(maxIdleMs: number): number | undefined {
+    return this.blockedSince === undefined ? undefined : this.blockedSince + maxIdleMs;
+  }
+}
