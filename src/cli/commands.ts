@@ -6,6 +6,7 @@ import { replayCommand } from './replay.ts';
 import { tailCommand } from './tail.ts';
 import { inspectCommand } from './inspect.ts';
 import { generateCommand } from './generate.ts';
+import { explainCommand } from './explain.ts';
 
 type Command = (config: Config, args: string[]) => Promise<number>;
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   replay: { run: replayCommand, help: '<file.jsonl> — produce replay-format lines to their topics' },
   tail: { run: tailCommand, help: '<topic> [--from-beginning] [--max N] [--idle-ms MS] — print records as replay-format lines' },
   inspect: { run: inspectCommand, help: "<customerId> — the customer's current features as JSON" },
+  explain: { run: explainCommand, help: '<customerId> [--json] — why this customer was or was not contacted' },
   generate: { run: generateCommand, help: '[--customers N] [--days D] [--seed S] [--start DATE] — a synthetic stream with planted scenarios and labels' },
   stack: { run: stackCommand, help: 'up | down [--keep-data] | status — the local stack of real processes' },
 };

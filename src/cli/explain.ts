@@ -1,0 +1,90 @@
+import type { Config } from '../config.ts';
+import { resolveStack } from '../stack/resolve.ts';
+import { createRedis } from '../state/redis.ts';
+import { createStore } from '../app.ts';
+import { CarestreamError } from '../errors.ts';
+import { formatInstant } from '../events/time.ts';
+import { formatAmountMinor } from '../tasks/format.ts';
+
+interface LogEntry {
+  id: string;
+  decision: 'ISSUED' | 'SUPPRESSED';
+  reason?: string;
+  at: number;
+  ruleId: string;
+  ruleVersion: number;
+  ruleSetVersion: string;
+  target: string;
+  offerCode: string | null;
+  priority: string;
+  channel?: string;
+  dueBy?: number;
+  reasons: string[];
+  evidence: Record<string, string>;
+  tier: string;
+  triggerEventId: string;
+}
+
+/**
+ * `carestream explain <customerId> [--json]` — the compliance officer's answer to
+ * "why was this customer called, or not called": tier and key features, the
+ * recent tasks and the suppressions with their reasons and evidence, the
+ * contacts that count against caps, and the contact outcomes.
+ */
+export async function explainCommand(config: Config, args: string[]): Promise<number> {
+  const customerId = args.find((a) => !a.startsWith('--'));
+  if (!customerId) throw new CarestreamError('CS_ERR_CLI_USAGE', 'usage: carestream explain <customerId> [--json]');
+  const stack = await resolveStack(config, () => {});
+  const redis = createRedis(stack.redisUrl);
+  try {
+    await redis.connect();
+    const store = createStore(redis, config);
+    const [features, log, history] = await Promise.all([store.inspect(customerId), store.decisionLog(customerId), store.contactHistory(customerId)]);
+    if (!features) {
+      process.stderr.write(`carestream: nothing is known about customer ${customerId}\n`);
+      return 1;
+    }
+    const entries = log as LogEntry[];
+    if (args.includes('--json')) {
+      process.stdout.write(`${JSON.stringify({ features, decisions: entries, contacts: history?.contacts ?? [], outcomes: history?.outcomes ?? [] }, null, 2)}\n`);
+      return 0;
+    }
+    const tz = config.businessTimeZone;
+    const t = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatInstant(ms, tz));
+    const money = (minor: number) => `${formatAmountMinor(minor)} CNY`;
+    const lines: string[] = [];
+    lines.push(`customer ${customerId} — tier ${features.tier}, features as of ${t(features.asOf)}`);
+    lines.push(`  assets ${money(features.assetsMinor)} (deposits ${money(features.depositsMinor)}, holdings ${money(features.holdingsMinor)})`);
+    lines.push(`  30-day average ${money(features.avg30Minor)}; 180 days earlier ${money(features.avg30AgoMinor)}`);
+    lines.push(`  outflows last hour ${features.outflow1h.count} / ${money(features.outflow1h.sumMinor)}, last 24 h ${features.outflow24h.count} / ${money(features.outflow24h.sumMinor)}; largest in 90 days ${money(features.maxOutflow90dMinor)}`);
+    lines.push(`  high-risk streak ${features.highRiskStreak}; mortgage interest (30 days) ${features.mortgageInterest30d}; counterparties (90 days) ${features.counterparties90d}`);
+    const p = features.profile;
+    lines.push(p
+      ? `  profile: consent ${p.marketingConsent ? 'yes' : 'NO'}, age ${p.age ?? 'unknown'}, risk tolerance ${p.riskTolerance ?? 'none'} (assessed ${t(p.riskAssessedAt)}), preferred channels ${p.preferredChannels.join(', ') || 'none'}`
+      : '  profile: not received — no marketing consent is assumed');
+    lines.push('');
+    lines.push(entries.length === 0 ? 'no tasks or suppressions recorded' : `decisions, newest first (${entries.length}):`);
+    for (const e of entries) {
+      const what = `${e.target}${e.offerCode ? ` ${e.offerCode}` : ''} by ${e.ruleId} v${e.ruleVersion} (rule set ${e.ruleSetVersion})`;
+      const head = e.decision === 'ISSUED'
+        ? `ISSUED      ${what}, ${e.priority}, via ${e.channel}, due ${t(e.dueBy)}`
+        : `SUPPRESSED  ${what}: ${e.reason}`;
+      lines.push(`  ${t(e.at)}  ${head}`);
+      lines.push(`      trigger ${e.triggerEventId}; reasons ${e.reasons.join(', ') || '—'}; tier ${e.tier}`);
+      lines.push(`      evidence ${Object.entries(e.evidence).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    }
+    if (history && history.contacts.length > 0) {
+      lines.push('', 'value contacts counting against caps and cool-downs:');
+      for (const c of history.contacts) lines.push(`  ${t(c.at)}  ${c.kind} by ${c.ruleId} (${c.taskId})`);
+    }
+    if (history && history.outcomes.length > 0) {
+      lines.push('', 'contact outcomes:');
+      for (const o of history.outcomes) lines.push(`  ${t(o.at)}  ${o.outcome} for ${o.taskId || '(no task id)'}`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  } finally {
+    redis.disconnect();
+    await stack.release();
+  }
+}
