@@ -23,6 +23,7 @@ import { parseReplayLine } from '../src/events/json-form.ts';
 import { INPUT_TOPICS, isInputTopic, type InputTopic } from '../src/events/topics.ts';
 import { generate } from '../src/generate/index.ts';
 import { connect, type Connected } from '../src/kafka/bootstrap.ts';
+import { topicMessages } from '../src/kafka/produce.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Tally } from '../src/pipeline/tally.ts';
 import { createRedis } from '../src/state/redis.ts';
@@ -132,14 +133,8 @@ async function preload(connected: Connected, o: ReturnType<typeof options>, time
   let chunk: { topic: InputTopic; key: string | null; value: Buffer }[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
-    const byTopic = new Map<string, { key: string | null; value: Buffer }[]>();
-    for (const m of chunk) {
-      let list = byTopic.get(m.topic);
-      if (!list) byTopic.set(m.topic, (list = []));
-      list.push({ key: m.key, value: m.value });
-      sent[m.topic]++;
-    }
-    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    for (const m of chunk) sent[m.topic]++;
+    await producer.sendBatch({ acks: -1, topicMessages: topicMessages(chunk) });
     chunk = [];
   };
   let lineNo = 0;

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Config } from '../config.ts';
 import { connect } from '../kafka/bootstrap.ts';
+import { topicMessages } from '../kafka/produce.ts';
 import { parseReplayLine } from '../events/json-form.ts';
 import { CarestreamError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -27,13 +28,7 @@ export async function replayCommand(config: Config, args: string[]): Promise<num
   let chunk: { topic: string; key: string | null; value: Buffer }[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
-    const byTopic = new Map<string, { key: string | null; value: Buffer }[]>();
-    for (const m of chunk) {
-      let l = byTopic.get(m.topic);
-      if (!l) byTopic.set(m.topic, (l = []));
-      l.push({ key: m.key, value: m.value });
-    }
-    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    await producer.sendBatch({ acks: -1, topicMessages: topicMessages(chunk) });
     count += chunk.length;
     chunk = [];
   };

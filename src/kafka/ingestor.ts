@@ -5,6 +5,7 @@ import { decodeInput, eventTimeOf, processBatch, type BatchDeps, type BatchResul
 import { addTally, emptyTally, type Tally } from '../pipeline/tally.ts';
 import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
 import { coPartitionAssigner } from './copartition-assigner.ts';
+import { topicMessages } from './produce.ts';
 
 export interface IngestorOptions {
   readonly groupId: string;
@@ -220,15 +221,7 @@ export class Ingestor {
     const producer = await this.producerFor(partition);
     const tx = await producer.transaction();
     try {
-      for (const part of chunkBySize(outputs)) {
-        const byTopic = new Map<string, { key: Buffer | string | null; value: Buffer }[]>();
-        for (const m of part) {
-          let list = byTopic.get(m.topic);
-          if (!list) byTopic.set(m.topic, (list = []));
-          list.push({ key: m.key, value: m.value });
-        }
-        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, msgs]) => ({ topic: t, messages: msgs })) });
-      }
+      for (const part of chunkBySize(outputs)) await tx.sendBatch({ topicMessages: topicMessages(part) });
       await tx.sendOffsets({
         consumerGroupId: this.o.groupId,
         topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString() }] })),

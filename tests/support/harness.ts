@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { createApp, type App } from '../../src/app.ts';
 import { connect } from '../../src/kafka/bootstrap.ts';
+import { topicMessages } from '../../src/kafka/produce.ts';
 import type { Serde } from '../../src/kafka/serde.ts';
 import { INPUT_TOPICS, TOPICS, type Topic } from '../../src/events/topics.ts';
 import { parseReplayLine } from '../../src/events/json-form.ts';
@@ -56,9 +57,20 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   // across consumer restarts.
   const seeder = kafka.producer({ transactionalId: `${groupId}.seed`, idempotent: true, maxInFlightRequests: 1 });
   await seeder.connect();
-  const seed = await seeder.transaction();
-  await seed.sendOffsets({ consumerGroupId: groupId, topics: INPUT_TOPICS.map((t) => ({ topic: t, partitions: start[t]!.map((p) => ({ partition: p.partition, offset: p.offset })) })) });
-  await seed.commit();
+  // On a broker that has just started, the group and transaction coordinators
+  // are still loading and answer NOT_COORDINATOR for a while: try again.
+  for (let attempt = 1; ; attempt++) {
+    const seed = await seeder.transaction();
+    try {
+      await seed.sendOffsets({ consumerGroupId: groupId, topics: INPUT_TOPICS.map((t) => ({ topic: t, partitions: start[t]!.map((p) => ({ partition: p.partition, offset: p.offset })) })) });
+      await seed.commit();
+      break;
+    } catch (err) {
+      await seed.abort().catch(() => {});
+      if (attempt >= 20 || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   await seeder.disconnect();
   const app = createApp(config, logger);
   let started = false;
@@ -83,14 +95,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
         }),
       );
       for (let i = 0; i < msgs.length; i += 2000) {
-        const chunk = msgs.slice(i, i + 2000);
-        const byTopic = new Map<string, { key: string | null; value: Buffer }[]>();
-        for (const m of chunk) {
-          let list = byTopic.get(m.topic);
-          if (!list) byTopic.set(m.topic, (list = []));
-          list.push({ key: m.key, value: m.value });
-        }
-        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        await producer.sendBatch({ acks: -1, topicMessages: topicMessages(msgs.slice(i, i + 2000)) });
       }
     },
     async produce(topic, value, key) {

@@ -11,7 +11,7 @@ describe('bad input ends in the dead-letter topic with its bytes and reason, and
   beforeAll(async () => {
     h = await startHarness();
   });
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   it('dead-letters every kind of failure and keeps consumed = applied + skipped + dead-lettered', async () => {
     const c = uniqueName('C-dlq');

@@ -15,7 +15,7 @@ describe(`the planted scenarios of a generated stream (${CUSTOMERS} customers, $
     // bulk load: records are then processed in event-time order across topics.
     h = await startHarness({}, { deferStart: true });
   });
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   it('produce exactly the labelled tasks and suppressions: none missing, none extra', async () => {
     const { lines, labels } = generate({ seed: 11, customers: CUSTOMERS, days: DAYS, start: '2026-06-01' });

@@ -30,7 +30,7 @@ describe('contact policy, explain and rule reload on the real stack', () => {
     writeFileSync(rulesFile, JSON.stringify({ version: 'bank-test-1' }));
     h = await startHarness({ RULES_FILE: rulesFile });
   });
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   it('holds back offers without consent or beyond the cap, never fraud checks or service recovery, and explains why', async () => {
     const noConsent = uniqueName('C-nc');

@@ -17,7 +17,7 @@ describe('features in Redis, replayed through Kafka', () => {
   beforeAll(async () => {
     h = await startHarness();
   });
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   it('computes exact values, matches the independent recomputation, and ignores a redelivered stream', async () => {
     const c = uniqueName('C-feat');

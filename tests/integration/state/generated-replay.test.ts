@@ -12,7 +12,7 @@ describe(`a generated stream of ${CUSTOMERS} customers over ${DAYS} days`, () =>
   beforeAll(async () => {
     h = await startHarness({ CONSUMER_CONCURRENCY: '3' });
   });
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   it('yields, for every customer, the features an independent recomputation gives; publishing it again changes nothing', async () => {
     const { lines } = generate({ seed: 7, customers: CUSTOMERS, days: DAYS, start: '2026-06-01' });
