@@ -7,10 +7,12 @@ import { tailCommand } from './tail.ts';
 import { inspectCommand } from './inspect.ts';
 import { generateCommand } from './generate.ts';
 import { explainCommand } from './explain.ts';
+import { demoCommand } from './demo.ts';
 
 type Command = (config: Config, args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  demo: { run: demoCommand, help: '[--customers N] [--days D] — a synthetic bank through carestream, with a report (leaves the stack running)' },
   run: { run: runCommand, help: 'start the service against the resolved stack (creates topics and schemas)' },
   replay: { run: replayCommand, help: '<file.jsonl> — produce replay-format lines to their topics' },
   tail: { run: tailCommand, help: '<topic> [--from-beginning] [--max N] [--idle-ms MS] — print records as replay-format lines' },

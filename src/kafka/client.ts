@@ -31,6 +31,10 @@ function pinoLogCreator(logger: Logger): logCreator {
   const child = logger.child({ component: 'kafkajs' });
   return () => ({ level, log }) => {
     const { message, ...extra } = log;
+    // Said once per idempotent producer: our producers retry for a bounded time
+    // on purpose (a supervisor restarts the service), and exactly-once rests on
+    // the transactions, not on endless retries.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return child.debug(extra, message);
     if (level === logLevel.ERROR) child.error(extra, message);
     else if (level === logLevel.WARN) child.warn(extra, message);
     else if (level === logLevel.INFO) child.debug(extra, message);

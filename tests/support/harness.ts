@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { createApp, type App } from '../../src/app.ts';
 import { connect } from '../../src/kafka/bootstrap.ts';
 import { topicMessages } from '../../src/kafka/produce.ts';
+import { endOffsets, readCommitted } from '../../src/kafka/read-committed.ts';
 import type { Serde } from '../../src/kafka/serde.ts';
 import { INPUT_TOPICS, TOPICS, type Topic } from '../../src/events/topics.ts';
 import { parseReplayLine } from '../../src/events/json-form.ts';
@@ -34,18 +35,6 @@ export interface Harness {
 }
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-
-async function endOffsets(kafka: Kafka, topics: readonly string[]) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const out: Record<string, { partition: number; offset: string }[]> = {};
-    for (const t of topics) out[t] = (await admin.fetchTopicOffsets(t)).map((p) => ({ partition: p.partition, offset: p.high }));
-    return out;
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 export async function startHarness(env: Record<string, string> = {}, options: { deferStart?: boolean } = {}): Promise<Harness> {
   const groupId = uniqueName('it-group');
@@ -112,27 +101,8 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    async readTopic(topic, predicate = () => true, idleMs = 1500) {
-      const consumer = kafka.consumer({ groupId: uniqueName('it-reader'), readUncommitted: false });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const out: { key: string | null; value: Buffer }[] = [];
-      const from = new Map(start[topic]?.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
-      let timer: NodeJS.Timeout;
-      await new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, idleMs * 3);
-        void consumer.run({
-          eachMessage: async ({ partition, message }) => {
-            clearTimeout(timer);
-            timer = setTimeout(resolve, idleMs);
-            if (BigInt(message.offset) < (from.get(partition) ?? 0n)) return;
-            const key = message.key?.toString('utf8') ?? null;
-            if (predicate(key)) out.push({ key, value: message.value! });
-          },
-        });
-      });
-      await consumer.disconnect();
-      return out;
+    readTopic(topic, predicate = () => true, idleMs = 1500) {
+      return readCommitted(kafka, topic, start, predicate, idleMs);
     },
     startService,
     async stop() {
