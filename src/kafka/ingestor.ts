@@ -53,7 +53,8 @@ export class Ingestor {
   private readonly paused = new Set<string>();
   private generation = 0;
   private stopping = false;
-  private failure: Error | undefined;
+  /** Failed chunks in a row, for the retry backoff (reset by a committed chunk). */
+  private consecutiveFailures = 0;
   readonly tally: Tally = emptyTally();
   private assigned = 0;
 
@@ -81,7 +82,6 @@ export class Ingestor {
       // After a rebalance the consumer fetches again from the committed offsets:
       // whatever was queued and not committed is dropped and read again.
       this.generation++;
-      this.failure = undefined;
       for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer);
       this.tasks.clear();
       this.paused.clear();
@@ -144,7 +144,6 @@ export class Ingestor {
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
-    if (this.failure) throw this.failure;
     const { topic, partition, messages } = batch;
     if (messages.length === 0 || !isInputTopic(topic) || this.stopping) return;
     const task = this.taskFor(partition);
@@ -163,18 +162,41 @@ export class Ingestor {
     // bound the memory.
     void this.schedule(task);
     await heartbeat();
-    if (this.failure) throw this.failure;
   }
 
   /** Queues a drain of the task behind the one running; resolves when it is done. */
   private schedule(task: Task): Promise<void> {
-    task.running = task.running.then(() => this.drain(task)).catch((err: Error) => {
-      // A failed chunk was not committed: the task is dropped and the consumer
-      // restarted from the committed offsets (KafkaJS retries with backoff).
-      this.log.error({ err, partition: task.queue.partition }, 'processing a chunk failed; it will be read again');
-      this.failure = err;
-    });
+    task.running = task.running.then(() => this.drain(task)).catch((err: Error & { seekTo?: Map<string, bigint> }) => this.recover(task, err));
     return task.running;
+  }
+
+  /**
+   * A chunk failed (Redis or Kafka unreachable, a fenced producer): nothing of
+   * it was committed. The task's records are dropped from memory and, after a
+   * backoff, fetched again from the first one not committed — nothing is lost
+   * and nothing is skipped.
+   */
+  private async recover(task: Task, err: Error & { seekTo?: Map<string, bigint> }): Promise<void> {
+    const partition = task.queue.partition;
+    if (task.generation !== this.generation || this.stopping) return;
+    this.consecutiveFailures++;
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.consecutiveFailures - 1, 6));
+    this.log.error({ err, partition, attempt: this.consecutiveFailures, retryInMs: delay }, 'processing a chunk failed; it will be read again');
+    const from = new Map(err.seekTo ?? []);
+    for (const topic of INPUT_TOPICS) {
+      const queued = task.queue.head(topic);
+      const head = queued ? BigInt(queued.message.offset) : undefined;
+      if (head !== undefined && (from.get(topic) ?? head + 1n) > head) from.set(topic, head);
+    }
+    task.generation = -1; // stale: queued records are dropped, running work stops
+    if (task.timer) clearTimeout(task.timer);
+    this.tasks.delete(partition);
+    await new Promise((r) => setTimeout(r, delay));
+    if (this.stopping) return;
+    for (const [topic, offset] of from) {
+      this.consumer.seek({ topic, partition, offset: offset.toString() });
+      if (this.paused.delete(`${topic}:${partition}`)) this.consumer.resume([{ topic, partitions: [partition] }]);
+    }
   }
 
   private async drain(task: Task): Promise<void> {
@@ -208,6 +230,21 @@ export class Ingestor {
 
   private async processChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<void> {
     const started = Date.now();
+    const partition = task.queue.partition;
+    const seekTo = new Map<string, bigint>();
+    for (const r of chunk) {
+      const o = BigInt(r.message.message.offset);
+      if ((seekTo.get(r.topic) ?? o + 1n) > o) seekTo.set(r.topic, o);
+    }
+    try {
+      await this.commitChunk(task, chunk, started);
+      this.consecutiveFailures = 0;
+    } catch (err) {
+      throw Object.assign(err as Error, { seekTo });
+    }
+  }
+
+  private async commitChunk(task: Task, chunk: QueuedRecord<InputRecord>[], started: number): Promise<void> {
     const partition = task.queue.partition;
     const result = await processBatch(this.deps, chunk.map((r) => r.message));
     const extra = this.o.afterBatch ? await this.o.afterBatch(result) : [];

@@ -50,6 +50,12 @@ export class TaskQueue<M> {
     return n;
   }
 
+  /** The oldest record still queued for a topic. */
+  head(topic: string): M | undefined {
+    const s = this.topics.get(topic);
+    return s && s.head < s.queue.length ? s.queue[s.head]!.message : undefined;
+  }
+
   sizeOf(topic: string): number {
     const s = this.topics.get(topic)!;
     return s.queue.length - s.head;
