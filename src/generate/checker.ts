@@ -23,7 +23,7 @@ import type {
 } from '../events/types.ts';
 import { BusinessCalendar, civilFromDays } from './calendar.ts';
 import { isHighRisk, isInvestment } from './catalog.ts';
-import type { ExpectedTopic } from './labels.ts';
+import type { ExpectedOutput, ExpectedTopic } from './labels.ts';
 import {
   ASSESSMENT_MAX_AGE_MS,
   BABY_MCCS,
@@ -41,19 +41,8 @@ import {
   type RuleId,
 } from './rules.ts';
 
-export interface CheckedOutput {
-  readonly customerId: string;
-  readonly ruleId: RuleId;
-  readonly outcome: 'task' | 'suppressed';
-  readonly topic: ExpectedTopic;
-  readonly kind?: OutreachKind;
-  readonly offerCode?: string | null;
-  readonly priority?: Priority;
-  readonly reasons?: readonly string[];
-  readonly suppressionReason?: SuppressionReason;
-  readonly triggerEventId: string;
-  readonly dueBy?: string;
-}
+/** An output the checker derives: a label without the scenario name. */
+export type CheckedOutput = Omit<ExpectedOutput, 'scenario'>;
 
 export interface CheckResult {
   readonly outputs: CheckedOutput[];
