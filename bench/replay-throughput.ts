@@ -26,7 +26,7 @@ import { connect, type Connected } from '../src/kafka/bootstrap.ts';
 import { topicMessages } from '../src/kafka/produce.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Tally } from '../src/pipeline/tally.ts';
-import { createRedis } from '../src/state/redis.ts';
+import { createRedis, deleteKeysWithPrefix } from '../src/state/redis.ts';
 
 const USAGE = 'usage: npm run bench:replay -- [--customers N] [--days D] [--seed S] [--start YYYY-MM-DD]';
 /** Records per sendBatch during the pre-load (as `carestream replay`). */
@@ -113,18 +113,6 @@ async function usedMemory(redis: Redis): Promise<number> {
   const m = /^used_memory:(\d+)\r?$/m.exec(info);
   if (!m?.[1]) throw new Error('INFO memory has no used_memory');
   return Number(m[1]);
-}
-
-/** UNLINKs every key of the prefix; returns how many there were. */
-async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return deleted;
 }
 
 async function preload(connected: Connected, o: ReturnType<typeof options>, timeZone: string, producer: Producer): Promise<Record<InputTopic, number>> {
@@ -256,7 +244,7 @@ async function main(): Promise<number> {
     if (tally.consumed !== records) progress(`warning: the service consumed ${tally.consumed} records, ${tally.consumed - records} more than were pre-loaded`);
     if (tally.deadLettered > 0) progress(`warning: ${tally.deadLettered} records were dead-lettered (${JSON.stringify(tally.byReason)}); is the replay older than MAX_EVENT_AGE_MS?`);
 
-    const keys = await deletePrefix(redis, config.state.keyPrefix);
+    const keys = await deleteKeysWithPrefix(redis, config.state.keyPrefix);
     const seconds = (finished - started) / 1000;
     const secondsWithStartup = (finished - startCalled) / 1000;
     const delta = memoryAfter - memoryBefore;
@@ -295,7 +283,7 @@ async function main(): Promise<number> {
     // On failure too: stop the service, drop the run's keys, let go of the stack.
     if (app) await app.stop().catch((err: unknown) => progress(`stopping the service: ${(err as Error).message}`));
     if (redis.status === 'ready') {
-      await deletePrefix(redis, config.state.keyPrefix).catch((err: unknown) => progress(`deleting Redis keys: ${(err as Error).message}`));
+      await deleteKeysWithPrefix(redis, config.state.keyPrefix).catch((err: unknown) => progress(`deleting Redis keys: ${(err as Error).message}`));
     }
     await redis.quit().catch(() => {});
     await producer.disconnect().catch(() => {});

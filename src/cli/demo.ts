@@ -1,16 +1,15 @@
 import { parseArgs } from 'node:util';
-import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.ts';
 import { createApp } from '../app.ts';
 import { connect } from '../kafka/bootstrap.ts';
 import { topicMessages } from '../kafka/produce.ts';
-import { endOffsets, readCommitted } from '../kafka/read-committed.ts';
+import { commitGroupOffsets, endOffsets, readCommitted } from '../kafka/read-committed.ts';
 import { generate } from '../generate/index.ts';
 import { parseReplayLine } from '../events/json-form.ts';
 import { INPUT_TOPICS, TOPICS } from '../events/topics.ts';
 import type { DeadLetter, FraudCheckTask, OutreachTask, Suppression } from '../events/types.ts';
 import { dayLabel } from '../state/calendar.ts';
-import { createRedis } from '../state/redis.ts';
+import { createRedis, deleteKeysWithPrefix } from '../state/redis.ts';
 import { createLogger } from '../observability/logger.ts';
 import { formatAmountMinor } from '../tasks/format.ts';
 import { formatInstant } from '../events/time.ts';
@@ -19,15 +18,6 @@ import { CarestreamError } from '../errors.ts';
 const DEMO_PREFIX = 'demo';
 const DAY_MS = 86_400_000;
 const say = (line = '') => process.stdout.write(`${line}\n`);
-
-async function clearPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 const countBy = <T>(items: readonly T[], key: (t: T) => string) => {
   const m = new Map<string, number>();
@@ -63,7 +53,7 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
 
   const redis = createRedis(stack.redisUrl);
   await redis.connect();
-  await clearPrefix(redis, DEMO_PREFIX);
+  await deleteKeysWithPrefix(redis, DEMO_PREFIX);
 
   // The stream ends yesterday, so every event is recent enough to be accepted.
   const endDay = Math.floor(Date.now() / DAY_MS) - 1;
@@ -73,21 +63,7 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   const before = await endOffsets(kafka, [...INPUT_TOPICS, ...outputs]);
 
   // The consumer group starts where the demo's records begin.
-  const seeder = kafka.producer({ transactionalId: `${config.kafka.groupId}.seed`, idempotent: true, maxInFlightRequests: 1 });
-  await seeder.connect();
-  for (let attempt = 1; ; attempt++) {
-    const tx = await seeder.transaction();
-    try {
-      await tx.sendOffsets({ consumerGroupId: config.kafka.groupId, topics: INPUT_TOPICS.map((t) => ({ topic: t, partitions: before[t]! })) });
-      await tx.commit();
-      break;
-    } catch (err) {
-      await tx.abort().catch(() => {});
-      if (attempt >= 20 || !(err as { retriable?: boolean }).retriable) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  await seeder.disconnect();
+  await commitGroupOffsets(kafka, config.kafka.groupId, Object.fromEntries(INPUT_TOPICS.map((t) => [t, before[t]!])));
 
   say(`  generating ${customers.toLocaleString('en')} customers over ${days} days (from ${start}) and loading them into Kafka...`);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -16,7 +16,6 @@ export interface IngestorOptions {
   readonly maxChunk?: number;
   /** Turns a processed batch into the messages to publish (rules and policy plug in here). */
   readonly afterBatch?: (result: BatchResult) => Promise<OutputMessage[]> | OutputMessage[];
-  readonly onBatchCommitted?: (partition: number, result: BatchResult) => void;
   /** Where to start instead of the committed offsets (tests start a new group at the end of the topics). */
   readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
 }
@@ -272,7 +271,6 @@ export class Ingestor {
       throw err;
     }
     addTally(this.tally, result.tally);
-    this.o.onBatchCommitted?.(partition, result);
     this.log.debug({ partition, records: chunk.length, outputs: outputs.length, ms: Date.now() - started }, 'chunk committed');
   }
 }

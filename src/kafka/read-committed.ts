@@ -49,3 +49,30 @@ export async function readCommitted(
   await consumer.disconnect();
   return out;
 }
+
+/**
+ * Commits a consumer group's positions without joining it: a transaction that
+ * carries only offsets. On a broker that has just started the coordinators
+ * still load and answer NOT_COORDINATOR for a while, so retriable errors are
+ * tried again.
+ */
+export async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets: Offsets): Promise<void> {
+  const producer = kafka.producer({ transactionalId: `${groupId}.seed`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const tx = await producer.transaction();
+      try {
+        await tx.sendOffsets({ consumerGroupId: groupId, topics: Object.entries(offsets).map(([topic, partitions]) => ({ topic, partitions: [...partitions] })) });
+        await tx.commit();
+        return;
+      } catch (err) {
+        await tx.abort().catch(() => {});
+        if (attempt >= 20 || !(err as { retriable?: boolean }).retriable) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { createApp, type App } from '../../src/app.ts';
 import { connect } from '../../src/kafka/bootstrap.ts';
 import { topicMessages } from '../../src/kafka/produce.ts';
-import { endOffsets, readCommitted } from '../../src/kafka/read-committed.ts';
+import { commitGroupOffsets, endOffsets, readCommitted } from '../../src/kafka/read-committed.ts';
 import type { Serde } from '../../src/kafka/serde.ts';
 import { INPUT_TOPICS, TOPICS, type Topic } from '../../src/events/topics.ts';
 import { parseReplayLine } from '../../src/events/json-form.ts';
@@ -44,23 +44,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   // The new group starts at the current end of the inputs: its offsets are
   // committed up front (a transaction carrying only offsets), so they hold
   // across consumer restarts.
-  const seeder = kafka.producer({ transactionalId: `${groupId}.seed`, idempotent: true, maxInFlightRequests: 1 });
-  await seeder.connect();
-  // On a broker that has just started, the group and transaction coordinators
-  // are still loading and answer NOT_COORDINATOR for a while: try again.
-  for (let attempt = 1; ; attempt++) {
-    const seed = await seeder.transaction();
-    try {
-      await seed.sendOffsets({ consumerGroupId: groupId, topics: INPUT_TOPICS.map((t) => ({ topic: t, partitions: start[t]!.map((p) => ({ partition: p.partition, offset: p.offset })) })) });
-      await seed.commit();
-      break;
-    } catch (err) {
-      await seed.abort().catch(() => {});
-      if (attempt >= 20 || !(err as { retriable?: boolean }).retriable) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  await seeder.disconnect();
+  await commitGroupOffsets(kafka, groupId, Object.fromEntries(INPUT_TOPICS.map((t) => [t, start[t]!])));
   const app = createApp(config, logger);
   let started = false;
   const startService = async () => {
