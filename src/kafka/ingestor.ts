@@ -6,6 +6,7 @@ import { addTally, emptyTally, type Tally } from '../pipeline/tally.ts';
 import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
 import { coPartitionAssigner } from './copartition-assigner.ts';
 import { topicMessages } from './produce.ts';
+import type { IngestorObserver } from './ingestor-observer.ts';
 
 export interface IngestorOptions {
   readonly groupId: string;
@@ -18,6 +19,8 @@ export interface IngestorOptions {
   readonly afterBatch?: (result: BatchResult) => Promise<OutputMessage[]> | OutputMessage[];
   /** Where to start instead of the committed offsets (tests start a new group at the end of the topics). */
   readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
+  /** Told about fetches, commits, failures and rebuilds (metrics). */
+  readonly observer?: IngestorObserver;
 }
 
 interface Task {
@@ -85,6 +88,7 @@ export class Ingestor {
       this.tasks.clear();
       this.paused.clear();
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + ps.length, 0);
+      this.o.observer?.assigned?.({ partitions: this.assigned });
       this.log.info({ assignment: e.payload.memberAssignment }, 'partitions assigned');
     });
   }
@@ -147,6 +151,7 @@ export class Ingestor {
     if (messages.length === 0 || !isInputTopic(topic) || this.stopping) return;
     const task = this.taskFor(partition);
     const caughtUp = BigInt(batch.lastOffset()) + 1n >= BigInt(batch.highWatermark);
+    this.o.observer?.fetched?.({ topic, partition, highWatermark: BigInt(batch.highWatermark), lastOffset: BigInt(batch.lastOffset()) });
     // Decoded here, in the fetch, so records can be ordered by their event time.
     const decoded = await Promise.all(messages.map((m) => decodeInput(this.deps, topic, partition, m)));
     task.queue.push(topic, messages.map((m, i) => ({ timestamp: eventTimeOf(decoded[i]!, m), message: { topic, partition, message: m, decoded: decoded[i]! } })), caughtUp);
@@ -181,6 +186,7 @@ export class Ingestor {
     this.consecutiveFailures++;
     const delay = Math.min(30_000, 500 * 2 ** Math.min(this.consecutiveFailures - 1, 6));
     this.log.error({ err, partition, attempt: this.consecutiveFailures, retryInMs: delay }, 'processing a chunk failed; it will be read again');
+    this.o.observer?.chunkFailed?.({ partition, error: err, attempt: this.consecutiveFailures, retryInMs: delay });
     const from = new Map(err.seekTo ?? []);
     for (const topic of INPUT_TOPICS) {
       const queued = task.queue.head(topic);
@@ -271,6 +277,7 @@ export class Ingestor {
       throw err;
     }
     addTally(this.tally, result.tally);
+    this.o.observer?.chunkCommitted?.({ partition, records: chunk.map((r) => r.message), result, outputs, committed: next, startedAt: started, committedAt: Date.now() });
     this.log.debug({ partition, records: chunk.length, outputs: outputs.length, ms: Date.now() - started }, 'chunk committed');
   }
 }
