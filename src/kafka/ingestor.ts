@@ -59,6 +59,7 @@ export class Ingestor {
   private consecutiveFailures = 0;
   readonly tally: Tally = emptyTally();
   private assigned = 0;
+  private readonly rebuildingTasks = new Set<number>();
 
   constructor(kafka: Kafka, deps: BatchDeps, options: IngestorOptions, logger: Logger) {
     this.kafka = kafka;
@@ -96,6 +97,16 @@ export class Ingestor {
   /** Partitions currently assigned to this instance. */
   get assignedPartitions(): number {
     return this.assigned;
+  }
+
+  /** True while a task's lost Redis state is being rebuilt from the input topics. */
+  get rebuilding(): boolean {
+    return this.rebuildingTasks.size > 0;
+  }
+
+  /** True from a failed chunk until a chunk commits again (Kafka or Redis unreachable). */
+  get degraded(): boolean {
+    return this.consecutiveFailures > 0;
   }
 
   async start(): Promise<void> {
