@@ -14,6 +14,7 @@ import { RuleSetHolder } from './rules/holder.ts';
 import { decideBatch } from './pipeline/decide.ts';
 import type { BatchResult, OutputMessage } from './pipeline/process-batch.ts';
 import type { Serde } from './kafka/serde.ts';
+import type { IngestorObserver } from './kafka/ingestor-observer.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -57,6 +58,8 @@ export interface AppOptions {
   readonly consume?: boolean;
   /** Start positions instead of the committed offsets (tests). */
   readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
+  /** Told about the ingestor's fetches and commits (the benchmark's latency probe). */
+  readonly observer?: IngestorObserver;
 }
 
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
@@ -108,7 +111,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         ingestor = new Ingestor(
           kafka,
           { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, now: Date.now },
-          { groupId: config.kafka.groupId, concurrency: config.consumer.concurrency, afterBatch, ...(options.startAt ? { startAt: options.startAt } : {}) },
+          { groupId: config.kafka.groupId, concurrency: config.consumer.concurrency, afterBatch, ...(options.startAt ? { startAt: options.startAt } : {}), ...(options.observer ? { observer: options.observer } : {}) },
           logger,
         );
         await ingestor.start();

@@ -2,10 +2,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { createApp } from '../app.ts';
 import { connect } from '../kafka/bootstrap.ts';
-import { topicMessages } from '../kafka/produce.ts';
+import { produceReplayLines } from '../kafka/produce-lines.ts';
 import { commitGroupOffsets, endOffsets, readCommitted } from '../kafka/read-committed.ts';
 import { generate } from '../generate/index.ts';
-import { parseReplayLine } from '../events/json-form.ts';
 import { INPUT_TOPICS, TOPICS } from '../events/topics.ts';
 import type { DeadLetter, FraudCheckTask, OutreachTask, Suppression } from '../events/types.ts';
 import { dayLabel } from '../state/calendar.ts';
@@ -68,19 +67,8 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   say(`  generating ${customers.toLocaleString('en')} customers over ${days} days (from ${start}) and loading them into Kafka...`);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  let produced = 0;
-  let chunk: { topic: string; key: string | null; value: Buffer }[] = [];
-  for (const line of lines) {
-    const r = parseReplayLine(line);
-    chunk.push({ topic: r.topic, key: r.key, value: await serde.encode(r.topic, r.value) });
-    if (chunk.length >= 5000) {
-      await producer.sendBatch({ acks: -1, topicMessages: topicMessages(chunk) });
-      produced += chunk.length;
-      chunk = [];
-    }
-  }
-  await producer.sendBatch({ acks: -1, topicMessages: topicMessages(chunk) });
-  produced += chunk.length;
+  const sent = await produceReplayLines(producer, serde, lines);
+  const produced = Object.values(sent).reduce((a, b) => a + b, 0);
   await producer.disconnect();
   say(`  loaded ${produced.toLocaleString('en')} events`);
 
