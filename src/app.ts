@@ -8,6 +8,8 @@ import { FeatureStore } from './state/store.ts';
 import { BusinessCalendar } from './state/calendar.ts';
 import { createRedis } from './state/redis.ts';
 import { startHttp, json, type HttpServer } from './observability/http.ts';
+import { agentApiRoute } from './api/router.ts';
+import { loadApiTokens, TokenSet } from './api/tokens.ts';
 import { TOPICS } from './events/topics.ts';
 import type { Tally } from './pipeline/tally.ts';
 import { RuleSetHolder } from './rules/holder.ts';
@@ -36,6 +38,8 @@ export interface App {
   readonly store: FeatureStore | undefined;
   /** The rule set in force, once started. */
   readonly rules: RuleSetHolder | undefined;
+  /** The port the HTTP listener took (HTTP_PORT=0 picks one), once started. */
+  readonly httpPort: number | undefined;
 }
 
 /** The feature store over a Redis connection, configured from the settings. */
@@ -82,8 +86,14 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     get rules() {
       return rules;
     },
+    get httpPort() {
+      return http?.port;
+    },
     async start() {
+      const apiTokens = new TokenSet(loadApiTokens(config.api));
+      if (apiTokens.size === 0) logger.warn('agent API: no tokens configured (API_TOKENS, API_TOKENS_FILE), every /v1 customer request is refused');
       http = await startHttp(config.httpPort, {
+        '/v1/*': agentApiRoute({ tokens: apiTokens, reader: () => store, timeZone: config.businessTimeZone, logger }),
         '/healthz': (_req, res) => json(res, 200, { status: 'alive' }),
         '/readyz': (_req, res) => {
           const ready = started && (!consume || (ingestor?.assignedPartitions ?? 0) > 0);

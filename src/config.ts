@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CarestreamError } from './errors.ts';
+import { apiTokensJson, type ApiToken } from './api/tokens.ts';
 
 /**
  * Every setting carestream reads, in one zod schema over plain strings (the
@@ -92,6 +93,8 @@ const envShape = {
   CONSUMER_CONCURRENCY: int(1, 64).default(3),
   RULES_FILE: z.string().trim().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
+  API_TOKENS: apiTokensJson.optional(),
+  API_TOKENS_FILE: z.string().trim().min(1).optional(),
 };
 
 const envSchema = z.object(envShape).superRefine((e, ctx) => {
@@ -140,6 +143,8 @@ export interface Config {
   readonly businessTimeZone: string;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly httpPort: number;
+  /** Agent API bearer tokens (hashes); the file is read when the service starts. */
+  readonly api: { readonly tokens: readonly ApiToken[]; readonly tokensFile: string | undefined };
 }
 
 /** Names of every variable the schema knows: for .env.example and deploy checks. */
@@ -171,7 +176,8 @@ function readConfigFile(path: string): Source {
     if (!(k in envShape)) {
       throw new CarestreamError('CS_ERR_CONFIG', `CARESTREAM_CONFIG_FILE: unknown setting ${k} in ${path}`);
     }
-    out[k] = Array.isArray(v) ? v.join(',') : String(v);
+    // API_TOKENS may be written as the JSON array itself; other lists are comma-separated.
+    out[k] = k === 'API_TOKENS' && typeof v === 'object' ? JSON.stringify(v) : Array.isArray(v) ? v.join(',') : String(v);
   }
   return out;
 }
@@ -220,6 +226,7 @@ export function loadConfig(env: Source = process.env): Config {
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     logLevel: e.LOG_LEVEL,
     httpPort: e.HTTP_PORT,
+    api: { tokens: e.API_TOKENS ?? [], tokensFile: e.API_TOKENS_FILE },
   });
 }
 

@@ -5,25 +5,7 @@ import { createStore } from '../app.ts';
 import { CarestreamError } from '../errors.ts';
 import { formatInstant } from '../events/time.ts';
 import { formatAmountMinor } from '../tasks/format.ts';
-
-interface LogEntry {
-  id: string;
-  decision: 'ISSUED' | 'SUPPRESSED';
-  reason?: string;
-  at: number;
-  ruleId: string;
-  ruleVersion: number;
-  ruleSetVersion: string;
-  target: string;
-  offerCode: string | null;
-  priority: string;
-  channel?: string;
-  dueBy?: number;
-  reasons: string[];
-  evidence: Record<string, string>;
-  tier: string;
-  triggerEventId: string;
-}
+import type { DecisionLogEntry as LogEntry } from '../api/decision-log.ts';
 
 /**
  * `carestream explain <customerId> [--json]` — the compliance officer's answer to

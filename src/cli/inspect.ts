@@ -3,7 +3,7 @@ import { resolveStack } from '../stack/resolve.ts';
 import { createRedis } from '../state/redis.ts';
 import { createStore } from '../app.ts';
 import { CarestreamError } from '../errors.ts';
-import { formatInstant } from '../events/time.ts';
+import { printableFeatures } from '../api/present.ts';
 
 /** `carestream inspect <customerId>` — the customer's current features as JSON. */
 export async function inspectCommand(config: Config, args: string[]): Promise<number> {
@@ -18,15 +18,8 @@ export async function inspectCommand(config: Config, args: string[]): Promise<nu
       process.stderr.write(`carestream: no features for customer ${customerId}\n`);
       return 1;
     }
-    const tz = config.businessTimeZone;
-    const time = (ms: number | null) => (ms === null ? null : formatInstant(ms, tz));
-    const printable = {
-      ...view,
-      asOf: time(view.asOf),
-      lastInvestmentAt: time(view.lastInvestmentAt),
-      profile: view.profile && { ...view.profile, riskAssessedAt: time(view.profile.riskAssessedAt), updatedAt: time(view.profile.updatedAt) },
-    };
-    process.stdout.write(`${JSON.stringify(printable, null, 2)}\n`);
+    // The same form as the agent API's GET /v1/customers/{id}/features.
+    process.stdout.write(`${JSON.stringify(printableFeatures(view, config.businessTimeZone), null, 2)}\n`);
     return 0;
   } finally {
     redis.disconnect();

@@ -9,12 +9,13 @@ export interface HttpServer {
 
 /**
  * The service's one HTTP listener: health now, metrics and the agent API as
- * they are added. Routes are exact paths; anything else is 404.
+ * they are added. Routes are exact paths, or prefixes written `/prefix/*`
+ * (the agent API's `/v1/*`); anything else is 404.
  */
 export async function startHttp(port: number, routes: Record<string, Route>): Promise<HttpServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = routes[path];
+    const route = routes[path] ?? prefixRoute(routes, path);
     if (!route) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
@@ -33,6 +34,13 @@ export async function startHttp(port: number, routes: Record<string, Route>): Pr
     port: typeof addr === 'object' && addr ? addr.port : port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+function prefixRoute(routes: Record<string, Route>, path: string): Route | undefined {
+  for (const [pattern, route] of Object.entries(routes)) {
+    if (pattern.endsWith('/*') && path.startsWith(pattern.slice(0, -1))) return route;
+  }
+  return undefined;
 }
 
 export function json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import {
+  contactSchema, customerIdSchema, errorSchema, featuresSchema, LIMIT, outcomeSchema, profileSchema,
+  suppressionSchema, tallySchema, taskSchema, tasksSchema,
+} from './schemas.ts';
+import { SCOPES, type Scope } from './tokens.ts';
+
+/**
+ * The OpenAPI 3.1 document of the agent API, served at /v1/openapi.json. Its
+ * schemas are generated from the zod schemas the responses are validated
+ * with (OpenAPI 3.1 uses JSON Schema 2020-12, which z.toJSONSchema writes).
+ */
+
+const COMPONENTS: readonly [string, z.ZodType][] = [
+  ['CustomerFeatures', featuresSchema],
+  ['CustomerTasks', tasksSchema],
+  ['Tally', tallySchema],
+  ['Profile', profileSchema],
+  ['Task', taskSchema],
+  ['Suppression', suppressionSchema],
+  ['Contact', contactSchema],
+  ['ContactOutcome', outcomeSchema],
+  ['Error', errorSchema],
+];
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+function componentSchemas(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of COMPONENTS) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: (id) => ref(id).$ref });
+  // $schema and $id are implied by the document (jsonSchemaDialect) and its location.
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...rest }]) => [id, rest]));
+}
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+
+function customerOperation(operationId: string, summary: string, scope: Scope, body: string, extraParameters: unknown[] = []) {
+  const { $schema: _s, ...idSchema } = z.toJSONSchema(customerIdSchema, { target: 'draft-2020-12' });
+  return {
+    get: {
+      operationId,
+      summary,
+      tags: ['customers'],
+      security: [{ bearerAuth: [scope] }],
+      parameters: [{ name: 'customerId', in: 'path', required: true, schema: idSchema }, ...extraParameters],
+      responses: {
+        '200': { description: 'OK (personal data masked)', content: { 'application/json': { schema: ref(body) } } },
+        '400': errorResponse('malformed customer id or query'),
+        '401': { ...errorResponse('no bearer token, or one that is not configured'), headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
+        '403': { ...errorResponse(`the token lacks the scope ${scope}`), headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
+        '404': errorResponse('nothing is known about this customer'),
+        '405': errorResponse('a method other than GET'),
+        '500': errorResponse('internal error, or a response that failed its schema'),
+        '503': errorResponse('the service is starting'),
+      },
+    },
+  };
+}
+
+let cached: object | undefined;
+
+export function openApiDocument(): object {
+  cached ??= {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'carestream agent API',
+      version: '1',
+      description: 'Read-only view of a customer for contact-centre tools: features, recent tasks and suppressions with their reasons and evidence, contacts and outcomes. No name, ID number or full account number is ever returned.',
+    },
+    security: [{ bearerAuth: [] }],
+    paths: {
+      '/v1/customers/{customerId}/features': customerOperation('getCustomerFeatures', 'The customer\'s tier and features, as of their latest event', 'features:read', 'CustomerFeatures'),
+      '/v1/customers/{customerId}/tasks': customerOperation('getCustomerTasks', 'Recent tasks and suppressions with reasons and evidence, contacts and outcomes', 'tasks:read', 'CustomerTasks', [
+        { name: 'limit', in: 'query', required: false, description: 'at most this many of each list', schema: { type: 'integer', minimum: 1, maximum: LIMIT.max, default: LIMIT.default } },
+      ]),
+      '/v1/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          summary: 'This document',
+          security: [],
+          responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
+    },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: `An opaque token whose SHA-256 is configured (API_TOKENS, API_TOKENS_FILE). Scopes: ${SCOPES.join(', ')}.`,
+        },
+      },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { CONTACT_OUTCOMES, CUSTOMER_TIERS, INTERACTION_CHANNELS, OUTREACH_KINDS, PRIORITIES, SUPPRESSION_REASONS } from '../events/types.ts';
+
+/**
+ * The agent API's response bodies. Every body is parsed with its schema before
+ * it is sent (a body that does not match is a 500), and the OpenAPI document's
+ * schemas are generated from these (src/api/openapi.ts), so the document and
+ * the responses cannot drift apart. Objects are strict: a field nobody listed
+ * here — a name, an ID number — makes the response fail instead of leaking.
+ */
+
+/** A customer id in a path: what a Redis hash tag and a URL segment can carry unambiguously. */
+export const customerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'a customer id is 1-128 letters, digits, . _ : or -, starting with a letter or digit');
+
+export const LIMIT = Object.freeze({ default: 20, max: 50 });
+export const limitSchema = z.coerce.number().int().min(1).max(LIMIT.max);
+
+const instant = z.iso.datetime({ offset: true }).meta({ description: 'ISO-8601 with the business time zone\'s offset' });
+const minor = z.number().int().meta({ description: 'amount in minor units (fen)' });
+const count = z.number().int().min(0);
+const month = z.string().regex(/^\d{4}-\d{2}$/);
+const tier = z.enum(CUSTOMER_TIERS);
+const taskKind = z.enum(['FRAUD_CHECK', ...OUTREACH_KINDS]);
+
+// Evidence and reasons are free text filled by rules; a long run of digits
+// there would be an ID or account number that escaped masking.
+const noLongDigits = (s: string) => !/\d{15,}/.test(s);
+const evidenceText = z.string().refine(noLongDigits, 'looks like an unmasked ID or account number');
+const evidence = z
+  .record(z.string(), evidenceText)
+  .meta({ description: 'what the rule saw, as strings; account references masked to their last four digits' });
+
+export const tallySchema = z.strictObject({ sumMinor: minor, count });
+
+export const profileSchema = z
+  .strictObject({
+    updatedAt: instant,
+    marketingConsent: z.boolean(),
+    riskTolerance: z.number().int().nullable(),
+    riskAssessedAt: instant.nullable(),
+    hasRelationshipManager: z.boolean(),
+    preferredChannels: z.array(z.string()),
+    age: z.number().int().nullable().meta({ description: 'whole years from the birth month; the birth date itself is not kept' }),
+  })
+  .meta({ description: 'derived profile facts; no name, ID number or account number' });
+
+export const featuresSchema = z
+  .strictObject({
+    customerId: z.string(),
+    asOf: instant.nullable().meta({ description: 'the watermark: the latest event time applied; null before any event' }),
+    depositsMinor: minor,
+    holdingsMinor: minor,
+    assetsMinor: minor,
+    avg30Minor: minor,
+    avg30AgoMinor: minor,
+    tier,
+    outflow1h: tallySchema,
+    outflow24h: tallySchema,
+    newCounterpartyOutflow1h: tallySchema,
+    maxOutflow90dMinor: minor,
+    counterparties90d: count,
+    highRiskStreak: count,
+    mortgageInterest30d: count,
+    babyMonths: z.array(month),
+    salaryMonths: z.array(month),
+    lastInvestmentAt: instant.nullable(),
+    profile: profileSchema.nullable(),
+  })
+  .meta({ description: 'the customer\'s features as `carestream inspect` shows them' });
+
+const decisionCommon = {
+  taskId: z.string(),
+  at: instant.meta({ description: 'event time of the trigger' }),
+  kind: taskKind,
+  offerCode: z.string().nullable(),
+  ruleId: z.string(),
+  ruleVersion: z.number().int(),
+  ruleSetVersion: z.string(),
+  priority: z.enum(PRIORITIES),
+  reasons: z.array(evidenceText),
+  evidence,
+  tier,
+  triggerEventId: z.string(),
+};
+
+export const taskSchema = z
+  .strictObject({ ...decisionCommon, channel: z.enum(INTERACTION_CHANNELS), dueBy: instant })
+  .meta({ description: 'a task issued (fraud check or outreach)' });
+
+export const suppressionSchema = z
+  .strictObject({ ...decisionCommon, reason: z.enum(SUPPRESSION_REASONS) })
+  .meta({ description: 'a task the contact policy held back; taskId is the id it would have had' });
+
+export const contactSchema = z
+  .strictObject({ taskId: z.string(), ruleId: z.string(), kind: taskKind, at: instant })
+  .meta({ description: 'a value contact counting against caps and cool-downs' });
+
+export const outcomeSchema = z.strictObject({ taskId: z.string().nullable(), outcome: z.enum(CONTACT_OUTCOMES), at: instant });
+
+export const tasksSchema = z.strictObject({
+  customerId: z.string(),
+  tasks: z.array(taskSchema).meta({ description: 'newest first' }),
+  suppressions: z.array(suppressionSchema).meta({ description: 'newest first' }),
+  contacts: z.array(contactSchema).meta({ description: 'newest first' }),
+  outcomes: z.array(outcomeSchema).meta({ description: 'newest first' }),
+});
+
+export const ERROR_CODES = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'INTERNAL', 'UNAVAILABLE'] as const;
+export type ApiErrorCode = (typeof ERROR_CODES)[number];
+
+export const errorSchema = z.strictObject({ error: z.strictObject({ code: z.enum(ERROR_CODES), message: z.string() }) });
+
+export type FeaturesBody = z.output<typeof featuresSchema>;
+export type TasksBody = z.output<typeof tasksSchema>;
+export type ErrorBody = z.output<typeof errorSchema>;
