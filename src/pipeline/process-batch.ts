@@ -1,8 +1,8 @@
 import type { KafkaMessage } from 'kafkajs';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
-import type { DeadLetter } from '../events/types.ts';
+import type { DeadLetter, DeadLetterReason, SuppressionReason } from '../events/types.ts';
 import type { Serde } from '../kafka/serde.ts';
-import { STATUS, type CustomerFacts, type FeatureStore, type Outcome } from '../state/store.ts';
+import { STATUS, type CustomerFacts, type FeatureStore, type Fence, type Outcome } from '../state/store.ts';
 import type { StoreRecord } from '../state/encode.ts';
 import { decodeMessage, deadLetter, type DecodeResult } from './decode.ts';
 import { emptyTally, type Tally } from './tally.ts';
@@ -11,7 +11,15 @@ export interface OutputMessage {
   readonly topic: string;
   readonly key: Buffer | string | null;
   readonly value: Buffer;
+  /** What the message is, for metrics without decoding it (never sent to Kafka). */
+  readonly meta?: OutputMeta;
 }
+
+/** Bounded, non-personal facts about an output: label values of the metrics. */
+export type OutputMeta =
+  | { readonly type: 'dead-letter'; readonly sourceTopic: string; readonly reason: DeadLetterReason }
+  | { readonly type: 'task'; readonly kind: 'fraud_check' | 'outreach'; readonly rule: string; readonly eventTime: number | undefined }
+  | { readonly type: 'suppression'; readonly rule: string; readonly reason: SuppressionReason };
 
 export interface BatchDeps {
   readonly serde: Serde;
@@ -56,7 +64,7 @@ export function eventTimeOf(d: DecodeResult, message: KafkaMessage): number {
   return d.record.kind === 'profile' ? d.record.event.updatedAt : d.record.event.occurredAt;
 }
 
-export async function processBatch(deps: BatchDeps, records: readonly InputRecord[]): Promise<BatchResult> {
+export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], fence: Fence): Promise<BatchResult> {
   const nowMs = deps.now();
   const tally = emptyTally();
   const dead: DeadLetter[] = [];
@@ -69,7 +77,7 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     else dead.push(d.dead);
   }
 
-  const { outcomes, customers } = valid.length > 0 ? await deps.store.apply(valid.map((v) => v.record)) : { outcomes: [], customers: new Map<string, CustomerFacts>() };
+  const { outcomes, customers } = valid.length > 0 ? await deps.store.apply(valid.map((v) => v.record), fence) : { outcomes: [], customers: new Map<string, CustomerFacts>() };
   const applied: BatchResult['applied'] = [];
   outcomes.forEach((outcome, i) => {
     const v = valid[i]!;
@@ -86,7 +94,7 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     }
   });
 
-  const outputs: OutputMessage[] = dead.map((d) => ({ topic: TOPICS.dlq, key: d.key, value: deps.serde.encodeKnown(TOPICS.dlq, d) }));
+  const outputs: OutputMessage[] = dead.map((d) => ({ topic: TOPICS.dlq, key: d.key, value: deps.serde.encodeKnown(TOPICS.dlq, d), meta: { type: 'dead-letter', sourceTopic: d.sourceTopic, reason: d.reason } }));
   for (const d of dead) {
     tally.deadLettered++;
     tally.byReason[d.reason] = (tally.byReason[d.reason] ?? 0) + 1;
