@@ -5,7 +5,11 @@ import { createLogger } from '../observability/logger.ts';
 /** `carestream run` — the service in the foreground until SIGTERM or SIGINT. */
 export async function runCommand(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
-  const app = createApp(config, logger);
+  // An error the service cannot recover from stops it with a non-zero exit, so
+  // its supervisor (Kubernetes, systemd) restarts it instead of it limping on.
+  let fatal: ((err: Error) => void) | undefined;
+  const failed = new Promise<Error>((resolve) => (fatal = resolve));
+  const app = createApp(config, logger, { onFatal: (err) => fatal?.(err) });
   // Listen before starting: a SIGTERM during start-up (a pod being rescheduled)
   // must stop the service once start-up settles, not be ignored.
   const signal = new Promise<NodeJS.Signals>((resolve) => {
@@ -20,7 +24,13 @@ export async function runCommand(config: Config): Promise<number> {
     throw err;
   }
   logger.info('carestream is running; stop with Ctrl-C (SIGINT) or SIGTERM');
-  logger.info({ signal: await signal }, 'stopping');
+  const reason = await Promise.race([signal, failed]);
+  if (reason instanceof Error) {
+    logger.fatal({ err: reason }, 'stopping after an unrecoverable error');
+    await app.stop().catch(() => {});
+    return 70; // EX_SOFTWARE
+  }
+  logger.info({ signal: reason }, 'stopping');
   await app.stop();
   return 0;
 }

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { INPUT_TOPICS, isInputTopic } from '../events/topics.ts';
 import { decodeInput, eventTimeOf, processBatch, type BatchDeps, type BatchResult, type InputRecord, type OutputMessage } from '../pipeline/process-batch.ts';
@@ -7,21 +7,48 @@ import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
 import { coPartitionAssigner } from './copartition-assigner.ts';
 import { topicMessages } from './produce.ts';
 import type { IngestorObserver } from './ingestor-observer.ts';
+import { FencedError, StateLostError, type Fence } from '../state/store.ts';
+import { CarestreamError } from '../errors.ts';
 
 export interface IngestorOptions {
   readonly groupId: string;
   readonly concurrency: number;
-  /** How long a task waits for a topic that has no data before going on without it (Kafka Streams' max.task.idle.ms). */
+  /**
+   * How long a task waits for a topic whose records it cannot see yet before
+   * going on without it. Default: no limit — a task knows from the partition
+   * ends whether a topic has records still to fetch, and waiting for them keeps
+   * the order the same on every run (a replay, a rebuild, a take-over).
+   */
   readonly maxIdleMs?: number;
   /** Records processed (and committed) together at most. */
   readonly maxChunk?: number;
   /** Turns a processed batch into the messages to publish (rules and policy plug in here). */
-  readonly afterBatch?: (result: BatchResult) => Promise<OutputMessage[]> | OutputMessage[];
+  readonly afterBatch?: (result: BatchResult, fence: Fence) => Promise<OutputMessage[]> | OutputMessage[];
+  /**
+   * After a task's features were rebuilt from the input topics: restore what
+   * else the lost state held (contact history, from the task topics) for the
+   * customers seen.
+   */
+  readonly restoreContacts?: (partition: number, customers: ReadonlySet<string>, fence: Fence) => Promise<void>;
   /** Where to start instead of the committed offsets (tests start a new group at the end of the topics). */
   readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
   /** Told about fetches, commits, failures and rebuilds (metrics). */
   readonly observer?: IngestorObserver;
+  /** Called once when processing cannot go on (the process should exit non-zero and be restarted). */
+  readonly onFatal?: (err: Error) => void;
+  /** Consecutive failed chunks (other than fencing and lost state) before giving up; default 10. */
+  readonly maxFailures?: number;
+  readonly sessionTimeoutMs?: number;
 }
+
+/**
+ * A task goes through three modes: `acquiring` (its partitions paused while it
+ * takes ownership: a fresh transactional producer that fences earlier owners,
+ * a new Redis epoch, the committed offsets read afresh), `rebuilding` (when
+ * Redis lost its state: the input topics are replayed from their start up to
+ * the committed offsets into the features, nothing is published) and `live`.
+ */
+type Mode = 'acquiring' | 'rebuilding' | 'live';
 
 interface Task {
   readonly queue: TaskQueue<InputRecord>;
@@ -30,10 +57,19 @@ interface Task {
   timer: NodeJS.Timeout | undefined;
   /** Bumped when the task is dropped at a rebalance, so stale work stops. */
   generation: number;
+  mode: Mode;
+  fence: Fence | undefined;
+  /** Records below these offsets are not taken (committed, or stale fetches). */
+  readonly floor: Map<string, bigint>;
+  /** While rebuilding: where the replay stops (the committed offsets). */
+  readonly ceiling: Map<string, bigint>;
+  rebuild: { total: number; done: number; customers: Set<string> } | undefined;
 }
 
 /** Records queued per topic-partition before its fetching is paused. */
 const MAX_QUEUED = 8_000;
+
+const isRetryableOwnership = (err: unknown): boolean => err instanceof FencedError || err instanceof StateLostError;
 
 /**
  * Consume → process → publish, exactly once, per task: a task is partition
@@ -42,7 +78,8 @@ const MAX_QUEUED = 8_000;
  * customer's profile, transactions and channel events are seen in the order
  * they happened; each chunk's outputs and input offsets commit in one Kafka
  * transaction whose transactional id belongs to the task, so an instance that
- * takes a task over fences the one that lost it.
+ * takes a task over fences the one that lost it — in Kafka through the
+ * producer epoch, in Redis through the task epoch every write carries.
  */
 export class Ingestor {
   private readonly kafka: Kafka;
@@ -50,28 +87,35 @@ export class Ingestor {
   private readonly o: IngestorOptions;
   private readonly log: Logger;
   private readonly consumer: Consumer;
+  private readonly admin: Admin;
   private readonly producers = new Map<number, Promise<Producer>>();
   private readonly tasks = new Map<number, Task>();
+  /** Work of tasks dropped at a rebalance, still finishing: a new owner of the partition waits for it. */
+  private readonly retiring = new Map<number, Promise<void>>();
   private readonly paused = new Set<string>();
   private generation = 0;
   private stopping = false;
+  private fatal = false;
   /** Failed chunks in a row, for the retry backoff (reset by a committed chunk). */
   private consecutiveFailures = 0;
   readonly tally: Tally = emptyTally();
   private assigned = 0;
   private readonly rebuildingTasks = new Set<number>();
+  /** Task (partition) numbers assigned to this instance. */
+  private assignedTasks = new Set<number>();
 
   constructor(kafka: Kafka, deps: BatchDeps, options: IngestorOptions, logger: Logger) {
     this.kafka = kafka;
     this.deps = deps;
     this.o = options;
     this.log = logger.child({ component: 'ingestor' });
+    this.admin = kafka.admin();
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       partitionAssigners: [coPartitionAssigner],
       readUncommitted: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
       maxBytesPerPartition: 1024 * 1024,
       // Room for every assigned partition in one fetch: a response capped lower
       // fills the first partitions and starves the rest, which would then hold
@@ -82,15 +126,34 @@ export class Ingestor {
       maxWaitTimeInMs: 200,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      // After a rebalance the consumer fetches again from the committed offsets:
-      // whatever was queued and not committed is dropped and read again.
+      // After a rebalance every task is acquired again (its partitions may
+      // have moved); queued, uncommitted records are dropped and read again.
       this.generation++;
-      for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer);
+      for (const [p, t] of this.tasks) {
+        if (t.timer) clearTimeout(t.timer);
+        this.retiring.set(p, t.running.catch(() => {}));
+      }
       this.tasks.clear();
       this.paused.clear();
+      this.rebuildingTasks.clear();
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + ps.length, 0);
+      this.assignedTasks = new Set(Object.values(e.payload.memberAssignment).flat());
       this.o.observer?.assigned?.({ partitions: this.assigned });
       this.log.info({ assignment: e.payload.memberAssignment }, 'partitions assigned');
+    });
+    // Batches of only transaction markers or aborted records never reach
+    // eachBatch; their positions still tell whether a topic is caught up.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
+      const { topic, partition, batchSize, lastOffset, offsetLag } = e.payload;
+      if (batchSize === 0 && isInputTopic(topic)) this.notePosition(topic, partition, BigInt(lastOffset) + 1n, BigInt(offsetLag) <= 0n);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      const { error, restart } = e.payload;
+      if (restart) {
+        this.log.warn({ err: error }, 'the Kafka consumer failed and restarts');
+        return;
+      }
+      this.giveUp(new CarestreamError('CS_ERR_CONSUMER_CRASHED', `the Kafka consumer stopped: ${error.message}`, { cause: error }));
     });
   }
 
@@ -110,6 +173,7 @@ export class Ingestor {
   }
 
   async start(): Promise<void> {
+    await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...INPUT_TOPICS], fromBeginning: true });
     await this.consumer.run({
@@ -128,50 +192,224 @@ export class Ingestor {
     this.stopping = true;
     for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer);
     await Promise.allSettled([...this.tasks.values()].map((t) => t.running));
-    await this.consumer.disconnect();
+    await this.consumer.disconnect().catch(() => {});
+    await this.admin.disconnect().catch(() => {});
     const producers = await Promise.allSettled(this.producers.values());
-    await Promise.all(producers.map((p) => (p.status === 'fulfilled' ? p.value.disconnect() : undefined)));
+    await Promise.all(producers.map((p) => (p.status === 'fulfilled' ? p.value.disconnect().catch(() => {}) : undefined)));
     this.producers.clear();
+  }
+
+  private giveUp(err: Error): void {
+    if (this.fatal || this.stopping) return;
+    this.fatal = true;
+    this.log.fatal({ err }, 'processing cannot go on; stopping');
+    this.o.onFatal?.(err);
   }
 
   private taskFor(partition: number): Task {
     let t = this.tasks.get(partition);
     if (!t) {
-      t = { queue: new TaskQueue<InputRecord>(INPUT_TOPICS, partition), running: Promise.resolve(), timer: undefined, generation: this.generation };
+      t = {
+        queue: new TaskQueue<InputRecord>(INPUT_TOPICS, partition),
+        running: Promise.resolve(),
+        timer: undefined,
+        generation: this.generation,
+        mode: 'acquiring',
+        fence: undefined,
+        floor: new Map(),
+        ceiling: new Map(),
+        rebuild: undefined,
+      };
       this.tasks.set(partition, t);
+      const task = t;
+      this.pauseTask(partition);
+      task.running = this.acquire(task).catch((err: Error) => this.recover(task, err));
     }
     return t;
   }
 
-  private producerFor(partition: number): Promise<Producer> {
-    let p = this.producers.get(partition);
-    if (!p) {
-      p = (async () => {
-        const producer = this.kafka.producer({ transactionalId: `${this.o.groupId}.task.${partition}`, idempotent: true, maxInFlightRequests: 1 });
-        await producer.connect();
-        return producer;
-      })();
-      this.producers.set(partition, p);
-      p.catch(() => this.producers.delete(partition));
-    }
-    return p;
-  }
-
-  private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
-    const { topic, partition, messages } = batch;
-    if (messages.length === 0 || !isInputTopic(topic) || this.stopping) return;
-    const task = this.taskFor(partition);
-    const caughtUp = BigInt(batch.lastOffset()) + 1n >= BigInt(batch.highWatermark);
-    this.o.observer?.fetched?.({ topic, partition, highWatermark: BigInt(batch.highWatermark), lastOffset: BigInt(batch.lastOffset()) });
-    // Decoded here, in the fetch, so records can be ordered by their event time.
-    const decoded = await Promise.all(messages.map((m) => decodeInput(this.deps, topic, partition, m)));
-    task.queue.push(topic, messages.map((m, i) => ({ timestamp: eventTimeOf(decoded[i]!, m), message: { topic, partition, message: m, decoded: decoded[i]! } })), caughtUp);
-    // The fetch position follows resolved offsets; commits happen in the task's transactions.
-    resolveOffset(batch.lastOffset());
-    if (task.queue.sizeOf(topic) > MAX_QUEUED) {
+  private pauseTask(partition: number, topics: readonly string[] = INPUT_TOPICS): void {
+    for (const topic of topics) {
       this.consumer.pause([{ topic, partitions: [partition] }]);
       this.paused.add(`${topic}:${partition}`);
     }
+  }
+
+  private resumeTopic(topic: string, partition: number): void {
+    if (this.paused.delete(`${topic}:${partition}`)) this.consumer.resume([{ topic, partitions: [partition] }]);
+  }
+
+  /** A fresh transactional producer for the task: initialising it fences every earlier owner and settles their open transaction. */
+  private async freshProducer(partition: number): Promise<Producer> {
+    const old = this.producers.get(partition);
+    this.producers.delete(partition);
+    if (old) await old.then((p) => p.disconnect()).catch(() => {});
+    const p = (async () => {
+      const producer = this.kafka.producer({ transactionalId: `${this.o.groupId}.task.${partition}`, idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      return producer;
+    })();
+    this.producers.set(partition, p);
+    p.catch(() => this.producers.delete(partition));
+    return p;
+  }
+
+  private async producerFor(partition: number): Promise<Producer> {
+    return this.producers.get(partition) ?? this.freshProducer(partition);
+  }
+
+  /**
+   * Takes the task over. The order matters: the earlier owner's transaction
+   * must be settled (fresh producer) before the committed offsets are read,
+   * because Kafka answers an offset fetch with the offsets before a pending
+   * transactional commit (kafkajs has no KIP-447 require_stable) — reading
+   * them first could replay a committed chunk and publish its tasks twice.
+   */
+  private async acquire(task: Task): Promise<void> {
+    const p = task.queue.partition;
+    await this.retiring.get(p);
+    this.retiring.delete(p);
+    if (task.generation !== this.generation || this.stopping) return;
+    await this.freshProducer(p);
+    const { epoch, built } = await this.deps.store.acquireTask(p);
+    const committed = await this.committedOffsets(p);
+    const ends = await this.partitionEnds(p);
+    if (task.generation !== this.generation || this.stopping) return;
+    task.fence = { partition: p, epoch };
+    if (built) {
+      this.goLive(task, committed, ends);
+      this.log.debug({ partition: p, epoch, committed: Object.fromEntries(committed) }, 'task acquired');
+    } else {
+      this.startRebuild(task, committed, ends);
+    }
+    await this.drain(task);
+  }
+
+  /** The group's committed offsets of the task's partitions (the start of each topic when none). */
+  private async committedOffsets(partition: number): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    const fetched = await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [...INPUT_TOPICS] });
+    const starts = new Map((this.o.startAt ? Object.entries(this.o.startAt) : []).map(([t, ps]) => [t, ps.find((x) => x.partition === partition)?.offset]));
+    for (const { topic, partitions } of fetched) {
+      const o = partitions.find((x) => x.partition === partition)?.offset ?? '-1';
+      const start = starts.get(topic);
+      out.set(topic, BigInt(o) >= 0n ? BigInt(o) : start !== undefined ? BigInt(start) : -1n);
+    }
+    return out;
+  }
+
+  private async partitionEnds(partition: number): Promise<Map<string, { low: bigint; high: bigint }>> {
+    const out = new Map<string, { low: bigint; high: bigint }>();
+    for (const topic of INPUT_TOPICS) {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      const o = offsets.find((x) => x.partition === partition);
+      out.set(topic, { low: BigInt(o?.low ?? '0'), high: BigInt(o?.high ?? '0') });
+    }
+    return out;
+  }
+
+  private goLive(task: Task, committed: ReadonlyMap<string, bigint>, ends: ReadonlyMap<string, { low: bigint; high: bigint }>): void {
+    const p = task.queue.partition;
+    task.mode = 'live';
+    for (const topic of INPUT_TOPICS) {
+      const { low, high } = ends.get(topic)!;
+      const c = committed.get(topic)!;
+      const from = c < low ? low : c;
+      task.floor.set(topic, from);
+      task.queue.setCaughtUp(topic, from >= high);
+      this.consumer.seek({ topic, partition: p, offset: from.toString() });
+      this.resumeTopic(topic, p);
+    }
+  }
+
+  /** Redis lost the task's state: replay each input partition from its start up to the committed offset, publishing nothing. */
+  private startRebuild(task: Task, committed: ReadonlyMap<string, bigint>, ends: ReadonlyMap<string, { low: bigint; high: bigint }>): void {
+    const p = task.queue.partition;
+    task.mode = 'rebuilding';
+    this.rebuildingTasks.add(p);
+    let total = 0;
+    for (const topic of INPUT_TOPICS) {
+      const { low } = ends.get(topic)!;
+      const c = committed.get(topic)!;
+      const until = c < low ? low : c;
+      task.floor.set(topic, low);
+      task.ceiling.set(topic, until);
+      total += Number(until - low);
+      task.queue.setCaughtUp(topic, low >= until);
+      if (low < until) {
+        this.consumer.seek({ topic, partition: p, offset: low.toString() });
+        this.resumeTopic(topic, p);
+      }
+    }
+    task.rebuild = { total, done: 0, customers: new Set() };
+    this.log.warn({ partition: p, records: total }, 'the task state is missing in Redis; rebuilding it from the input topics');
+    this.o.observer?.rebuildProgress?.({ partition: p, done: 0, total, finished: false });
+  }
+
+  private async finishRebuild(task: Task): Promise<void> {
+    const p = task.queue.partition;
+    const fence = { ...task.fence!, rebuilding: true };
+    const customers = task.rebuild!.customers;
+    await this.o.restoreContacts?.(p, customers, fence);
+    await this.deps.store.markTaskBuilt(fence);
+    if (task.generation !== this.generation) return;
+    const rebuilt = task.rebuild!;
+    this.log.info({ partition: p, records: rebuilt.done, customers: customers.size }, 'task state rebuilt; processing resumes');
+    this.o.observer?.rebuildProgress?.({ partition: p, done: rebuilt.done, total: rebuilt.total, finished: true });
+    task.rebuild = undefined;
+    this.rebuildingTasks.delete(p);
+    const ends = await this.partitionEnds(p);
+    if (task.generation !== this.generation) return;
+    this.goLive(task, task.ceiling, ends);
+  }
+
+  /** A position learnt without records (markers, aborted data). */
+  private notePosition(topic: string, partition: number, next: bigint, caughtUp: boolean): void {
+    const task = this.tasks.get(partition);
+    if (!task || task.mode === 'acquiring') return;
+    if (task.mode === 'rebuilding') {
+      if (next >= task.ceiling.get(topic)!) this.rebuildTopicDone(task, topic);
+    } else if (task.queue.sizeOf(topic) === 0) {
+      task.queue.setCaughtUp(topic, caughtUp);
+    }
+    void this.schedule(task);
+  }
+
+  private rebuildTopicDone(task: Task, topic: string): void {
+    task.queue.setCaughtUp(topic, true);
+    const key = `${topic}:${task.queue.partition}`;
+    if (!this.paused.has(key)) this.pauseTask(task.queue.partition, [topic]);
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = batch;
+    if (messages.length === 0 || !isInputTopic(topic) || this.stopping || isStale()) return;
+    const task = this.taskFor(partition);
+    if (task.mode === 'acquiring') return; // paused; fetched again from the right place once acquired
+    const next = BigInt(batch.lastOffset()) + 1n;
+    const floor = task.floor.get(topic)!;
+    const ceiling = task.mode === 'rebuilding' ? task.ceiling.get(topic)! : undefined;
+    const kept = messages.filter((m) => {
+      const o = BigInt(m.offset);
+      return o >= floor && (ceiling === undefined || o < ceiling);
+    });
+    if (kept.length > 0) task.floor.set(topic, BigInt(kept[kept.length - 1]!.offset) + 1n);
+    this.o.observer?.fetched?.({ topic, partition, highWatermark: BigInt(batch.highWatermark), lastOffset: BigInt(batch.lastOffset()) });
+    // Decoded here, in the fetch, so records can be ordered by their event time.
+    const decoded = await Promise.all(kept.map((m) => decodeInput(this.deps, topic, partition, m)));
+    if (task.generation !== this.generation || this.tasks.get(partition) !== task) return;
+    const records = kept.map((m, i) => ({ timestamp: eventTimeOf(decoded[i]!, m), message: { topic, partition, message: m, decoded: decoded[i]! } }));
+    if (ceiling !== undefined) {
+      task.queue.push(topic, records, next >= ceiling);
+      if (next >= ceiling) this.rebuildTopicDone(task, topic);
+    } else {
+      task.queue.push(topic, records, next >= BigInt(batch.highWatermark));
+    }
+    // The fetch position follows resolved offsets; commits happen in the task's
+    // transactions. Resolved only now: a decode that threw (registry down) has
+    // the batch fetched again.
+    resolveOffset(batch.lastOffset());
+    if (task.queue.sizeOf(topic) > MAX_QUEUED && !this.paused.has(`${topic}:${partition}`)) this.pauseTask(partition, [topic]);
     // Processing runs beside fetching: a task waiting for another topic's
     // records must not hold up the fetch that brings them. Paused partitions
     // bound the memory.
@@ -181,52 +419,64 @@ export class Ingestor {
 
   /** Queues a drain of the task behind the one running; resolves when it is done. */
   private schedule(task: Task): Promise<void> {
-    task.running = task.running.then(() => this.drain(task)).catch((err: Error & { seekTo?: Map<string, bigint> }) => this.recover(task, err));
+    task.running = task.running.then(() => this.drain(task)).catch((err: Error) => this.recover(task, err));
     return task.running;
   }
 
   /**
-   * A chunk failed (Redis or Kafka unreachable, a fenced producer): nothing of
-   * it was committed. The task's records are dropped from memory and, after a
-   * backoff, fetched again from the first one not committed — nothing is lost
-   * and nothing is skipped.
+   * A chunk failed (Redis or Kafka unreachable, a fenced producer, lost
+   * state): nothing of it was committed. The task is dropped and acquired
+   * again after a backoff — re-reading the committed offsets, rebuilding
+   * Redis if it lost the state — so nothing is lost and nothing is doubled.
    */
-  private async recover(task: Task, err: Error & { seekTo?: Map<string, bigint> }): Promise<void> {
+  private async recover(task: Task, err: Error): Promise<void> {
     const partition = task.queue.partition;
-    if (task.generation !== this.generation || this.stopping) return;
-    this.consecutiveFailures++;
-    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.consecutiveFailures - 1, 6));
-    this.log.error({ err, partition, attempt: this.consecutiveFailures, retryInMs: delay }, 'processing a chunk failed; it will be read again');
-    this.o.observer?.chunkFailed?.({ partition, error: err, attempt: this.consecutiveFailures, retryInMs: delay });
-    const from = new Map(err.seekTo ?? []);
-    for (const topic of INPUT_TOPICS) {
-      const queued = task.queue.head(topic);
-      const head = queued ? BigInt(queued.message.offset) : undefined;
-      if (head !== undefined && (from.get(topic) ?? head + 1n) > head) from.set(topic, head);
+    if (task.generation !== this.generation || this.stopping || this.tasks.get(partition) !== task) return;
+    const ownership = isRetryableOwnership(err);
+    if (!ownership) this.consecutiveFailures++;
+    const attempt = Math.max(1, this.consecutiveFailures);
+    const delay = ownership ? 500 : Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+    const level = err instanceof StateLostError ? 'warn' : 'error';
+    this.log[level]({ err, partition, attempt, retryInMs: delay }, err instanceof StateLostError ? 'Redis lost the task state; the task will rebuild it' : 'processing a chunk failed; it will be read again');
+    this.o.observer?.chunkFailed?.({ partition, error: err, attempt, retryInMs: delay });
+    if (this.consecutiveFailures >= (this.o.maxFailures ?? 10)) {
+      this.giveUp(new CarestreamError('CS_ERR_PROCESSING_GAVE_UP', `${this.consecutiveFailures} chunks in a row failed; last error: ${err.message}`, { cause: err }));
+      return;
     }
     task.generation = -1; // stale: queued records are dropped, running work stops
     if (task.timer) clearTimeout(task.timer);
     this.tasks.delete(partition);
+    this.rebuildingTasks.delete(partition);
+    this.pauseTask(partition);
     await new Promise((r) => setTimeout(r, delay));
-    if (this.stopping) return;
-    for (const [topic, offset] of from) {
-      this.consumer.seek({ topic, partition, offset: offset.toString() });
-      if (this.paused.delete(`${topic}:${partition}`)) this.consumer.resume([{ topic, partitions: [partition] }]);
-    }
+    if (this.stopping || this.tasks.has(partition)) return;
+    // Acquire again now rather than on the next fetch: the partitions are paused.
+    if (this.assignedTo(partition)) this.taskFor(partition);
+  }
+
+  private assignedTo(partition: number): boolean {
+    return this.assignedTasks.has(partition);
   }
 
   private async drain(task: Task): Promise<void> {
-    const maxIdle = this.o.maxIdleMs ?? 2000;
+    if (task.mode === 'acquiring') return;
+    const maxIdle = this.o.maxIdleMs ?? Number.POSITIVE_INFINITY;
     const maxChunk = this.o.maxChunk ?? 5_000;
     for (;;) {
       if (task.generation !== this.generation || this.stopping) return;
       const chunk = task.queue.take(maxChunk, Date.now(), maxIdle);
       if (chunk.length === 0) break;
-      await this.processChunk(task, chunk);
+      if (task.mode === 'rebuilding') await this.rebuildChunk(task, chunk);
+      else await this.processChunk(task, chunk);
+    }
+    if (task.generation !== this.generation || this.stopping) return;
+    if (task.mode === 'rebuilding' && task.queue.size === 0 && INPUT_TOPICS.every((t) => task.queue.isCaughtUp(t))) {
+      await this.finishRebuild(task);
+      return;
     }
     this.resumeDrained(task);
     const retryAt = task.queue.retryAt(maxIdle);
-    if (retryAt !== undefined && task.queue.size > 0 && !task.timer) {
+    if (retryAt !== undefined && Number.isFinite(retryAt) && task.queue.size > 0 && !task.timer) {
       task.timer = setTimeout(() => {
         task.timer = undefined;
         void this.schedule(task);
@@ -237,33 +487,28 @@ export class Ingestor {
   private resumeDrained(task: Task): void {
     for (const topic of INPUT_TOPICS) {
       const key = `${topic}:${task.queue.partition}`;
-      if (this.paused.has(key) && task.queue.sizeOf(topic) < MAX_QUEUED / 2) {
-        this.paused.delete(key);
-        this.consumer.resume([{ topic, partitions: [task.queue.partition] }]);
+      if (this.paused.has(key) && task.queue.sizeOf(topic) < MAX_QUEUED / 2 && !(task.mode === 'rebuilding' && task.queue.isCaughtUp(topic))) {
+        this.resumeTopic(topic, task.queue.partition);
       }
     }
+  }
+
+  /** A chunk of the rebuild: features only, nothing published, nothing committed. */
+  private async rebuildChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<void> {
+    const result = await processBatch(this.deps, chunk.map((r) => r.message), { ...task.fence!, rebuilding: true });
+    const rebuild = task.rebuild!;
+    for (const r of chunk) if (r.message.decoded.ok) rebuild.customers.add(r.message.decoded.record.event.customerId);
+    rebuild.done += chunk.length;
+    this.o.observer?.rebuildProgress?.({ partition: task.queue.partition, done: rebuild.done, total: rebuild.total, finished: false });
+    this.log.debug({ partition: task.queue.partition, records: chunk.length, applied: result.tally.applied, done: rebuild.done, total: rebuild.total }, 'rebuild chunk applied');
   }
 
   private async processChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<void> {
     const started = Date.now();
     const partition = task.queue.partition;
-    const seekTo = new Map<string, bigint>();
-    for (const r of chunk) {
-      const o = BigInt(r.message.message.offset);
-      if ((seekTo.get(r.topic) ?? o + 1n) > o) seekTo.set(r.topic, o);
-    }
-    try {
-      await this.commitChunk(task, chunk, started);
-      this.consecutiveFailures = 0;
-    } catch (err) {
-      throw Object.assign(err as Error, { seekTo });
-    }
-  }
-
-  private async commitChunk(task: Task, chunk: QueuedRecord<InputRecord>[], started: number): Promise<void> {
-    const partition = task.queue.partition;
-    const result = await processBatch(this.deps, chunk.map((r) => r.message));
-    const extra = this.o.afterBatch ? await this.o.afterBatch(result) : [];
+    const fence = task.fence!;
+    const result = await processBatch(this.deps, chunk.map((r) => r.message), fence);
+    const extra = this.o.afterBatch ? await this.o.afterBatch(result, fence) : [];
     if (task.generation !== this.generation) return; // a rebalance took the task: the new owner replays it
     const outputs = [...result.outputs, ...extra];
     const next = new Map<string, bigint>();
@@ -282,11 +527,12 @@ export class Ingestor {
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => {});
-      // A fenced or broken producer is replaced on the next chunk.
+      // A fenced or broken producer is replaced when the task is acquired again.
       this.producers.delete(partition);
       await producer.disconnect().catch(() => {});
       throw err;
     }
+    this.consecutiveFailures = 0;
     addTally(this.tally, result.tally);
     this.o.observer?.chunkCommitted?.({ partition, records: chunk.map((r) => r.message), result, outputs, committed: next, startedAt: started, committedAt: Date.now() });
     this.log.debug({ partition, records: chunk.length, outputs: outputs.length, ms: Date.now() - started }, 'chunk committed');

@@ -76,3 +76,67 @@ export async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets:
     await producer.disconnect();
   }
 }
+
+/**
+ * Every committed record of the given topics, from the start of each
+ * partition to its end as of the call (read_committed, a throw-away group,
+ * nothing committed). Unlike readCommitted it knows where to stop, so it
+ * neither waits for idleness nor misses records of a slow fetch.
+ */
+export async function readToEnd(
+  kafka: Kafka,
+  topics: readonly string[],
+  onRecord: (topic: string, key: string | null, value: Buffer) => void,
+): Promise<number> {
+  const ends = await endOffsets(kafka, topics);
+  const admin = kafka.admin();
+  await admin.connect();
+  const remaining = new Map<string, bigint>();
+  try {
+    for (const t of topics) {
+      for (const p of await admin.fetchTopicOffsets(t)) {
+        if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${t}:${p.partition}`, BigInt(ends[t]!.find((e) => e.partition === p.partition)!.offset));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  if (remaining.size === 0) return 0;
+  let count = 0;
+  const consumer = kafka.consumer({ groupId: `carestream-reader-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`, readUncommitted: false, maxWaitTimeInMs: 200, maxBytes: 64 * 1024 * 1024 });
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const reached = (topic: string, partition: number, next: bigint) => {
+    const key = `${topic}:${partition}`;
+    const end = remaining.get(key);
+    if (end !== undefined && next >= end) {
+      remaining.delete(key);
+      if (remaining.size === 0) done();
+    }
+  };
+  // Batches of only transaction markers do not reach eachBatch; their position does.
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+    if (e.payload.batchSize === 0) reached(e.payload.topic, e.payload.partition, BigInt(e.payload.lastOffset) + 1n);
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const end = remaining.get(`${batch.topic}:${batch.partition}`);
+        if (end === undefined) return;
+        for (const m of batch.messages) {
+          if (BigInt(m.offset) >= end) break;
+          count++;
+          onRecord(batch.topic, m.key?.toString('utf8') ?? null, m.value ?? Buffer.alloc(0));
+        }
+        reached(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n);
+      },
+    });
+    await finished;
+  } finally {
+    await consumer.disconnect();
+  }
+  return count;
+}

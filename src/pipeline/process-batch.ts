@@ -2,7 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { DeadLetter, DeadLetterReason, SuppressionReason } from '../events/types.ts';
 import type { Serde } from '../kafka/serde.ts';
-import { STATUS, type CustomerFacts, type FeatureStore, type Outcome } from '../state/store.ts';
+import { STATUS, type CustomerFacts, type FeatureStore, type Fence, type Outcome } from '../state/store.ts';
 import type { StoreRecord } from '../state/encode.ts';
 import { decodeMessage, deadLetter, type DecodeResult } from './decode.ts';
 import { emptyTally, type Tally } from './tally.ts';
@@ -64,7 +64,7 @@ export function eventTimeOf(d: DecodeResult, message: KafkaMessage): number {
   return d.record.kind === 'profile' ? d.record.event.updatedAt : d.record.event.occurredAt;
 }
 
-export async function processBatch(deps: BatchDeps, records: readonly InputRecord[]): Promise<BatchResult> {
+export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], fence: Fence): Promise<BatchResult> {
   const nowMs = deps.now();
   const tally = emptyTally();
   const dead: DeadLetter[] = [];
@@ -77,7 +77,7 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     else dead.push(d.dead);
   }
 
-  const { outcomes, customers } = valid.length > 0 ? await deps.store.apply(valid.map((v) => v.record)) : { outcomes: [], customers: new Map<string, CustomerFacts>() };
+  const { outcomes, customers } = valid.length > 0 ? await deps.store.apply(valid.map((v) => v.record), fence) : { outcomes: [], customers: new Map<string, CustomerFacts>() };
   const applied: BatchResult['applied'] = [];
   outcomes.forEach((outcome, i) => {
     const v = valid[i]!;

@@ -18,6 +18,8 @@ export interface QueuedRecord<M> {
 }
 
 interface TopicState<M> {
+  /** The topic's place in the constructor's list: the tie-break between equal timestamps. */
+  readonly rank: number;
   readonly queue: QueuedRecord<M>[];
   head: number;
   /** The last fetch reached the partition's end. */
@@ -33,7 +35,7 @@ export class TaskQueue<M> {
 
   constructor(topics: readonly string[], partition: number) {
     this.partition = partition;
-    for (const t of topics) this.topics.set(t, { queue: [], head: 0, caughtUp: false });
+    topics.forEach((t, rank) => this.topics.set(t, { rank, queue: [], head: 0, caughtUp: false }));
   }
 
   push(topic: string, records: readonly { timestamp: number; message: M }[], caughtUp: boolean): void {
@@ -41,6 +43,16 @@ export class TaskQueue<M> {
     if (!s) throw new Error(`topic ${topic} is not part of this task`);
     for (const r of records) s.queue.push({ topic, partition: this.partition, timestamp: r.timestamp, seq: this.seq++, message: r.message });
     s.caughtUp = caughtUp;
+  }
+
+  /** What is known about a topic without a fetch (the task's start: its position against the partition's end). */
+  setCaughtUp(topic: string, caughtUp: boolean): void {
+    this.topics.get(topic)!.caughtUp = caughtUp;
+  }
+
+  /** Whether the topic's last fetch reached the end of its range. */
+  isCaughtUp(topic: string): boolean {
+    return this.topics.get(topic)!.caughtUp;
   }
 
   /** Records waiting, over all topics. */
@@ -77,7 +89,8 @@ export class TaskQueue<M> {
         }
         const r = s.queue[s.head]!;
         const b = best ? best.queue[best.head]! : undefined;
-        if (!b || r.timestamp < b.timestamp || (r.timestamp === b.timestamp && r.seq < b.seq)) best = s;
+        // Equal timestamps go by topic, not by arrival, so the order does not depend on fetch timing.
+        if (!b || r.timestamp < b.timestamp || (r.timestamp === b.timestamp && s.rank < best!.rank)) best = s;
       }
       if (!best) break;
       if (blocked) {

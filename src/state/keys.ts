@@ -20,6 +20,14 @@ export class StateKeys {
     return `${this.prefix}:{${customerId}}:c`;
   }
 
+  /**
+   * A task's ownership and completeness ({ epoch, built }): task p is
+   * partition p of every input topic. Its absence tells that Redis lost data.
+   */
+  task(partition: number): string {
+    return `${this.prefix}:task:${partition}`;
+  }
+
   /** Pattern matching every customer key under this prefix (for SCAN). */
   pattern(): string {
     return `${this.prefix}:{*`;

@@ -1,8 +1,15 @@
 import { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import { redisSecurityOptions } from '../security/redis-options.ts';
 
-/** One Redis connection for the service; commands queue while it reconnects. */
-export function createRedis(url: string): Redis {
+/**
+ * One Redis connection for the service; commands queue while it reconnects.
+ * ACL user, password and TLS certificates come from config.security.redis
+ * (credentials in the URL, rediss://user:password@host, work too).
+ */
+export function createRedis(url: string, config: Pick<Config, 'security'>): Redis {
   return new Redis(url, {
+    ...redisSecurityOptions(config.security.redis),
     lazyConnect: true,
     maxRetriesPerRequest: 20,
     enableAutoPipelining: false,

@@ -6,6 +6,7 @@ import { decodeView, type EventView } from './view.ts';
 import { encodeForStore, type EncodeOptions, type StoreRecord } from './encode.ts';
 import { tierOf, type TierThresholds, DEFAULT_TIERS } from './tier.ts';
 import { monthLabel } from './calendar.ts';
+import { CarestreamError } from '../errors.ts';
 
 export const STATUS = Object.freeze({ APPLIED: 1, DUPLICATE_OFFSET: 2, DUPLICATE_EVENT: 3, LATE: 4, STALE_PROFILE: 5 } as const);
 export type Status = (typeof STATUS)[keyof typeof STATUS];
@@ -24,10 +25,45 @@ export interface StoreOptions extends EncodeOptions {
 }
 
 type ScriptedRedis = Redis & {
-  applyEvents(key: string, params: string, events: string): Promise<unknown[]>;
+  applyEvents(key: string, taskKey: string, params: string, events: string, epoch: number, rebuilding: string): Promise<unknown[]>;
   view(key: string): Promise<unknown[] | null>;
-  recordDecisions(stateKey: string, logKey: string, args: string): Promise<number>;
+  recordDecisions(stateKey: string, logKey: string, taskKey: string, args: string, epoch: number, rebuilding: string): Promise<number>;
+  acquireTask(taskKey: string): Promise<[number, number]>;
+  markTaskBuilt(taskKey: string, epoch: number): Promise<number>;
 };
+
+/**
+ * Who is writing: the owner of task `partition` with the epoch it acquired.
+ * Writes of an owner that lost the task, or to a task whose state Redis lost,
+ * are refused (FencedError, StateLostError).
+ */
+export interface Fence {
+  readonly partition: number;
+  readonly epoch: number;
+  /** Writing while the task's state is rebuilt (allowed before it is complete). */
+  readonly rebuilding?: boolean;
+}
+
+/** Another instance took the task over: this one must stop writing for it. */
+export class FencedError extends CarestreamError {
+  constructor(message: string) {
+    super('CS_ERR_STATE_FENCED', message);
+  }
+}
+
+/** Redis lost the task's state (flushed, restarted empty): it must be rebuilt. */
+export class StateLostError extends CarestreamError {
+  constructor(message: string) {
+    super('CS_ERR_STATE_LOST', message);
+  }
+}
+
+/** Turns the fence script errors into typed errors; others pass through. */
+function fenceError(err: Error): Error {
+  const m = /(CS_FENCED|CS_STATE_LOST) (.*)$/.exec(err.message);
+  if (!m) return err;
+  return m[1] === 'CS_FENCED' ? new FencedError(m[2]!) : new StateLostError(m[2]!);
+}
 
 /** A value contact issued to a customer: what caps and cool-downs count. */
 export interface StoredContact {
@@ -87,7 +123,7 @@ export class FeatureStore {
    * Applies records (in the order given, which must be each partition's order)
    * and returns one outcome per record, in the same order.
    */
-  async apply(records: readonly StoreRecord[]): Promise<Applied> {
+  async apply(records: readonly StoreRecord[], fence: Fence): Promise<Applied> {
     const groups = new Map<string, number[]>();
     records.forEach((r, i) => {
       const id = r.event.customerId;
@@ -107,14 +143,14 @@ export class FeatureStore {
       const encoded = idx.map((i) => encodeForStore(records[i]!, this.o));
       const myLo: Record<string, number> = {};
       for (const e of encoded) myLo[e.tp as string] = lo[e.tp as string]!;
-      pipeline.applyEvents(this.keys.state(customerId), JSON.stringify({ lat: this.o.allowedLatenessMs, lo: myLo }), JSON.stringify(encoded));
+      pipeline.applyEvents(this.keys.state(customerId), this.keys.task(fence.partition), JSON.stringify({ lat: this.o.allowedLatenessMs, lo: myLo }), JSON.stringify(encoded), fence.epoch, fence.rebuilding ? '1' : '0');
       order.push(customerId);
     }
     const results = (await pipeline.exec()) ?? [];
     const out: Outcome[] = new Array(records.length);
     const customers = new Map<string, CustomerFacts>();
     results.forEach(([err, res], gi) => {
-      if (err) throw err;
+      if (err) throw fenceError(err);
       const customerId = order[gi]!;
       const idx = groups.get(customerId)!;
       const [rows, profile, contacts] = res as [unknown[][], unknown[], unknown[][]];
@@ -131,7 +167,7 @@ export class FeatureStore {
    * Records the policy's decisions for a batch — one script call per customer,
    * one round trip in all. Idempotent by task id.
    */
-  async recordDecisions(records: readonly DecisionRecord[], options: { keepContactsMs: number; logSize: number }): Promise<void> {
+  async recordDecisions(records: readonly DecisionRecord[], options: { keepContactsMs: number; logSize: number }, fence: Fence): Promise<void> {
     if (records.length === 0) return;
     const pipeline = this.redis.pipeline() as unknown as ScriptedRedis & { exec(): Promise<[Error | null, unknown][] | null> };
     for (const r of records) {
@@ -141,9 +177,28 @@ export class FeatureStore {
         keepMs: options.keepContactsMs,
         logSize: options.logSize,
       };
-      pipeline.recordDecisions(this.keys.state(r.customerId), this.keys.contacts(r.customerId), JSON.stringify(args));
+      pipeline.recordDecisions(this.keys.state(r.customerId), this.keys.contacts(r.customerId), this.keys.task(fence.partition), JSON.stringify(args), fence.epoch, fence.rebuilding ? '1' : '0');
     }
-    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw fenceError(err);
+  }
+
+  /**
+   * Takes task `partition` over: a new epoch that fences every earlier owner's
+   * writes, and whether the task's state in Redis is complete (false after
+   * Redis lost its data, or before the task was ever built).
+   */
+  async acquireTask(partition: number): Promise<{ epoch: number; built: boolean }> {
+    const [epoch, built] = await this.redis.acquireTask(this.keys.task(partition));
+    return { epoch: Number(epoch), built: Number(built) === 1 };
+  }
+
+  /** Marks task `partition` complete after its state was rebuilt. */
+  async markTaskBuilt(fence: Fence): Promise<void> {
+    try {
+      await this.redis.markTaskBuilt(this.keys.task(fence.partition), fence.epoch);
+    } catch (err) {
+      throw fenceError(err as Error);
+    }
   }
 
   /** The customer's decision log, newest first (parsed JSON entries). */

@@ -4,6 +4,7 @@
   views just before and just after it.
 
   KEYS[1]  the customer's state key (cs:{customerId})
+  KEYS[2]  the task's hash (fence.lua): the write is refused unless the caller owns the task
   ARGV[1]  JSON: { lat = allowed lateness ms, lo = { ["t.p"] = first offset of this batch } }
   ARGV[2]  JSON array of events, each
              { k = 'T'|'C'|'P', tp = "topic.partition", off, id = eventId, ts, d = day, m = month, ... }
@@ -11,6 +12,9 @@
               baby, inv, high, buy, sell, sal, out, tin (0/1 flags computed by the caller)
            C: mort (0/1), outcome fields are ignored here
            P: up, bmo (-1 if none), mc, rt, ra, pch (array), rm
+
+  ARGV[3]  the caller's task epoch
+  ARGV[4]  '1' while rebuilding the task's state (allowed before it is complete)
 
   Returns { results, profile, contacts }
     results   one entry per event: { status, before, after }
@@ -25,9 +29,13 @@
   replayed after a crash yields the same outcomes and therefore the same tasks.
 ]]
 --@include state.lua
+--@include fence.lua
 
 local APPLIED, DUP_OFFSET, DUP_EVENT, LATE, STALE = 1, 2, 3, 4, 5
 local DAY_MS = 86400000
+
+local fence_err = check_fence(KEYS[2], ARGV[3], ARGV[4] == '1')
+if fence_err then return fence_err end
 
 local params = cjson.decode(ARGV[1])
 local events = cjson.decode(ARGV[2])

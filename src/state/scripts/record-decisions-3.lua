@@ -6,11 +6,18 @@
 
   KEYS[1]  the customer's state key
   KEYS[2]  the customer's decision log (a list, newest first)
+  KEYS[3]  the task's hash (fence.lua)
   ARGV[1]  JSON { contacts = { {id, rule, kind, at}, ... }, log = { "<json entry with an id field>", ... },
                   keepMs = how long contacts matter, logSize = entries kept }
+  ARGV[2]  the caller's task epoch
+  ARGV[3]  '1' while rebuilding the task's state
   Returns  the number of contacts added
 ]]
 --@include state.lua
+--@include fence.lua
+
+local fence_err = check_fence(KEYS[3], ARGV[2], ARGV[3] == '1')
+if fence_err then return fence_err end
 
 local args = cjson.decode(ARGV[1])
 local added = 0
