@@ -4,10 +4,20 @@ import type { Config } from './config.ts';
 import type { ResolvedStack } from './stack/resolve.ts';
 import { connect } from './kafka/bootstrap.ts';
 import { Ingestor } from './kafka/ingestor.ts';
-import { FeatureStore } from './state/store.ts';
+import { FeatureStore, type Fence } from './state/store.ts';
+import { readToEnd } from './kafka/read-committed.ts';
+import { decisionRecordsFromTasks } from './pipeline/restore-contacts.ts';
+import type { RuleSet } from './rules/config.ts';
+import type { FraudCheckTask, OutreachTask, Suppression } from './events/types.ts';
+import type { Kafka } from 'kafkajs';
 import { BusinessCalendar } from './state/calendar.ts';
 import { createRedis } from './state/redis.ts';
-import { startHttp, json, type HttpServer } from './observability/http.ts';
+import { startHttp, type HttpServer } from './observability/http.ts';
+import { createMetrics, metricsRoute } from './observability/metrics.ts';
+import { combineObservers, metricsObserver } from './observability/metrics-observer.ts';
+import { livenessRoute, readiness, readinessRoute } from './observability/health.ts';
+import { SummaryWindow, startLogSummary, type LogSummaryHandle } from './observability/log-summary.ts';
+import { timeScriptCalls } from './observability/redis-timing.ts';
 import { agentApiRoute } from './api/router.ts';
 import { loadApiTokens, TokenSet } from './api/tokens.ts';
 import { TOPICS } from './events/topics.ts';
@@ -19,13 +29,48 @@ import type { Serde } from './kafka/serde.ts';
 import type { IngestorObserver } from './kafka/ingestor-observer.ts';
 
 const DAY_MS = 86_400_000;
+/** How long value contacts count (the longest cap window) and how many decisions `explain` shows. */
+const DECISION_RETENTION = { keepContactsMs: 60 * DAY_MS, logSize: 50 };
 
-/** Tasks and suppressions as messages for the output topics, keyed by customer. */
-function encodeDecisions(serde: Serde, d: ReturnType<typeof decideBatch>): OutputMessage[] {
+/**
+ * After Redis lost a task's state and its features were replayed: the contact
+ * history and decision log of its customers, from the published task topics.
+ */
+async function restoreContacts(kafka: Kafka, serde: Serde, store: FeatureStore, ruleSet: RuleSet, customers: ReadonlySet<string>, fence: Fence, logger: Logger): Promise<void> {
+  const published = { fraudChecks: [] as FraudCheckTask[], outreach: [] as OutreachTask[], suppressions: [] as Suppression[] };
+  const raw: { topic: string; value: Buffer }[] = [];
+  await readToEnd(kafka, [TOPICS.fraudCheckTasks, TOPICS.outreachTasks, TOPICS.suppressions], (topic, key, value) => {
+    if (key !== null && customers.has(key)) raw.push({ topic, value });
+  });
+  for (const { topic, value } of raw) {
+    if (topic === TOPICS.fraudCheckTasks) {
+      const d = await serde.decode(TOPICS.fraudCheckTasks, value);
+      if (d.ok) published.fraudChecks.push(d.value);
+    } else if (topic === TOPICS.outreachTasks) {
+      const d = await serde.decode(TOPICS.outreachTasks, value);
+      if (d.ok) published.outreach.push(d.value);
+    } else {
+      const d = await serde.decode(TOPICS.suppressions, value);
+      if (d.ok) published.suppressions.push(d.value);
+    }
+  }
+  const records = decisionRecordsFromTasks(published, ruleSet);
+  await store.recordDecisions(records, DECISION_RETENTION, fence);
+  logger.info({ customers: records.length, tasks: published.fraudChecks.length + published.outreach.length, suppressions: published.suppressions.length }, 'contact history restored from the task topics');
+}
+
+/**
+ * Tasks and suppressions as messages for the output topics, keyed by customer,
+ * with metadata for the metrics (rule, kind, reason, the triggering event's time).
+ */
+function encodeDecisions(serde: Serde, d: ReturnType<typeof decideBatch>, applied: BatchResult['applied']): OutputMessage[] {
+  // A task's trigger is one of the batch's applied events (its transaction, or its only source event).
+  const eventTimes = new Map<string, number>();
+  if (d.fraudChecks.length + d.outreach.length > 0) for (const a of applied) if (a.record.kind !== 'profile') eventTimes.set(a.record.event.eventId, a.record.event.occurredAt);
   return [
-    ...d.fraudChecks.map((t) => ({ topic: TOPICS.fraudCheckTasks, key: t.customerId, value: serde.encodeKnown(TOPICS.fraudCheckTasks, t) })),
-    ...d.outreach.map((t) => ({ topic: TOPICS.outreachTasks, key: t.customerId, value: serde.encodeKnown(TOPICS.outreachTasks, t) })),
-    ...d.suppressions.map((t) => ({ topic: TOPICS.suppressions, key: t.customerId, value: serde.encodeKnown(TOPICS.suppressions, t) })),
+    ...d.fraudChecks.map((t) => ({ topic: TOPICS.fraudCheckTasks, key: t.customerId, value: serde.encodeKnown(TOPICS.fraudCheckTasks, t), meta: { type: 'task', kind: 'fraud_check', rule: t.ruleId, eventTime: eventTimes.get(t.transactionEventId) } } as const)),
+    ...d.outreach.map((t) => ({ topic: TOPICS.outreachTasks, key: t.customerId, value: serde.encodeKnown(TOPICS.outreachTasks, t), meta: { type: 'task', kind: 'outreach', rule: t.ruleId, eventTime: eventTimes.get(t.sourceEventIds.at(-1) ?? '') } } as const)),
+    ...d.suppressions.map((t) => ({ topic: TOPICS.suppressions, key: t.customerId, value: serde.encodeKnown(TOPICS.suppressions, t), meta: { type: 'suppression', rule: t.ruleId, reason: t.reason } } as const)),
   ];
 }
 
@@ -64,6 +109,8 @@ export interface AppOptions {
   readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
   /** Told about the ingestor's fetches and commits (the benchmark's latency probe). */
   readonly observer?: IngestorObserver;
+  /** Processing cannot go on (the service exits non-zero so a supervisor restarts it). */
+  readonly onFatal?: (err: Error) => void;
 }
 
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
@@ -75,6 +122,23 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   let rules: RuleSetHolder | undefined;
   let started = false;
   const consume = options.consume ?? true;
+  const metrics = createMetrics();
+  const summaryWindow = new SummaryWindow(Date.now());
+  const observer = metricsObserver(metrics, summaryWindow);
+  let summary: LogSummaryHandle | undefined;
+  const readinessState = () => ({
+    connected: started && redis?.status === 'ready',
+    consuming: consume,
+    assignedPartitions: ingestor?.assignedPartitions ?? 0,
+    rebuilding: ingestor?.rebuilding ?? false,
+    degraded: ingestor?.degraded ?? false,
+  });
+  metrics.bindState({
+    ready: () => readiness(readinessState()).ready,
+    assignedPartitions: () => ingestor?.assignedPartitions ?? 0,
+    rebuilding: () => ingestor?.rebuilding ?? false,
+    ruleSetVersion: () => rules?.current.version,
+  });
 
   const app: App = {
     get tally() {
@@ -94,45 +158,53 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       if (apiTokens.size === 0) logger.warn('agent API: no tokens configured (API_TOKENS, API_TOKENS_FILE), every /v1 customer request is refused');
       http = await startHttp(config.httpPort, {
         '/v1/*': agentApiRoute({ tokens: apiTokens, reader: () => store, timeZone: config.businessTimeZone, logger }),
-        '/healthz': (_req, res) => json(res, 200, { status: 'alive' }),
-        '/readyz': (_req, res) => {
-          const ready = started && (!consume || (ingestor?.assignedPartitions ?? 0) > 0);
-          json(res, ready ? 200 : 503, { ready });
-        },
+        '/healthz': livenessRoute,
+        '/readyz': readinessRoute(readinessState),
+        '/metrics': metricsRoute(metrics),
       });
       logger.info({ port: http.port }, 'health endpoints listening');
       const connected = await connect(config, logger);
       stack = connected.stack;
       const { kafka, serde } = connected;
-      redis = createRedis(stack.redisUrl);
+      redis = createRedis(stack.redisUrl, config);
       await redis.connect();
-      store = createStore(redis, config);
+      store = timeScriptCalls(createStore(redis, config), { apply: 'apply-events', recordDecisions: 'record-decisions' }, metrics.redisScriptDuration);
       rules = await RuleSetHolder.create(config.rulesFile, logger);
       rules.watch();
       const calendar = new BusinessCalendar(config.businessTimeZone);
       const ruleHolder = rules;
       const featureStore = store;
-      const afterBatch = async (result: BatchResult) => {
+      const afterBatch = async (result: BatchResult, fence: Fence) => {
         const decisions = decideBatch({ applied: result.applied, customers: result.customers, ruleSet: ruleHolder.current, calendar, now: Date.now() });
-        await featureStore.recordDecisions(decisions.records, { keepContactsMs: 60 * DAY_MS, logSize: 50 });
-        return encodeDecisions(serde, decisions);
+        await featureStore.recordDecisions(decisions.records, DECISION_RETENTION, fence);
+        return encodeDecisions(serde, decisions, result.applied);
       };
       if (consume) {
         ingestor = new Ingestor(
           kafka,
           { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, now: Date.now },
-          { groupId: config.kafka.groupId, concurrency: config.consumer.concurrency, afterBatch, ...(options.startAt ? { startAt: options.startAt } : {}), ...(options.observer ? { observer: options.observer } : {}) },
+          {
+            groupId: config.kafka.groupId,
+            concurrency: config.consumer.concurrency,
+            sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+            afterBatch,
+            restoreContacts: (partition, customers, fence) => restoreContacts(kafka, serde, featureStore, ruleHolder.current, customers, fence, logger.child({ component: 'rebuild', partition })),
+            onFatal: (err) => options.onFatal?.(err),
+            ...(options.startAt ? { startAt: options.startAt } : {}), observer: combineObservers(observer, options.observer) },
           logger,
         );
         await ingestor.start();
         logger.info({ groupId: config.kafka.groupId, dlq: TOPICS.dlq }, 'consuming the input topics');
       }
       started = true;
+      summary = startLogSummary(logger.child({ component: 'summary' }), summaryWindow, config.logSummaryIntervalMs, () => observer.lag.total());
     },
     async stop() {
       started = false;
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.consumer.shutdownTimeoutMs).unref());
       await Promise.race([ingestor?.stop(), deadline]);
+      summary?.stop();
+      summary = undefined;
       rules?.unwatch();
       await redis?.quit().catch(() => {});
       await http?.close();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CarestreamError } from './errors.ts';
+import { SASL_MECHANISMS, loadSecurity, securityIssues, type SecuritySettings } from './security/settings.ts';
 import { apiTokensJson, type ApiToken } from './api/tokens.ts';
 
 /**
@@ -67,6 +68,7 @@ const envShape = {
   KAFKA_BROKERS: hostPortList.optional(),
   KAFKA_CLIENT_ID: z.string().trim().min(1).default('carestream'),
   KAFKA_GROUP_ID: z.string().trim().min(1).default('carestream'),
+  KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(30_000),
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   CARESTREAM_STACK: z.enum(['auto', 'local', 'containers', 'explicit']).default('auto'),
@@ -77,6 +79,7 @@ const envShape = {
   OUTPUT_RETENTION_MS: int(-1).default(400 * DAY_MS),
   BUSINESS_TIME_ZONE: timeZone.default('Asia/Shanghai'),
   LOG_LEVEL: logLevel.default('info'),
+  LOG_SUMMARY_INTERVAL_MS: int(0).default(60_000),
   HTTP_PORT: int(0, 65_535).default(9464),
   CREATE_TOPICS: bool.default(true),
   REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('cs'),
@@ -95,6 +98,27 @@ const envShape = {
   SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
   API_TOKENS: apiTokensJson.optional(),
   API_TOKENS_FILE: z.string().trim().min(1).optional(),
+  // Security (src/security/settings.ts checks the combinations and reads the files).
+  // Passwords are not trimmed: a space may be part of one.
+  KAFKA_SSL: bool.default(false),
+  KAFKA_SSL_CA_FILE: z.string().trim().min(1).optional(),
+  KAFKA_SSL_CERT_FILE: z.string().trim().min(1).optional(),
+  KAFKA_SSL_KEY_FILE: z.string().trim().min(1).optional(),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: bool.default(true),
+  KAFKA_SASL_MECHANISM: z.string().trim().toLowerCase().pipe(z.enum(SASL_MECHANISMS, { message: `expected ${SASL_MECHANISMS.join(', ')}` })).optional(),
+  KAFKA_SASL_USERNAME: z.string().trim().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_SASL_PASSWORD_FILE: z.string().trim().min(1).optional(),
+  REDIS_USERNAME: z.string().trim().min(1).optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_PASSWORD_FILE: z.string().trim().min(1).optional(),
+  REDIS_TLS_CA_FILE: z.string().trim().min(1).optional(),
+  REDIS_TLS_CERT_FILE: z.string().trim().min(1).optional(),
+  REDIS_TLS_KEY_FILE: z.string().trim().min(1).optional(),
+  SCHEMA_REGISTRY_USERNAME: z.string().trim().min(1).optional(),
+  SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+  SCHEMA_REGISTRY_PASSWORD_FILE: z.string().trim().min(1).optional(),
+  SCHEMA_REGISTRY_CA_FILE: z.string().trim().min(1).optional(),
 };
 
 const envSchema = z.object(envShape).superRefine((e, ctx) => {
@@ -111,6 +135,7 @@ const envSchema = z.object(envShape).superRefine((e, ctx) => {
       ctx.addIssue({ code: 'custom', path: [k], message: `required when ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set` });
     }
   }
+  for (const i of securityIssues(e)) ctx.addIssue({ code: 'custom', path: [i.variable], message: i.message });
 });
 
 type Env = z.output<typeof envSchema>;
@@ -120,6 +145,7 @@ export interface Config {
     readonly brokers: readonly string[] | undefined;
     readonly clientId: string;
     readonly groupId: string;
+    readonly sessionTimeoutMs: number;
   };
   readonly registry: { readonly url: string | undefined };
   readonly redis: { readonly url: string | undefined };
@@ -142,9 +168,13 @@ export interface Config {
   readonly rulesFile: string | undefined;
   readonly businessTimeZone: string;
   readonly logLevel: Env['LOG_LEVEL'];
+  /** Period of the info-level summary line; 0 turns it off. */
+  readonly logSummaryIntervalMs: number;
   readonly httpPort: number;
   /** Agent API bearer tokens (hashes); the file is read when the service starts. */
   readonly api: { readonly tokens: readonly ApiToken[]; readonly tokensFile: string | undefined };
+  /** TLS, SASL and credentials for Kafka, Redis and the registry; secrets and certificates already read from their files. */
+  readonly security: SecuritySettings;
 }
 
 /** Names of every variable the schema knows: for .env.example and deploy checks. */
@@ -203,7 +233,7 @@ export function loadConfig(env: Source = process.env): Config {
   }
   const e = result.data;
   return deepFreeze({
-    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, groupId: e.KAFKA_GROUP_ID },
+    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, groupId: e.KAFKA_GROUP_ID, sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS },
     registry: { url: e.SCHEMA_REGISTRY_URL },
     redis: { url: e.REDIS_URL },
     stack: { mode: e.CARESTREAM_STACK, dir: e.CARESTREAM_STACK_DIR },
@@ -225,8 +255,10 @@ export function loadConfig(env: Source = process.env): Config {
     rulesFile: e.RULES_FILE,
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     logLevel: e.LOG_LEVEL,
+    logSummaryIntervalMs: e.LOG_SUMMARY_INTERVAL_MS,
     httpPort: e.HTTP_PORT,
     api: { tokens: e.API_TOKENS ?? [], tokensFile: e.API_TOKENS_FILE },
+    security: loadSecurity(e),
   });
 }
 
