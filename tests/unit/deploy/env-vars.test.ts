@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-// `yaml` is not a direct dependency: it is resolvable here because vitest (via
-// vite) and testcontainers (via docker-compose) depend on it.
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../../../src/config.ts';
 import { IMAGES } from '../../../src/stack/containers.ts';
+import { SECURITY_VARIABLES } from '../../../src/security/settings.ts';
+import { k8sContainers, podEnvironment } from './manifests.ts';
 
 // The deployment files must speak the configuration's language: a variable
 // src/config.ts does not know is silently ignored at run time, so a typo in
@@ -266,6 +266,31 @@ describe('deploy/Dockerfile', () => {
   });
 });
 
+describe('deploy/k8s', () => {
+  const containers = k8sContainers();
+
+  it('has the carestream container', () => {
+    expect(containers.map((c) => c.container.name)).toContain('carestream');
+  });
+
+  it.each(containers.map((c) => [`${c.workload} ${c.container.name}`, c.container] as const))('%s sets only variables src/config.ts knows', (_name, container) => {
+    const names = (container.env ?? []).map((e) => e.name);
+    expect(names.length).toBeGreaterThan(0);
+    expect(unknownVariables(names), 'not in CONFIG_VARIABLES (src/config.ts)').toEqual([]);
+    // A repeated name: Kubernetes keeps the last one, silently.
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+    // envFrom would let a ConfigMap or Secret set names nobody checks here.
+    expect(container.envFrom).toBeUndefined();
+    // Kubernetes refuses `value: 6` or `value: true`: values must be strings.
+    const notStrings = (container.env ?? []).filter((e) => e.value !== undefined && typeof e.value !== 'string').map((e) => e.name);
+    expect(notStrings, 'quote these values').toEqual([]);
+  });
+
+  it.each(containers.map((c) => [`${c.workload} ${c.container.name}`, c] as const))('%s has a valid configuration, its secret files included', (_name, { pod, container }) => {
+    expect(() => loadConfig(podEnvironment(pod, container))).not.toThrow();
+  });
+});
+
 describe('.env.example', () => {
   it.each(CONFIG_VARIABLES)('documents %s with what it is, its default and an example', (name) => {
     const entry = envExample.get(name);
@@ -291,7 +316,10 @@ describe('.env.example', () => {
     expect(() => loadConfig({ ...active, ...explicit })).not.toThrow();
   });
 
-  it.each(CONFIG_VARIABLES.filter((n) => n !== 'CARESTREAM_CONFIG_FILE'))('gives a valid example for %s', (name) => {
+  // Security settings come in groups and name files that must exist:
+  // tests/unit/security/env-example.test.ts checks their examples with their companions.
+  const SECURITY: readonly string[] = SECURITY_VARIABLES;
+  it.each(CONFIG_VARIABLES.filter((n) => n !== 'CARESTREAM_CONFIG_FILE' && !SECURITY.includes(n)))('gives a valid example for %s', (name) => {
     const example = /Example:\s*(\S+)/.exec(envExample.get(name)?.doc ?? '')?.[1];
     expect(example, `${name} has no example`).toBeDefined();
     const explicit = (EXPLICIT_STACK as readonly string[]).includes(name)
