@@ -13,6 +13,7 @@ import { createLogger } from '../observability/logger.ts';
 import { formatAmountMinor } from '../tasks/format.ts';
 import { formatInstant } from '../events/time.ts';
 import { CarestreamError } from '../errors.ts';
+import { redactUrl } from '../security/redact.ts';
 
 const DEMO_PREFIX = 'demo';
 const DAY_MS = 86_400_000;
@@ -46,11 +47,11 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   say(`  resolving the stack (explicit settings, else containers, else local processes)...`);
   const connected = await connect(config, logger);
   const { kafka, serde, stack } = connected;
-  say(`  stack: ${stack.source} — kafka ${stack.kafkaBrokers.join(',')}, registry ${stack.registryUrl}, redis ${stack.redisUrl}`);
+  say(`  stack: ${stack.source} — kafka ${stack.kafkaBrokers.join(',')}, registry ${stack.registryUrl}, redis ${redactUrl(stack.redisUrl)}`);
   const explicitEnv = { KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.registryUrl, REDIS_URL: stack.redisUrl };
   const serviceConfig = loadConfig({ ...process.env, ...explicitEnv, KAFKA_GROUP_ID: config.kafka.groupId, REDIS_KEY_PREFIX: DEMO_PREFIX, LOG_LEVEL: config.logLevel, HTTP_PORT: process.env.HTTP_PORT ?? '0' });
 
-  const redis = createRedis(stack.redisUrl);
+  const redis = createRedis(stack.redisUrl, config);
   await redis.connect();
   await deleteKeysWithPrefix(redis, DEMO_PREFIX);
 

@@ -17,7 +17,7 @@ export async function explainCommand(config: Config, args: string[]): Promise<nu
   const customerId = args.find((a) => !a.startsWith('--'));
   if (!customerId) throw new CarestreamError('CS_ERR_CLI_USAGE', 'usage: carestream explain <customerId> [--json]');
   const stack = await resolveStack(config, () => {});
-  const redis = createRedis(stack.redisUrl);
+  const redis = createRedis(stack.redisUrl, config);
   try {
     await redis.connect();
     const store = createStore(redis, config);

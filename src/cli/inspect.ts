@@ -10,7 +10,7 @@ export async function inspectCommand(config: Config, args: string[]): Promise<nu
   const customerId = args[0];
   if (!customerId) throw new CarestreamError('CS_ERR_CLI_USAGE', 'usage: carestream inspect <customerId>');
   const stack = await resolveStack(config, () => {});
-  const redis = createRedis(stack.redisUrl);
+  const redis = createRedis(stack.redisUrl, config);
   try {
     await redis.connect();
     const view = await createStore(redis, config).inspect(customerId);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { resolveStack, describeStack, type ResolvedStack } from '../stack/resolve.ts';
-import { createKafka, createRegistry } from './client.ts';
+import { createKafka, createRegistry, createRegistryConnection } from './client.ts';
 import { ensureTopics } from './topics.ts';
 import { registerSchemas } from './schemas.ts';
 import { Serde } from './serde.ts';
@@ -35,9 +35,9 @@ export async function connect(config: Config, logger: Logger): Promise<Connected
       await admin.disconnect();
     }
   }
-  const schemas = await registerSchemas(createRegistry(stack));
+  const schemas = await registerSchemas(createRegistry(stack, config));
   logger.info({ schemaIds: schemas.ids }, 'schemas registered');
-  const serde = new Serde(createRegistry(stack), stack.registryUrl);
+  const serde = new Serde(createRegistry(stack, config), createRegistryConnection(stack, config));
   serde.useIds(schemas.ids);
   return { stack, kafka, serde };
 }

@@ -3,6 +3,8 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { StackEndpoints } from '../stack/types.ts';
+import { kafkaSecurityOptions } from '../security/kafka-options.ts';
+import { registryClientArgs, registryConnection, type RegistryConnection } from '../security/registry-access.ts';
 
 // KafkaJS prints a warning per producer about its v2 partitioner change; ours is
 // the default murmur2-compatible one on purpose.
@@ -42,17 +44,27 @@ function pinoLogCreator(logger: Logger): logCreator {
   };
 }
 
+/** A KafkaJS client for the endpoints, with the TLS and SASL settings of config.security.kafka. */
 export function createKafka(endpoints: StackEndpoints, config: Config, logger: Logger): Kafka {
   silenceKafkaJsTimerWarnings();
+  if (config.security.kafka.ssl?.rejectUnauthorized === false) {
+    logger.warn('KAFKA_SSL_REJECT_UNAUTHORIZED=false: the broker certificate is not verified, so the connection can be intercepted');
+  }
   return new Kafka({
     clientId: config.kafka.clientId,
     brokers: [...endpoints.kafkaBrokers],
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(logger),
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    ...kafkaSecurityOptions(config.security.kafka),
   });
 }
 
-export function createRegistry(endpoints: StackEndpoints): SchemaRegistry {
-  return new SchemaRegistry({ host: endpoints.registryUrl, clientId: 'carestream' }, { [SchemaType.AVRO]: {} });
+/** How to reach the registry (URL, basic auth, CA): the client below and the Serde's schema fetches share it. */
+export function createRegistryConnection(endpoints: StackEndpoints, config: Config): RegistryConnection {
+  return registryConnection(endpoints.registryUrl, config.security.registry);
+}
+
+export function createRegistry(endpoints: StackEndpoints, config: Config): SchemaRegistry {
+  return new SchemaRegistry(registryClientArgs(createRegistryConnection(endpoints, config), 'carestream'), { [SchemaType.AVRO]: {} });
 }

@@ -5,6 +5,7 @@ import { avroTypeFor, avroTypeForSchema, frame, unframe } from '../events/avro.t
 import { valueSubject, type Topic } from '../events/topics.ts';
 import type { EventOf } from '../events/types.ts';
 import type { DeadLetterReason } from '../events/types.ts';
+import { refusalMessage, registryConnection, registryGet, type RegistryConnection } from '../security/registry-access.ts';
 
 export type Decoded<T extends Topic> =
   | { readonly ok: true; readonly value: EventOf<T>; readonly schemaId: number }
@@ -17,14 +18,15 @@ export type Decoded<T extends Topic> =
  */
 export class Serde {
   private readonly registry: SchemaRegistry;
-  private readonly registryUrl: string;
+  private readonly connection: RegistryConnection;
   private readonly writerIds = new Map<Topic, number>();
   /** Promises, so a burst of records with a new schema id makes one registry request, not thousands. */
   private readonly resolvers = new Map<string, Promise<{ reader: Type; resolver: avro.Resolver } | null>>();
 
-  constructor(registry: SchemaRegistry, registryUrl: string) {
+  /** `connection`: the registry's URL, or its URL with credentials and CA (createRegistryConnection). */
+  constructor(registry: SchemaRegistry, connection: string | RegistryConnection) {
     this.registry = registry;
-    this.registryUrl = registryUrl.replace(/\/$/, '');
+    this.connection = typeof connection === 'string' ? registryConnection(connection, undefined) : connection;
   }
 
   /** Remembers the ids registerSchemas() got, so encoding needs no lookup. */
@@ -77,10 +79,10 @@ export class Serde {
 
   /** The reader and resolver for a writer schema id; null when the registry does not know it. */
   private async loadResolver(topic: Topic, id: number): Promise<{ reader: Type; resolver: avro.Resolver } | null> {
-    const res = await fetch(`${this.registryUrl}/schemas/ids/${id}`);
+    const res = await registryGet(this.connection, `/schemas/ids/${id}`);
     if (res.status === 404) return null;
-    if (!res.ok) throw new Error(`registry answered ${res.status} for schema id ${id}`);
-    const body = (await res.json()) as { schema: string; schemaType?: string };
+    if (res.status < 200 || res.status >= 300) throw new Error(refusalMessage(res.status, this.connection) ?? `registry answered ${res.status} for schema id ${id}`);
+    const body = JSON.parse(res.body) as { schema: string; schemaType?: string };
     if (body.schemaType && body.schemaType !== 'AVRO') return null;
     const reader = avroTypeFor(topic);
     try {

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { StackEndpoints, StackLog } from './types.ts';
+import { redactUrl } from '../security/redact.ts';
 import { containerRuntimeAnswers, startContainers, type ContainerStack } from './containers.ts';
 import { defaultStackDir, localUp } from './local/index.ts';
 
@@ -30,5 +31,5 @@ export async function resolveStack(config: Config, log: StackLog): Promise<Resol
 }
 
 export function describeStack(s: StackEndpoints): string {
-  return `${s.source} stack: kafka ${s.kafkaBrokers.join(',')}, registry ${s.registryUrl}, redis ${s.redisUrl}`;
+  return `${s.source} stack: kafka ${s.kafkaBrokers.join(',')}, registry ${s.registryUrl}, redis ${redactUrl(s.redisUrl)}`;
 }

@@ -32,6 +32,15 @@ function ensureJars(dir: string, log: StackLog): string {
   return libs;
 }
 
+/**
+ * What it takes to run Kafka's own classes (the broker, StorageTool) from the
+ * jars the local stack fetched: for tests that need a second, differently
+ * configured broker (TLS, SASL) next to the shared one.
+ */
+export function kafkaRuntime(dir: string, log: StackLog): { java: string; classpath: string; log4jConfig: string } {
+  return { java: requireJava(), classpath: `${ensureJars(dir, log)}/*`, log4jConfig: LOG4J };
+}
+
 function serverProperties(dataDir: string): string {
   const { kafka, controller } = LOCAL_PORTS;
   return [

@@ -17,7 +17,7 @@ describe('Avro over the real broker and registry', () => {
   it('a transaction round-trips through Kafka with the schema id the registry assigned', async () => {
     await app.start();
     const endpoints = { kafkaBrokers: config.kafka.brokers!, registryUrl: config.registry.url!, redisUrl: config.redis.url!, source: 'explicit' as const };
-    const registry = createRegistry(endpoints);
+    const registry = createRegistry(endpoints, config);
     const registeredId = await registry.getLatestSchemaId(valueSubject(TOPICS.transactions));
     const serde = new Serde(registry, endpoints.registryUrl);
 

@@ -21,7 +21,7 @@ describe('a chunk that fails is read again, from the first record not committed'
     const logger = createLogger('silent');
     const { kafka, serde } = await connect(config, logger);
     const start = await endOffsets(kafka, INPUT_TOPICS);
-    const redis = createRedis(config.redis.url!);
+    const redis = createRedis(config.redis.url!, config);
     await redis.connect();
     cleanup.push(() => redis.quit());
     const store = createStore(redis, config);
