@@ -26,6 +26,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Not part of `npm test`: `npm run test:chaos` (full) and `test:chaos:short` (CI).
+        test: {
+          name: 'chaos',
+          include: ['tests/chaos/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/integration/global-setup.ts'],
+          testTimeout: 40 * 60_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -201,8 +201,10 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     },
     async stop() {
       started = false;
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.consumer.shutdownTimeoutMs).unref());
-      await Promise.race([ingestor?.stop(), deadline]);
+      const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), config.consumer.shutdownTimeoutMs).unref());
+      if ((await Promise.race([ingestor?.stop(), deadline])) === 'late') {
+        logger.warn({ timeoutMs: config.consumer.shutdownTimeoutMs }, 'the consumer did not stop in time; uncommitted work is read again by the next owner');
+      }
       summary?.stop();
       summary = undefined;
       rules?.unwatch();

@@ -7,6 +7,7 @@ import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
 import { coPartitionAssigner } from './copartition-assigner.ts';
 import { topicMessages } from './produce.ts';
 import type { IngestorObserver } from './ingestor-observer.ts';
+import { originMetadata, parseOrigin } from './origin.ts';
 import { FencedError, StateLostError, type Fence } from '../state/store.ts';
 import { CarestreamError } from '../errors.ts';
 
@@ -63,6 +64,8 @@ interface Task {
   readonly floor: Map<string, bigint>;
   /** While rebuilding: where the replay stops (the committed offsets). */
   readonly ceiling: Map<string, bigint>;
+  /** Where the group's state begins, when not at the start of the topics (carried in every commit). */
+  readonly origin: Map<string, bigint>;
   rebuild: { total: number; done: number; customers: Set<string> } | undefined;
 }
 
@@ -138,6 +141,9 @@ export class Ingestor {
       this.rebuildingTasks.clear();
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + ps.length, 0);
       this.assignedTasks = new Set(Object.values(e.payload.memberAssignment).flat());
+      // kafkajs keeps partitions paused across a rebalance; a paused partition
+      // would never deliver the batch that starts its task again.
+      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) this.consumer.resume([{ topic, partitions }]);
       this.o.observer?.assigned?.({ partitions: this.assigned });
       this.log.info({ assignment: e.payload.memberAssignment }, 'partitions assigned');
     });
@@ -218,6 +224,7 @@ export class Ingestor {
         fence: undefined,
         floor: new Map(),
         ceiling: new Map(),
+        origin: new Map(),
         rebuild: undefined,
       };
       this.tasks.set(partition, t);
@@ -236,7 +243,8 @@ export class Ingestor {
   }
 
   private resumeTopic(topic: string, partition: number): void {
-    if (this.paused.delete(`${topic}:${partition}`)) this.consumer.resume([{ topic, partitions: [partition] }]);
+    this.paused.delete(`${topic}:${partition}`);
+    this.consumer.resume([{ topic, partitions: [partition] }]);
   }
 
   /** A fresh transactional producer for the task: initialising it fences every earlier owner and settles their open transaction. */
@@ -272,10 +280,11 @@ export class Ingestor {
     if (task.generation !== this.generation || this.stopping) return;
     await this.freshProducer(p);
     const { epoch, built } = await this.deps.store.acquireTask(p);
-    const committed = await this.committedOffsets(p);
+    const { committed, origin } = await this.committedOffsets(p);
     const ends = await this.partitionEnds(p);
     if (task.generation !== this.generation || this.stopping) return;
     task.fence = { partition: p, epoch };
+    for (const [topic, o] of origin) task.origin.set(topic, o);
     if (built) {
       this.goLive(task, committed, ends);
       this.log.debug({ partition: p, epoch, committed: Object.fromEntries(committed) }, 'task acquired');
@@ -285,17 +294,25 @@ export class Ingestor {
     await this.drain(task);
   }
 
-  /** The group's committed offsets of the task's partitions (the start of each topic when none). */
-  private async committedOffsets(partition: number): Promise<Map<string, bigint>> {
-    const out = new Map<string, bigint>();
+  /**
+   * The group's committed offsets of the task's partitions (-1 when none), and
+   * where the group's state begins (origin.ts) when it did not start at the
+   * beginning of the topics.
+   */
+  private async committedOffsets(partition: number): Promise<{ committed: Map<string, bigint>; origin: Map<string, bigint> }> {
+    const committed = new Map<string, bigint>();
+    const origin = new Map<string, bigint>();
     const fetched = await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [...INPUT_TOPICS] });
     const starts = new Map((this.o.startAt ? Object.entries(this.o.startAt) : []).map(([t, ps]) => [t, ps.find((x) => x.partition === partition)?.offset]));
     for (const { topic, partitions } of fetched) {
-      const o = partitions.find((x) => x.partition === partition)?.offset ?? '-1';
+      const p = partitions.find((x) => x.partition === partition);
+      const o = BigInt(p?.offset ?? '-1');
       const start = starts.get(topic);
-      out.set(topic, BigInt(o) >= 0n ? BigInt(o) : start !== undefined ? BigInt(start) : -1n);
+      committed.set(topic, o >= 0n ? o : start !== undefined ? BigInt(start) : -1n);
+      const from = parseOrigin(p?.metadata) ?? (o < 0n && start !== undefined ? BigInt(start) : undefined);
+      if (from !== undefined) origin.set(topic, from);
     }
-    return out;
+    return { committed, origin };
   }
 
   private async partitionEnds(partition: number): Promise<Map<string, { low: bigint; high: bigint }>> {
@@ -329,7 +346,9 @@ export class Ingestor {
     this.rebuildingTasks.add(p);
     let total = 0;
     for (const topic of INPUT_TOPICS) {
-      const { low } = ends.get(topic)!;
+      const { low: start } = ends.get(topic)!;
+      const origin = task.origin.get(topic);
+      const low = origin !== undefined && origin > start ? origin : start;
       const c = committed.get(topic)!;
       const until = c < low ? low : c;
       task.floor.set(topic, low);
@@ -522,7 +541,7 @@ export class Ingestor {
       for (const part of chunkBySize(outputs)) await tx.sendBatch({ topicMessages: topicMessages(part) });
       await tx.sendOffsets({
         consumerGroupId: this.o.groupId,
-        topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString() }] })),
+        topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString(), metadata: originMetadata(task.origin.get(topic)) ?? null }] })),
       });
       await tx.commit();
     } catch (err) {

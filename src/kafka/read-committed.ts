@@ -1,3 +1,4 @@
+import { originMetadata } from './origin.ts';
 import type { Kafka } from 'kafkajs';
 
 export type Offsets = Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
@@ -63,7 +64,11 @@ export async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets:
     for (let attempt = 1; ; attempt++) {
       const tx = await producer.transaction();
       try {
-        await tx.sendOffsets({ consumerGroupId: groupId, topics: Object.entries(offsets).map(([topic, partitions]) => ({ topic, partitions: [...partitions] })) });
+        // The seed position is also where the group's state begins (see origin.ts).
+        await tx.sendOffsets({
+          consumerGroupId: groupId,
+          topics: Object.entries(offsets).map(([topic, partitions]) => ({ topic, partitions: partitions.map((p) => ({ ...p, metadata: originMetadata(BigInt(p.offset)) ?? null })) })),
+        });
         await tx.commit();
         return;
       } catch (err) {
@@ -86,7 +91,7 @@ export async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets:
 export async function readToEnd(
   kafka: Kafka,
   topics: readonly string[],
-  onRecord: (topic: string, key: string | null, value: Buffer) => void,
+  onRecord: (topic: string, key: string | null, value: Buffer, at: { partition: number; offset: bigint }) => void,
 ): Promise<number> {
   const ends = await endOffsets(kafka, topics);
   const admin = kafka.admin();
@@ -129,7 +134,7 @@ export async function readToEnd(
         for (const m of batch.messages) {
           if (BigInt(m.offset) >= end) break;
           count++;
-          onRecord(batch.topic, m.key?.toString('utf8') ?? null, m.value ?? Buffer.alloc(0));
+          onRecord(batch.topic, m.key?.toString('utf8') ?? null, m.value ?? Buffer.alloc(0), { partition: batch.partition, offset: BigInt(m.offset) });
         }
         reached(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n);
       },

@@ -41,8 +41,14 @@ export function kafkaRuntime(dir: string, log: StackLog): { java: string; classp
   return { java: requireJava(), classpath: `${ensureJars(dir, log)}/*`, log4jConfig: LOG4J };
 }
 
-function serverProperties(dataDir: string): string {
-  const { kafka, controller } = LOCAL_PORTS;
+/** Where a broker listens: the local stack's ports, or others for a second broker (the chaos suite's). */
+export interface KafkaPorts {
+  readonly kafka: number;
+  readonly controller: number;
+}
+
+function serverProperties(dataDir: string, ports: KafkaPorts): string {
+  const { kafka, controller } = ports;
   return [
     '# Written by carestream stack: a single KRaft node (broker + controller) for development and tests.',
     'process.roles=broker,controller',
@@ -79,22 +85,22 @@ async function isKafkaBroker(broker: string): Promise<boolean> {
   }
 }
 
-export async function kafkaUp(dir: string, log: StackLog): Promise<string> {
+export async function kafkaUp(dir: string, log: StackLog, ports: KafkaPorts = LOCAL_PORTS): Promise<string> {
   const m = kafkaProcess(dir);
-  const broker = `127.0.0.1:${LOCAL_PORTS.kafka}`;
+  const broker = `127.0.0.1:${ports.kafka}`;
   const running = readPid(m);
-  if (running !== undefined && (await portAnswers(LOCAL_PORTS.kafka))) {
+  if (running !== undefined && (await portAnswers(ports.kafka))) {
     log(`kafka: already running (pid ${running}) at ${broker}`);
     return broker;
   }
-  if (running === undefined && (await portAnswers(LOCAL_PORTS.kafka))) {
+  if (running === undefined && (await portAnswers(ports.kafka))) {
     // Ports are machine-wide but pid files live in one checkout: a broker another
     // checkout started answers here too, and reusing it is what "idempotent" means.
     if (await isKafkaBroker(broker)) {
       log(`kafka: a broker started elsewhere answers at ${broker}; reusing it`);
       return broker;
     }
-    throw new CarestreamError('CS_ERR_STACK_PORT_TAKEN', `port ${LOCAL_PORTS.kafka} is in use by a program that is not a Kafka broker; stop it or set KAFKA_BROKERS`);
+    throw new CarestreamError('CS_ERR_STACK_PORT_TAKEN', `port ${ports.kafka} is in use by a program that is not a Kafka broker; stop it or set KAFKA_BROKERS`);
   }
   const java = requireJava();
   const libs = ensureJars(dir, log);
@@ -102,7 +108,7 @@ export async function kafkaUp(dir: string, log: StackLog): Promise<string> {
   const dataDir = join(dir, 'kafka-data');
   const props = join(dir, 'run', 'server.properties');
   mkdirSync(join(dir, 'run'), { recursive: true });
-  writeFileSync(props, serverProperties(dataDir));
+  writeFileSync(props, serverProperties(dataDir, ports));
   if (!existsSync(dataDir) || readdirSync(dataDir).length === 0) {
     const format = spawnSync(java, ['-cp', classpath, `-Dlog4j2.configurationFile=${LOG4J}`, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
     if (format.status !== 0) {
@@ -117,7 +123,7 @@ export async function kafkaUp(dir: string, log: StackLog): Promise<string> {
   ]);
   log(`kafka: starting Kafka ${KAFKA_VERSION} (pid ${pid}), log ${m.logFile}`);
   try {
-    await waitFor('kafka', () => portAnswers(LOCAL_PORTS.kafka), { timeoutMs: 90_000, alive: () => isAlive(pid) });
+    await waitFor('kafka', () => portAnswers(ports.kafka), { timeoutMs: 90_000, alive: () => isAlive(pid) });
   } catch (err) {
     throw new CarestreamError('CS_ERR_STACK_START', `${(err as Error).message}; see ${m.logFile}`);
   }

@@ -1,0 +1,433 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config.ts';
+import { connect } from '../../src/kafka/bootstrap.ts';
+import { topicMessages } from '../../src/kafka/produce.ts';
+import { endOffsets, readToEnd } from '../../src/kafka/read-committed.ts';
+import { defaultStackDir } from '../../src/stack/local/index.ts';
+import type { Serde } from '../../src/kafka/serde.ts';
+import { INPUT_TOPICS, OUTPUT_TOPICS, TOPICS } from '../../src/events/topics.ts';
+import { parseReplayLine } from '../../src/events/json-form.ts';
+import { generate } from '../../src/generate/index.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { kafkaDown, kafkaUp } from '../../src/stack/local/kafka.ts';
+import { createStore } from '../../src/app.ts';
+import type { FeatureView } from '../../src/state/feature-view.ts';
+
+/**
+ * The fault-injection suite: one generated stream, processed once by a single
+ * instance with no faults (the baseline), then again by several instances
+ * while instances are killed with SIGKILL and restarted, the broker is
+ * restarted and Redis is flushed. The committed outputs and every customer's
+ * features must come out the same.
+ *
+ * It runs its own Kafka broker (a second local KRaft node, from the jars the
+ * local stack fetched), so restarting it disturbs nobody and its topics hold
+ * only this run's records; the schema registry and Redis are the resolved
+ * stack's (Redis in a database of its own, which is what gets flushed).
+ */
+export interface ChaosOptions {
+  readonly customers: number;
+  readonly days: number;
+  readonly instances: number;
+  readonly kills: number;
+  readonly brokerRestarts: number;
+  readonly redisFlushes: number;
+  /** Undecodable records mixed into the inputs (they must be dead-lettered once). */
+  readonly garbage: number;
+  readonly seed: number;
+  readonly registryUrl: string;
+  readonly redisUrl: string;
+  /** Redis database the run owns and flushes. */
+  readonly redisDb: number;
+  readonly workDir: string;
+  readonly log: (line: string) => void;
+}
+
+export interface ChaosTally {
+  eventsIn: number;
+  garbageIn: number;
+  baselineOutputs: Record<string, number>;
+  chaosOutputs: Record<string, number>;
+  tasksOut: number;
+  duplicates: number;
+  missing: number;
+  unexpected: number;
+  contentDiffers: number;
+  customers: number;
+  featuresDiffer: number;
+  kills: number;
+  instanceRestarts: number;
+  unexpectedExits: number;
+  brokerRestarts: number;
+  redisFlushes: number;
+  faultsDuringProcessing: number;
+  baselineSeconds: number;
+  chaosSeconds: number;
+  examples: string[];
+}
+
+const DAY_MS = 86_400_000;
+const REPO = new URL('../../', import.meta.url).pathname;
+
+/** A small seeded PRNG (mulberry32): the fault schedule is reproducible from the seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function dayLabel(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+interface Instance {
+  readonly name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  incarnation: number;
+  killedOnPurpose: boolean;
+}
+
+/** Committed records of the outputs, by a key that identifies the decision, with the content that must match. */
+interface OutputSet {
+  readonly counts: Map<string, number>;
+  readonly content: Map<string, string>;
+  readonly perTopic: Record<string, number>;
+}
+
+async function readOutputs(kafka: Kafka, serde: Serde, from: ReadonlyMap<string, bigint>): Promise<OutputSet> {
+  const raw: { topic: string; value: Buffer }[] = [];
+  await readToEnd(kafka, [...OUTPUT_TOPICS], (topic, _key, value, at) => {
+    if (at.offset >= (from.get(`${topic}:${at.partition}`) ?? 0n)) raw.push({ topic, value });
+  });
+  const counts = new Map<string, number>();
+  const content = new Map<string, string>();
+  const perTopic: Record<string, number> = {};
+  for (const { topic, value } of raw) {
+    perTopic[topic] = (perTopic[topic] ?? 0) + 1;
+    let key: string;
+    let body: unknown;
+    if (topic === TOPICS.fraudCheckTasks) {
+      const d = await serde.decode(TOPICS.fraudCheckTasks, value);
+      if (!d.ok) throw new Error(d.message);
+      const { createdAt: _c, ...rest } = d.value;
+      key = `task|${d.value.taskId}`;
+      body = rest;
+    } else if (topic === TOPICS.outreachTasks) {
+      const d = await serde.decode(TOPICS.outreachTasks, value);
+      if (!d.ok) throw new Error(d.message);
+      const { createdAt: _c, ...rest } = d.value;
+      key = `task|${d.value.taskId}`;
+      body = rest;
+    } else if (topic === TOPICS.suppressions) {
+      const d = await serde.decode(TOPICS.suppressions, value);
+      if (!d.ok) throw new Error(d.message);
+      const { createdAt: _c, ...rest } = d.value;
+      key = `suppression|${d.value.evidence['taskId']}|${d.value.reason}`;
+      body = rest;
+    } else {
+      const d = await serde.decode(TOPICS.dlq, value);
+      if (!d.ok) throw new Error(d.message);
+      const { failedAt: _f, ...rest } = d.value;
+      key = `dead|${d.value.sourceTopic}|${d.value.sourcePartition}|${d.value.sourceOffset}`;
+      body = { ...rest, key: rest.key?.toString('base64') ?? null, value: rest.value?.toString('base64') ?? null };
+    }
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    content.set(key, JSON.stringify(body));
+  }
+  return { counts, content, perTopic };
+}
+
+/** Where each output partition ends now: the chaos run's outputs come after the baseline's. */
+async function outputEnds(kafka: Kafka): Promise<Map<string, bigint>> {
+  const ends = await endOffsets(kafka, [...OUTPUT_TOPICS]);
+  return new Map(Object.entries(ends).flatMap(([t, ps]) => ps.map((p) => [`${t}:${p.partition}`, BigInt(p.offset)] as const)));
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
+  const log = o.log;
+  const random = prng(o.seed);
+  const root = o.workDir;
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const brokerDir = join(root, 'kafka');
+  mkdirSync(brokerDir, { recursive: true });
+  const ports = { kafka: await freePort(), controller: await freePort() };
+  // The broker runs from the jars the local stack fetched (linked, not fetched again).
+  const downloads = join(defaultStackDir(), 'downloads');
+  mkdirSync(join(brokerDir, 'downloads'), { recursive: true });
+  if (existsSync(downloads)) for (const d of readdirSync(downloads)) symlinkSync(join(downloads, d), join(brokerDir, 'downloads', d));
+  const stackLog = (line: string) => log(`[broker] ${line}`);
+  const broker = await kafkaUp(brokerDir, stackLog, ports);
+  log(`a broker of its own at ${broker}`);
+
+  const redisUrl = new URL(o.redisUrl);
+  redisUrl.pathname = `/${o.redisDb}`;
+  const redis = new Redis(redisUrl.toString(), { maxRetriesPerRequest: 20 });
+  await redis.flushdb();
+
+  const env = {
+    KAFKA_BROKERS: broker,
+    SCHEMA_REGISTRY_URL: o.registryUrl,
+    REDIS_URL: redisUrl.toString(),
+    CARESTREAM_STACK: 'explicit',
+    LOG_LEVEL: 'info',
+    HTTP_PORT: '0',
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
+    TOPIC_PARTITIONS: '6',
+    CONSUMER_CONCURRENCY: '3',
+    LOG_SUMMARY_INTERVAL_MS: '10000',
+  };
+  const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
+  const { kafka, serde } = await connect(config, createLogger('warn'));
+  const admin = kafka.admin();
+  await admin.connect();
+  const instances: Instance[] = [];
+  const tally: ChaosTally = {
+    eventsIn: 0, garbageIn: 0, baselineOutputs: {}, chaosOutputs: {}, tasksOut: 0, duplicates: 0, missing: 0, unexpected: 0,
+    contentDiffers: 0, customers: 0, featuresDiffer: 0, kills: 0, instanceRestarts: 0, unexpectedExits: 0, brokerRestarts: 0,
+    redisFlushes: 0, faultsDuringProcessing: 0, baselineSeconds: 0, chaosSeconds: 0, examples: [],
+  };
+
+  const spawnInstance = (inst: Pick<Instance, 'name'> & Partial<Instance>, group: string, prefix: string): Instance => {
+    const incarnation = (inst.incarnation ?? 0) + 1;
+    const logFile = join(root, `${inst.name}.${incarnation}.log`);
+    const out = createWriteStream(logFile);
+    const child = spawn(process.execPath, ['src/main.ts'], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, KAFKA_GROUP_ID: group, REDIS_KEY_PREFIX: prefix },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(out);
+    child.stderr!.pipe(out);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const next: Instance = Object.assign(inst as Instance, { child, exited, incarnation, killedOnPurpose: false });
+    return next;
+  };
+
+  /** Sum over the input partitions of what the group has still to commit; null while the broker does not answer. */
+  const remaining = async (group: string, ends: Map<string, bigint>): Promise<bigint | null> => {
+    try {
+      const committed = await admin.fetchOffsets({ groupId: group, topics: [...INPUT_TOPICS] });
+      let left = 0n;
+      for (const { topic, partitions } of committed) {
+        for (const p of partitions) {
+          const end = ends.get(`${topic}:${p.partition}`) ?? 0n;
+          const c = BigInt(p.offset) < 0n ? 0n : BigInt(p.offset);
+          if (end > c) left += end - c;
+        }
+      }
+      return left;
+    } catch {
+      return null;
+    }
+  };
+
+  try {
+    // 1. The input: a generated bank ending yesterday, plus undecodable records.
+    const endDay = Math.floor(Date.now() / DAY_MS) - 1;
+    const { lines } = generate({ seed: o.seed, customers: o.customers, days: o.days, start: dayLabel(endDay - o.days + 1) });
+    const customers = new Set<string>();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    let batch: { topic: string; key: string | null; value: Buffer }[] = [];
+    const garbageEvery = o.garbage > 0 ? Math.max(1, Math.floor((o.customers * o.days * 2) / o.garbage)) : Number.POSITIVE_INFINITY;
+    let n = 0;
+    for (const line of lines) {
+      const r = parseReplayLine(line);
+      if (r.key) customers.add(r.key);
+      batch.push({ topic: r.topic, key: r.key, value: await serde.encode(r.topic, r.value) });
+      tally.eventsIn++;
+      if (++n % garbageEvery === 0 && tally.garbageIn < o.garbage) {
+        batch.push({ topic: INPUT_TOPICS[n % INPUT_TOPICS.length]!, key: r.key, value: Buffer.from(`not avro ${n}`) });
+        tally.garbageIn++;
+      }
+      if (batch.length >= 5000) {
+        await producer.sendBatch({ acks: -1, topicMessages: topicMessages(batch) });
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await producer.sendBatch({ acks: -1, topicMessages: topicMessages(batch) });
+    await producer.disconnect();
+    tally.customers = customers.size;
+    const ends = new Map<string, bigint>();
+    for (const t of INPUT_TOPICS) for (const p of await admin.fetchTopicOffsets(t)) ends.set(`${t}:${p.partition}`, BigInt(p.high));
+    const total = [...ends.values()].reduce((a, b) => a + b, 0n);
+    log(`input: ${tally.eventsIn} events of ${customers.size} customers over ${o.days} days and ${tally.garbageIn} undecodable records (${total} records)`);
+
+    // 2. The baseline: one instance, no faults.
+    const t0 = Date.now();
+    const base = spawnInstance({ name: 'baseline' }, 'chaos-baseline', 'base');
+    for (;;) {
+      const left = await remaining('chaos-baseline', ends);
+      if (left === 0n) break;
+      if (base.child.exitCode !== null) throw new Error(`the baseline instance exited with ${base.child.exitCode}; see ${root}/baseline.1.log`);
+      await sleep(200);
+    }
+    base.child.kill('SIGTERM');
+    await base.exited;
+    tally.baselineSeconds = (Date.now() - t0) / 1000;
+    const baselineEnds = await outputEnds(kafka);
+    const baseline = await readOutputs(kafka, serde, new Map());
+    tally.baselineOutputs = baseline.perTopic;
+    const baseStore = createStore(redis, loadConfig({ ...env, REDIS_KEY_PREFIX: 'base' }));
+    const baselineFeatures = new Map<string, FeatureView | null>();
+    for (const c of customers) baselineFeatures.set(c, await baseStore.inspect(c));
+    log(`baseline: ${total} records in ${tally.baselineSeconds.toFixed(1)} s; outputs ${JSON.stringify(baseline.perTopic)}`);
+
+    // 3. The chaos run: several instances; faults at random points of its progress.
+    type Fault = 'kill' | 'broker' | 'flush';
+    const faults: { at: number; kind: Fault }[] = [
+      ...Array.from({ length: o.kills }, () => 'kill' as const),
+      ...Array.from({ length: o.brokerRestarts }, () => 'broker' as const),
+      ...Array.from({ length: o.redisFlushes }, () => 'flush' as const),
+    ].map((kind) => ({ kind, at: 0.05 + random() * 0.85 })).sort((a, b) => a.at - b.at);
+    log(`fault schedule (fraction of the input committed): ${faults.map((f) => `${f.kind}@${f.at.toFixed(2)}`).join(' ')}`);
+
+    const t1 = Date.now();
+    for (let i = 0; i < o.instances; i++) instances.push(spawnInstance({ name: `instance-${i + 1}` }, 'chaos-run', 'run'));
+    const restarts: Promise<void>[] = [];
+    const watchExits = () => {
+      for (const inst of instances) {
+        if (inst.child.exitCode !== null || inst.child.signalCode !== null) {
+          if (!inst.killedOnPurpose) {
+            tally.unexpectedExits++;
+            log(`${inst.name} exited by itself (code ${inst.child.exitCode}); restarting it as a supervisor would`);
+            spawnInstance(inst, 'chaos-run', 'run');
+            tally.instanceRestarts++;
+          }
+        }
+      }
+    };
+    const allTasksBuilt = async () => {
+      for (let p = 0; p < 6; p++) if ((await redis.hget(`run:task:${p}`, 'built')) !== '1') return false;
+      return true;
+    };
+    let done = false;
+    let last = -1n;
+    while (!done) {
+      const left = await remaining('chaos-run', ends);
+      if (left !== null) {
+        const progress = Number(total - left) / Number(total);
+        if (left !== last) last = left;
+        while (faults.length > 0 && progress >= faults[0]!.at) {
+          const f = faults.shift()!;
+          if (left > 0n) tally.faultsDuringProcessing++;
+          if (f.kind === 'kill') {
+            const victim = instances[Math.floor(random() * instances.length)]!;
+            if (victim.child.exitCode === null && victim.child.signalCode === null) {
+              victim.killedOnPurpose = true;
+              victim.child.kill('SIGKILL');
+              await victim.exited;
+              tally.kills++;
+              log(`kill -9 ${victim.name} (pid ${victim.child.pid}) at ${(progress * 100).toFixed(1)}%`);
+              const delay = 200 + Math.floor(random() * 2000);
+              restarts.push(sleep(delay).then(() => {
+                spawnInstance(victim, 'chaos-run', 'run');
+                tally.instanceRestarts++;
+              }));
+            }
+          } else if (f.kind === 'broker') {
+            log(`restarting the broker at ${(progress * 100).toFixed(1)}%`);
+            await kafkaDown(brokerDir, false);
+            await sleep(1000);
+            await kafkaUp(brokerDir, stackLog, ports);
+            tally.brokerRestarts++;
+          } else {
+            log(`FLUSHDB on Redis database ${o.redisDb} at ${(progress * 100).toFixed(1)}%`);
+            await redis.flushdb();
+            tally.redisFlushes++;
+          }
+        }
+        // Done when everything is committed and no task is still rebuilding
+        // lost state (a rebuild commits nothing, so offsets alone do not tell).
+        if (left === 0n && faults.length === 0) done = await allTasksBuilt();
+      }
+      watchExits();
+      if (Date.now() - t1 > 30 * 60_000) throw new Error(`the chaos run did not finish in 30 minutes; logs in ${root}`);
+      if (!done) await sleep(100);
+    }
+    await Promise.all(restarts);
+    tally.chaosSeconds = (Date.now() - t1) / 1000;
+    for (const inst of instances) {
+      inst.killedOnPurpose = true;
+      inst.child.kill('SIGTERM');
+    }
+    await Promise.all(instances.map((i) => i.exited));
+    log(`chaos run: all committed and rebuilt after ${tally.chaosSeconds.toFixed(1)} s; instances stopped; comparing`);
+
+    // 4. Compare.
+    const chaos = await readOutputs(kafka, serde, baselineEnds);
+    tally.chaosOutputs = chaos.perTopic;
+    for (const [key, count] of chaos.counts) {
+      if (key.startsWith('task|')) tally.tasksOut += count;
+      if (count > 1) {
+        tally.duplicates += count - 1;
+        if (tally.examples.length < 10) tally.examples.push(`duplicate ${key} ×${count}`);
+      }
+      if (!baseline.counts.has(key)) {
+        tally.unexpected++;
+        if (tally.examples.length < 10) tally.examples.push(`unexpected ${key}`);
+      } else if (baseline.content.get(key) !== chaos.content.get(key)) {
+        tally.contentDiffers++;
+        if (tally.examples.length < 10) tally.examples.push(`differs ${key}`);
+      }
+    }
+    for (const key of baseline.counts.keys()) {
+      if (!chaos.counts.has(key)) {
+        tally.missing++;
+        if (tally.examples.length < 10) tally.examples.push(`missing ${key}`);
+      }
+    }
+    log(`outputs compared: ${JSON.stringify(chaos.perTopic)}`);
+    const runStore = createStore(redis, loadConfig({ ...env, REDIS_KEY_PREFIX: 'run' }));
+    for (const c of customers) {
+      const a = JSON.stringify(baselineFeatures.get(c) ?? null);
+      const b = JSON.stringify(await runStore.inspect(c));
+      if (a !== b) {
+        tally.featuresDiffer++;
+        if (tally.examples.length < 10) tally.examples.push(`features of ${c} differ`);
+      }
+    }
+    return tally;
+  } catch (err) {
+    for (const inst of instances) {
+      log(`--- last lines of ${inst.name}.${inst.incarnation}.log ---`);
+      try {
+        log(readFileSync(join(root, `${inst.name}.${inst.incarnation}.log`), 'utf8').split('\n').slice(-15).join('\n'));
+      } catch {
+        /* no log */
+      }
+    }
+    throw err;
+  } finally {
+    for (const inst of instances) if (inst.child.exitCode === null && inst.child.signalCode === null) inst.child.kill('SIGKILL');
+    await admin.disconnect().catch(() => {});
+    await redis.flushdb().catch(() => {});
+    redis.disconnect();
+    await kafkaDown(brokerDir, true).catch(() => {});
+  }
+}
