@@ -168,7 +168,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       const { kafka, serde } = connected;
       redis = createRedis(stack.redisUrl, config);
       await redis.connect();
-      store = timeScriptCalls(createStore(redis, config), { apply: 'apply-events', recordDecisions: 'record-decisions' }, metrics.redisScriptDuration);
+      store = timeScriptCalls(createStore(redis, config), { apply: 'apply-events', recordDecisions: 'record-decisions', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
       rules = await RuleSetHolder.create(config.rulesFile, logger);
       rules.watch();
       const calendar = new BusinessCalendar(config.businessTimeZone);

@@ -23,12 +23,18 @@ const MAX_DEPTH = 12;
 /**
  * A copy of `value` with every sensitive key's value replaced, at any depth;
  * objects without one are returned as they are (no copy). Errors are
- * serialized first, as pino would (the class name stays in `type`).
+ * serialized first, as pino would.
  */
 export function redact(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
-  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value) || value instanceof Date) return value;
-  if (value instanceof Error) return redact(pino.stdSerializers.err(value), depth);
+  // Raw bytes (a record's key or value) may hold anything: only their size is logged.
+  if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
+  if (value instanceof Date) return value;
+  if (value instanceof Error) {
+    const serialized = redact(pino.stdSerializers.err(value), depth) as Record<string, unknown>;
+    // An error's own name is its class as the code set it (ReplyError, KafkaJSProtocolError), not a person's.
+    return serialized.name === CENSOR ? { ...serialized, name: value.name } : serialized;
+  }
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     value.forEach((v, i) => {

@@ -45,6 +45,13 @@ describe('logger redaction', () => {
     }
   });
 
+  it('keeps the class name an error was given, and logs only the size of raw bytes', () => {
+    const { logger, lines, raw } = capture();
+    logger.error({ err: Object.assign(new Error('WRONGTYPE'), { name: 'ReplyError' }), message: { key: Buffer.from('C1'), value: Buffer.from('Wang Wu 110101199001011234') } }, 'failed');
+    expect(lines[0]).toMatchObject({ err: { name: 'ReplyError', message: 'WRONGTYPE' }, message: { key: '[2 bytes]', value: '[26 bytes]' } });
+    expect(raw()).not.toContain('"data":[');
+  });
+
   it('copies only what it changes', () => {
     const clean = { a: 1, b: { c: [1, 2, { d: 'x' }] } };
     expect(redact(clean)).toBe(clean);
