@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { parseOptions } from '../../../bench/options.ts';
+
+describe('bench options', () => {
+  it("defaults to issue 7's sizes", () => {
+    const o = parseOptions([], {});
+    expect(o).toMatchObject({ events: 1_000_000, customers: undefined, days: 90, latencyRate: 2_000, latencySeconds: 60, memorySample: 500, profile: false });
+    expect(o.out).toMatch(/bench\/results\/bench\.json$/);
+  });
+
+  it('reads BENCH_* variables, and flags win over them', () => {
+    const env = { BENCH_EVENTS: '200_000', BENCH_LATENCY_SECONDS: '20', BENCH_PROFILE: '1', BENCH_CUSTOMERS: '300' };
+    expect(parseOptions([], env)).toMatchObject({ events: 200_000, latencySeconds: 20, profile: true, customers: 300 });
+    expect(parseOptions(['--latency-seconds', '0', '--events', '5000'], env)).toMatchObject({ events: 5000, latencySeconds: 0 });
+  });
+
+  it('refuses what is not a whole number in range, naming the flag and its variable', () => {
+    expect(() => parseOptions(['--events', '1e6'], {})).toThrow(/--events \(BENCH_EVENTS\) must be an integer >= 1/);
+    expect(() => parseOptions([], { BENCH_LATENCY_RATE: '0' })).toThrow(/--latency-rate/);
+    expect(() => parseOptions(['--bogus'], {})).toThrow(/usage: npm run bench/);
+  });
+});
