@@ -168,7 +168,10 @@ export class Ingestor {
     return this.assigned;
   }
 
-  /** True while a task's lost Redis state is being rebuilt from the input topics. */
+  /**
+   * True while a task is being taken over or its lost Redis state rebuilt
+   * from the input topics: until it is live, this instance is not ready.
+   */
   get rebuilding(): boolean {
     return this.rebuildingTasks.size > 0;
   }
@@ -228,6 +231,7 @@ export class Ingestor {
         rebuild: undefined,
       };
       this.tasks.set(partition, t);
+      this.rebuildingTasks.add(partition);
       const task = t;
       this.pauseTask(partition);
       task.running = this.acquire(task).catch((err: Error) => this.recover(task, err));
@@ -328,6 +332,7 @@ export class Ingestor {
   private goLive(task: Task, committed: ReadonlyMap<string, bigint>, ends: ReadonlyMap<string, { low: bigint; high: bigint }>): void {
     const p = task.queue.partition;
     task.mode = 'live';
+    this.rebuildingTasks.delete(p);
     for (const topic of INPUT_TOPICS) {
       const { low, high } = ends.get(topic)!;
       const c = committed.get(topic)!;
@@ -376,7 +381,6 @@ export class Ingestor {
     this.log.info({ partition: p, records: rebuilt.done, customers: customers.size }, 'task state rebuilt; processing resumes');
     this.o.observer?.rebuildProgress?.({ partition: p, done: rebuilt.done, total: rebuilt.total, finished: true });
     task.rebuild = undefined;
-    this.rebuildingTasks.delete(p);
     const ends = await this.partitionEnds(p);
     if (task.generation !== this.generation) return;
     this.goLive(task, task.ceiling, ends);
