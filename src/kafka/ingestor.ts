@@ -40,6 +40,8 @@ export interface IngestorOptions {
   /** Consecutive failed chunks (other than fencing and lost state) before giving up; default 10. */
   readonly maxFailures?: number;
   readonly sessionTimeoutMs?: number;
+  /** How often idle tasks check that Redis still holds their state; default 5 s. */
+  readonly stateCheckIntervalMs?: number;
 }
 
 /**
@@ -99,8 +101,10 @@ export class Ingestor {
   private generation = 0;
   private stopping = false;
   private fatal = false;
-  /** Failed chunks in a row, for the retry backoff (reset by a committed chunk). */
-  private consecutiveFailures = 0;
+  /** Failures in a row per task, for the retry backoff and giving up (reset when the task commits or goes live). */
+  private readonly failures = new Map<number, number>();
+  /** Looks for lost Redis state of idle tasks (a chunk would notice it only when records arrive). */
+  private stateWatch: NodeJS.Timeout | undefined;
   readonly tally: Tally = emptyTally();
   private assigned = 0;
   private readonly rebuildingTasks = new Set<number>();
@@ -127,6 +131,9 @@ export class Ingestor {
       // A fetch returns as soon as there is data; this bounds how long an idle
       // fetch holds up a shutdown.
       maxWaitTimeInMs: 200,
+      // Ride out a broker restart (about a minute of retries) before the
+      // consumer gives up and the process exits for its supervisor.
+      retry: { retries: 10, initialRetryTime: 500, maxRetryTime: 15_000 },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       // After a rebalance every task is acquired again (its partitions may
@@ -144,6 +151,9 @@ export class Ingestor {
       // kafkajs keeps partitions paused across a rebalance; a paused partition
       // would never deliver the batch that starts its task again.
       for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) this.consumer.resume([{ topic, partitions }]);
+      // Every assigned task is taken over now, not at its next record: a task
+      // whose state Redis lost is rebuilt even if no new record arrives.
+      if (!this.stopping) for (const p of this.assignedTasks) this.taskFor(p);
       this.o.observer?.assigned?.({ partitions: this.assigned });
       this.log.info({ assignment: e.payload.memberAssignment }, 'partitions assigned');
     });
@@ -178,7 +188,7 @@ export class Ingestor {
 
   /** True from a failed chunk until a chunk commits again (Kafka or Redis unreachable). */
   get degraded(): boolean {
-    return this.consecutiveFailures > 0;
+    return this.failures.size > 0;
   }
 
   async start(): Promise<void> {
@@ -194,11 +204,27 @@ export class Ingestor {
     for (const [topic, partitions] of Object.entries(this.o.startAt ?? {})) {
       for (const p of partitions) this.consumer.seek({ topic, partition: p.partition, offset: p.offset });
     }
+    this.stateWatch = setInterval(() => void this.watchState(), this.o.stateCheckIntervalMs ?? 5_000);
+    this.stateWatch.unref();
+  }
+
+  /** A live task whose ownership hash vanished from Redis is taken over again, which rebuilds its state. */
+  private async watchState(): Promise<void> {
+    for (const task of [...this.tasks.values()]) {
+      if (task.mode !== 'live' || task.generation !== this.generation) continue;
+      const p = task.queue.partition;
+      const present = await this.deps.store.hasTaskState(p).catch(() => true); // Redis unreachable: chunks will tell
+      if (present || this.tasks.get(p) !== task) continue;
+      task.running = task.running.then(() => {
+        throw new StateLostError(`task ${p} state missing in Redis`);
+      }).catch((err: Error) => this.recover(task, err));
+    }
   }
 
   /** Finishes the chunks in flight, commits them and leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.stateWatch) clearInterval(this.stateWatch);
     for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer);
     await Promise.allSettled([...this.tasks.values()].map((t) => t.running));
     await this.consumer.disconnect().catch(() => {});
@@ -333,6 +359,7 @@ export class Ingestor {
     const p = task.queue.partition;
     task.mode = 'live';
     this.rebuildingTasks.delete(p);
+    this.failures.delete(p);
     for (const topic of INPUT_TOPICS) {
       const { low, high } = ends.get(topic)!;
       const c = committed.get(topic)!;
@@ -456,14 +483,14 @@ export class Ingestor {
     const partition = task.queue.partition;
     if (task.generation !== this.generation || this.stopping || this.tasks.get(partition) !== task) return;
     const ownership = isRetryableOwnership(err);
-    if (!ownership) this.consecutiveFailures++;
-    const attempt = Math.max(1, this.consecutiveFailures);
+    const attempt = ownership ? 1 : (this.failures.get(partition) ?? 0) + 1;
+    if (!ownership) this.failures.set(partition, attempt);
     const delay = ownership ? 500 : Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
     const level = err instanceof StateLostError ? 'warn' : 'error';
     this.log[level]({ err, partition, attempt, retryInMs: delay }, err instanceof StateLostError ? 'Redis lost the task state; the task will rebuild it' : 'processing a chunk failed; it will be read again');
     this.o.observer?.chunkFailed?.({ partition, error: err, attempt, retryInMs: delay });
-    if (this.consecutiveFailures >= (this.o.maxFailures ?? 10)) {
-      this.giveUp(new CarestreamError('CS_ERR_PROCESSING_GAVE_UP', `${this.consecutiveFailures} chunks in a row failed; last error: ${err.message}`, { cause: err }));
+    if (attempt >= (this.o.maxFailures ?? 10)) {
+      this.giveUp(new CarestreamError('CS_ERR_PROCESSING_GAVE_UP', `task ${partition} failed ${attempt} times in a row; last error: ${err.message}`, { cause: err }));
       return;
     }
     task.generation = -1; // stale: queued records are dropped, running work stops
@@ -555,7 +582,7 @@ export class Ingestor {
       await producer.disconnect().catch(() => {});
       throw err;
     }
-    this.consecutiveFailures = 0;
+    this.failures.delete(partition);
     addTally(this.tally, result.tally);
     this.o.observer?.chunkCommitted?.({ partition, records: chunk.map((r) => r.message), result, outputs, committed: next, startedAt: started, committedAt: Date.now() });
     this.log.debug({ partition, records: chunk.length, outputs: outputs.length, ms: Date.now() - started }, 'chunk committed');

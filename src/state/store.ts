@@ -192,6 +192,11 @@ export class FeatureStore {
     return { epoch: Number(epoch), built: Number(built) === 1 };
   }
 
+  /** Whether Redis still holds task `partition`'s ownership hash (gone after a flush or an empty restart). */
+  async hasTaskState(partition: number): Promise<boolean> {
+    return (await this.redis.exists(this.keys.task(partition))) === 1;
+  }
+
   /** Marks task `partition` complete after its state was rebuilt. */
   async markTaskBuilt(fence: Fence): Promise<void> {
     try {

@@ -337,8 +337,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
           const f = faults.shift()!;
           if (left > 0n) tally.faultsDuringProcessing++;
           if (f.kind === 'kill') {
-            const victim = instances[Math.floor(random() * instances.length)]!;
-            if (victim.child.exitCode === null && victim.child.signalCode === null) {
+            // A running instance: one killed a moment ago may not be back yet.
+            const alive = () => instances.filter((i) => i.child.exitCode === null && i.child.signalCode === null);
+            while (alive().length === 0) await sleep(100);
+            const candidates = alive();
+            const victim = candidates[Math.floor(random() * candidates.length)]!;
+            {
               victim.killedOnPurpose = true;
               victim.child.kill('SIGKILL');
               await victim.exited;
