@@ -76,6 +76,15 @@ const MAX_QUEUED = 8_000;
 
 const isRetryableOwnership = (err: unknown): boolean => err instanceof FencedError || err instanceof StateLostError;
 
+/** kafkajs wraps broker errors; CONCURRENT_TRANSACTIONS may sit at any depth of the cause chain. */
+function isConcurrentTransactions(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    if (e.type === 'CONCURRENT_TRANSACTIONS') return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}
+
 /**
  * Consume → process → publish, exactly once, per task: a task is partition
  * number p of every input topic (the co-partition assigner keeps them on one
@@ -567,20 +576,29 @@ export class Ingestor {
       if ((next.get(r.topic) ?? -1n) < o) next.set(r.topic, o);
     }
     const producer = await this.producerFor(partition);
-    const tx = await producer.transaction();
-    try {
-      for (const part of chunkBySize(outputs)) await tx.sendBatch({ topicMessages: topicMessages(part) });
-      await tx.sendOffsets({
-        consumerGroupId: this.o.groupId,
-        topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString(), metadata: originMetadata(task.origin.get(topic)) ?? null }] })),
-      });
-      await tx.commit();
-    } catch (err) {
-      await tx.abort().catch(() => {});
-      // A fenced or broken producer is replaced when the task is acquired again.
-      this.producers.delete(partition);
-      await producer.disconnect().catch(() => {});
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      const tx = await producer.transaction();
+      try {
+        for (const part of chunkBySize(outputs)) await tx.sendBatch({ topicMessages: topicMessages(part) });
+        await tx.sendOffsets({
+          consumerGroupId: this.o.groupId,
+          topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString(), metadata: originMetadata(task.origin.get(topic)) ?? null }] })),
+        });
+        await tx.commit();
+        break;
+      } catch (err) {
+        await tx.abort().catch(() => {});
+        // The coordinator still completing the previous commit: the Java client
+        // retries at once, and so do we, rather than failing the chunk.
+        if (isConcurrentTransactions(err) && attempt < 50) {
+          await new Promise((r) => setTimeout(r, Math.min(100, 5 * attempt)));
+          continue;
+        }
+        // A fenced or broken producer is replaced when the task is acquired again.
+        this.producers.delete(partition);
+        await producer.disconnect().catch(() => {});
+        throw err;
+      }
     }
     this.failures.delete(partition);
     addTally(this.tally, result.tally);
