@@ -10,6 +10,7 @@ import type { IngestorObserver } from './ingestor-observer.ts';
 import { originMetadata, parseOrigin } from './origin.ts';
 import { FencedError, StateLostError, type Fence } from '../state/store.ts';
 import { CarestreamError } from '../errors.ts';
+import { TOPIC_INDEX } from '../state/encode.ts';
 
 export interface IngestorOptions {
   readonly groupId: string;
@@ -601,6 +602,11 @@ export class Ingestor {
       }
     }
     this.failures.delete(partition);
+    // Committed: the kept results of these records will never be replayed. A
+    // failure here leaves only garbage behind, so it does not fail the chunk.
+    void this.deps.store
+      .forgetResults(partition, chunk.map((r) => ({ topicIndex: TOPIC_INDEX[r.message.topic], offset: r.message.message.offset })))
+      .catch((err: Error) => this.log.warn({ err, partition }, 'could not delete the results of a committed chunk'));
     addTally(this.tally, result.tally);
     this.o.observer?.chunkCommitted?.({ partition, records: chunk.map((r) => r.message), result, outputs, committed: next, startedAt: started, committedAt: Date.now() });
     this.log.debug({ partition, records: chunk.length, outputs: outputs.length, ms: Date.now() - started }, 'chunk committed');

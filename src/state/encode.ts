@@ -22,7 +22,7 @@ export interface EncodeOptions {
   readonly pseudonymKey: string;
 }
 
-const TOPIC_INDEX: Record<InputTopic, number> = {
+export const TOPIC_INDEX: Record<InputTopic, number> = {
   [TOPICS.transactions]: 0,
   [TOPICS.channelEvents]: 1,
   [TOPICS.customerProfiles]: 2,

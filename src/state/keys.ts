@@ -28,6 +28,15 @@ export class StateKeys {
     return `${this.prefix}:task:${partition}`;
   }
 
+  /**
+   * Results of task p's records applied but not yet committed (a hash), so a
+   * chunk replayed after a failure yields the same tasks; emptied per chunk
+   * once its transaction commits.
+   */
+  results(partition: number): string {
+    return `${this.prefix}:task:${partition}:res`;
+  }
+
   /** Pattern matching every customer key under this prefix (for SCAN). */
   pattern(): string {
     return `${this.prefix}:{*`;

@@ -25,7 +25,7 @@ export interface StoreOptions extends EncodeOptions {
 }
 
 type ScriptedRedis = Redis & {
-  applyEvents(key: string, taskKey: string, params: string, events: string, epoch: number, rebuilding: string): Promise<unknown[]>;
+  applyEvents(key: string, taskKey: string, resultsKey: string, params: string, events: string, epoch: number, rebuilding: string): Promise<unknown[]>;
   view(key: string): Promise<unknown[] | null>;
   recordDecisions(stateKey: string, logKey: string, taskKey: string, args: string, epoch: number, rebuilding: string): Promise<number>;
   acquireTask(taskKey: string): Promise<[number, number]>;
@@ -131,19 +131,12 @@ export class FeatureStore {
       if (!g) groups.set(id, (g = []));
       g.push(i);
     });
-    // The first offset of each partition in this batch: results of older records are committed.
-    const lo: Record<string, number> = {};
-    for (const r of records) {
-      const tp = encodeTp(r);
-      if (lo[tp] === undefined || r.ref.offset < lo[tp]!) lo[tp] = r.ref.offset;
-    }
     const pipeline = this.redis.pipeline() as unknown as ScriptedRedis & { exec(): Promise<[Error | null, unknown][]> };
+    const params = JSON.stringify({ lat: this.o.allowedLatenessMs });
     const order: string[] = [];
     for (const [customerId, idx] of groups) {
       const encoded = idx.map((i) => encodeForStore(records[i]!, this.o));
-      const myLo: Record<string, number> = {};
-      for (const e of encoded) myLo[e.tp as string] = lo[e.tp as string]!;
-      pipeline.applyEvents(this.keys.state(customerId), this.keys.task(fence.partition), JSON.stringify({ lat: this.o.allowedLatenessMs, lo: myLo }), JSON.stringify(encoded), fence.epoch, fence.rebuilding ? '1' : '0');
+      pipeline.applyEvents(this.keys.state(customerId), this.keys.task(fence.partition), this.keys.results(fence.partition), params, JSON.stringify(encoded), fence.epoch, fence.rebuilding ? '1' : '0');
       order.push(customerId);
     }
     const results = (await pipeline.exec()) ?? [];
@@ -190,6 +183,16 @@ export class FeatureStore {
   async acquireTask(partition: number): Promise<{ epoch: number; built: boolean }> {
     const [epoch, built] = await this.redis.acquireTask(this.keys.task(partition));
     return { epoch: Number(epoch), built: Number(built) === 1 };
+  }
+
+  /**
+   * Forgets the kept results of records whose chunk committed (they will not
+   * be replayed). `records` are input topic index (0 transactions, 1 channel
+   * events, 2 profiles) and offset.
+   */
+  async forgetResults(partition: number, records: readonly { topicIndex: number; offset: string }[]): Promise<void> {
+    const fields = records.map((r) => resultField(r.topicIndex, partition, r.offset));
+    for (let i = 0; i < fields.length; i += 5_000) await this.redis.hdel(this.keys.results(partition), ...fields.slice(i, i + 5_000));
   }
 
   /** Whether Redis still holds task `partition`'s ownership hash (gone after a flush or an empty restart). */
@@ -262,9 +265,9 @@ export class FeatureStore {
   }
 }
 
-function encodeTp(r: StoreRecord): string {
-  const index = r.kind === 'transaction' ? 0 : r.kind === 'channel' ? 1 : 2;
-  return `${index}.${r.ref.partition}`;
+/** The field of a record's kept result: "<topic index>.<partition>@<offset>", as apply-events writes it. */
+function resultField(topicIndex: number, partition: number, offset: string | number): string {
+  return `${topicIndex}.${partition}@${offset}`;
 }
 
 function decodeContacts(c: unknown[][] | undefined): StoredContact[] {

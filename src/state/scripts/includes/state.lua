@@ -26,7 +26,6 @@
     pr  = { up, bmo, mc, rt, ra, pch, rm }  profile (no name, no id number, birth month only)
     ct  = { {taskId, ruleId, kind, at},... }  value contacts issued (for caps and cool-downs)
     co  = { {at, taskId, outcome},... }       the last contact outcomes
-    res = { ["t.p@offset"] = result }         results of records not yet committed (replays)
   }
   Tables keyed by number are stored with string keys (msgpack maps), because
   cmsgpack turns sparse numeric tables into arrays with holes.

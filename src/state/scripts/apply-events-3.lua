@@ -5,7 +5,8 @@
 
   KEYS[1]  the customer's state key (cs:{customerId})
   KEYS[2]  the task's hash (fence.lua): the write is refused unless the caller owns the task
-  ARGV[1]  JSON: { lat = allowed lateness ms, lo = { ["t.p"] = first offset of this batch } }
+  KEYS[3]  the task's results of records not yet committed (a hash "t.p@offset" -> msgpack result)
+  ARGV[1]  JSON: { lat = allowed lateness ms }
   ARGV[2]  JSON array of events, each
              { k = 'T'|'C'|'P', tp = "topic.partition", off, id = eventId, ts, d = day, m = month, ... }
            T: ty (transaction type), amt, acct (hashed), bal, ref (counterparty or ''), own (0/1),
@@ -25,8 +26,10 @@
     contacts  the value contacts issued recently: { { taskId, ruleId, kind, at }, ... }
   C events with co (a CONTACT_OUTCOME) record { at, taskId, outcome } among the last 10 outcomes.
   A record at or below the highest applied offset of its partition returns the
-  result it got the first time (kept until its batch is committed), so a batch
-  replayed after a crash yields the same outcomes and therefore the same tasks.
+  result it got the first time (kept in KEYS[3] until its chunk is committed,
+  when the ingestor deletes it), so a chunk replayed after a crash yields the
+  same outcomes and therefore the same tasks. A rebuild keeps no results: what
+  it replays is committed already.
 ]]
 --@include state.lua
 --@include fence.lua
@@ -41,17 +44,9 @@ local params = cjson.decode(ARGV[1])
 local events = cjson.decode(ARGV[2])
 local key = KEYS[1]
 local s = load_state(key) or new_state()
-s.res = s.res or {}
-
--- Results of records below this batch's first offset were committed: forget them.
-for tp, lo in pairs(params.lo) do
-  local kept = {}
-  for k, r in pairs(s.res) do
-    local rtp, roff = string.match(k, '^(.*)@(%d+)$')
-    if rtp ~= tp or tonumber(roff) >= lo then kept[k] = r end
-  end
-  s.res = kept
-end
+-- Results used to live in the customer's blob; they are the task's now.
+s.res = nil
+local rebuilding = ARGV[4] == '1'
 
 local function insert_sorted(list, item)
   -- by item[1] (time); equal times keep arrival order
@@ -160,7 +155,8 @@ for i, e in ipairs(events) do
   local rkey = e.tp .. '@' .. string.format('%d', e.off)
   local applied_off = s.off[e.tp]
   if applied_off and e.off <= applied_off then
-    out[i] = s.res[rkey] or { DUP_OFFSET, EMPTY, EMPTY }
+    local stored = redis.call('HGET', KEYS[3], rkey)
+    out[i] = stored and cmsgpack.unpack(stored) or { DUP_OFFSET, EMPTY, EMPTY }
   else
     s.off[e.tp] = e.off
     local r
@@ -169,7 +165,7 @@ for i, e in ipairs(events) do
     else
       r = apply_event(e)
     end
-    s.res[rkey] = r
+    if not rebuilding then redis.call('HSET', KEYS[3], rkey, cmsgpack.pack(r)) end
     out[i] = r
   end
 end
