@@ -72,6 +72,15 @@ interface Task {
   rebuild: { total: number; done: number; customers: Set<string> } | undefined;
 }
 
+interface PreparedChunk {
+  readonly chunk: QueuedRecord<InputRecord>[];
+  readonly result: BatchResult;
+  readonly outputs: OutputMessage[];
+  /** Next offset to read per input topic once this chunk commits. */
+  readonly next: Map<string, bigint>;
+  readonly startedAt: number;
+}
+
 /** Records queued per topic-partition before its fetching is paused. */
 const MAX_QUEUED = 8_000;
 
@@ -522,12 +531,35 @@ export class Ingestor {
     if (task.mode === 'acquiring') return;
     const maxIdle = this.o.maxIdleMs ?? Number.POSITIVE_INFINITY;
     const maxChunk = this.o.maxChunk ?? 5_000;
-    for (;;) {
-      if (task.generation !== this.generation || this.stopping) return;
-      const chunk = task.queue.take(maxChunk, Date.now(), maxIdle);
-      if (chunk.length === 0) break;
-      if (task.mode === 'rebuilding') await this.rebuildChunk(task, chunk);
-      else await this.processChunk(task, chunk);
+    // One transaction in flight while the next chunk is prepared (pipelining
+    // hides the Redis and rules time behind the commit round trips).
+    let committing: Promise<void> | undefined;
+    const settle = async () => {
+      const c = committing;
+      committing = undefined;
+      if (c) await c;
+    };
+    try {
+      for (;;) {
+        if (task.generation !== this.generation || this.stopping) break;
+        const chunk = task.queue.take(maxChunk, Date.now(), maxIdle);
+        if (chunk.length === 0) break;
+        if (task.mode === 'rebuilding') {
+          await settle();
+          await this.rebuildChunk(task, chunk);
+          continue;
+        }
+        const prepared = await this.prepareChunk(task, chunk);
+        await settle();
+        committing = this.commitChunk(task, prepared);
+        committing.catch(() => {}); // awaited by settle(); this only silences the interim
+      }
+      await settle();
+    } catch (err) {
+      // Never leave a transaction running behind a failure: the task is taken
+      // over again next, with a fresh producer.
+      await committing?.catch(() => {});
+      throw err;
     }
     if (task.generation !== this.generation || this.stopping) return;
     if (task.mode === 'rebuilding' && task.queue.size === 0 && INPUT_TOPICS.every((t) => task.queue.isCaughtUp(t))) {
@@ -563,19 +595,31 @@ export class Ingestor {
     this.log.debug({ partition: task.queue.partition, records: chunk.length, applied: result.tally.applied, done: rebuild.done, total: rebuild.total }, 'rebuild chunk applied');
   }
 
-  private async processChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<void> {
-    const started = Date.now();
-    const partition = task.queue.partition;
+  /**
+   * The Redis and rules half of a chunk: features applied, decisions taken and
+   * recorded, outputs built. Runs while the previous chunk's transaction
+   * commits; safe because every applied record's result is kept until its own
+   * chunk commits, so a chunk replayed after a failed commit gets the same
+   * results whatever was applied after it.
+   */
+  private async prepareChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<PreparedChunk> {
+    const startedAt = Date.now();
     const fence = task.fence!;
     const result = await processBatch(this.deps, chunk.map((r) => r.message), fence);
     const extra = this.o.afterBatch ? await this.o.afterBatch(result, fence) : [];
-    if (task.generation !== this.generation) return; // a rebalance took the task: the new owner replays it
-    const outputs = [...result.outputs, ...extra];
     const next = new Map<string, bigint>();
     for (const r of chunk) {
       const o = BigInt(r.message.message.offset) + 1n;
       if ((next.get(r.topic) ?? -1n) < o) next.set(r.topic, o);
     }
+    return { chunk, result, outputs: [...result.outputs, ...extra], next, startedAt };
+  }
+
+  /** The Kafka half: outputs and input offsets in one transaction. */
+  private async commitChunk(task: Task, prepared: PreparedChunk): Promise<void> {
+    if (task.generation !== this.generation) return; // a rebalance took the task: the new owner replays it
+    const { chunk, result, outputs, next, startedAt: started } = prepared;
+    const partition = task.queue.partition;
     const producer = await this.producerFor(partition);
     for (let attempt = 1; ; attempt++) {
       const tx = await producer.transaction();
