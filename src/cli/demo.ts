@@ -34,7 +34,7 @@ const countBy = <T>(items: readonly T[], key: (t: T) => string) => {
  * Redis prefix `demo`.
  */
 export async function demoCommand(base: Config, argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { customers: { type: 'string', default: '3000' }, days: { type: 'string', default: '90' }, seed: { type: 'string', default: '2026' } } });
+  const { values } = parseArgs({ args: argv, options: { customers: { type: 'string', default: '3000' }, days: { type: 'string', default: '90' }, seed: { type: 'string', default: '2026' }, serve: { type: 'boolean', default: false } } });
   const customers = Number(values.customers);
   const days = Number(values.days);
   if (!Number.isSafeInteger(customers) || !Number.isSafeInteger(days)) throw new CarestreamError('CS_ERR_CLI_USAGE', 'usage: carestream demo [--customers N] [--days D] [--seed S]');
@@ -87,7 +87,8 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   }
   const secs = (Date.now() - t0) / 1000;
   const tally = app.tally;
-  await app.stop();
+  const metrics = await scrapeMetrics(app.httpPort);
+  if (!values.serve) await app.stop();
 
   const decode = async <T>(topic: (typeof outputs)[number]) =>
     Promise.all((await readCommitted(kafka, topic, before)).map(async (m) => {
@@ -137,14 +138,44 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   }
   const suppressedCustomer = suppressions[0]?.customerId;
   say();
+  say(`== metrics (scraped from the service's /metrics) ==`);
+  for (const line of metrics) say(`  ${line}`);
+  say();
   say('== where to look next ==');
   say(`  why was a customer (not) called:  REDIS_KEY_PREFIX=${DEMO_PREFIX} npx carestream explain ${suppressedCustomer ?? examples[0]?.customerId ?? 'C000001'}`);
   say(`  a customer's features:            REDIS_KEY_PREFIX=${DEMO_PREFIX} npx carestream inspect ${examples[0]?.customerId ?? 'C000001'}`);
   say(`  the fraud desk's queue:           npx carestream tail ${TOPICS.fraudCheckTasks} --from-beginning --max 5`);
-  say(`  the service itself:               npm start   (health on http://127.0.0.1:9464/readyz)`);
+  if (values.serve) say(`  the service, still running:        http://127.0.0.1:${app.httpPort}/metrics and /readyz (Ctrl-C stops it)`);
+  else say(`  the service itself:               npm start, or npm run demo -- --serve (metrics on http://127.0.0.1:9464/metrics)`);
   say(`  stop the stack:                   npm run stack:down`);
   say(`  (the demo took ${((Date.now() - started) / 1000).toFixed(0)} s; the stack is still running)`);
 
   redis.disconnect();
+  if (values.serve) {
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await app.stop();
+  }
   return found === labels.expected.length ? 0 : 1;
+}
+
+/** A few series of the service's /metrics, summed over their labels: what a dashboard would show first. */
+async function scrapeMetrics(port: number | undefined): Promise<string[]> {
+  if (port === undefined) return ['(no HTTP listener)'];
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const series = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  const total = (name: string) => series(name).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 3 });
+  const latencyCount = total('carestream_append_to_commit_seconds_count');
+  const latencySum = total('carestream_append_to_commit_seconds_sum');
+  return [
+    `carestream_records_consumed_total         ${fmt(total('carestream_records_consumed_total'))}`,
+    `carestream_tasks_total                    ${fmt(total('carestream_tasks_total'))}`,
+    `carestream_suppressions_total             ${fmt(total('carestream_suppressions_total'))}`,
+    `carestream_append_to_commit_seconds       ${fmt(latencyCount)} records, mean ${fmt(latencyCount ? latencySum / latencyCount : 0)} s`,
+    `carestream_event_to_commit_seconds        ${fmt(total('carestream_event_to_commit_seconds_count'))} tasks`,
+    `carestream_consumer_lag                   ${series('carestream_consumer_lag').length} partition series, ${fmt(total('carestream_consumer_lag'))} records behind`,
+  ];
 }

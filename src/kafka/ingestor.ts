@@ -127,6 +127,8 @@ export class Ingestor {
   readonly tally: Tally = emptyTally();
   private assigned = 0;
   private readonly rebuildingTasks = new Set<number>();
+  /** Consumer restarts after final errors since the last successful join. */
+  private consumerRestarts = 0;
   /** Task (partition) numbers assigned to this instance. */
   private assignedTasks = new Set<number>();
 
@@ -158,6 +160,7 @@ export class Ingestor {
       // After a rebalance every task is acquired again (its partitions may
       // have moved); queued, uncommitted records are dropped and read again.
       this.generation++;
+      this.consumerRestarts = 0;
       for (const [p, t] of this.tasks) {
         if (t.timer) clearTimeout(t.timer);
         this.retiring.set(p, t.running.catch(() => {}));
@@ -188,7 +191,20 @@ export class Ingestor {
         this.log.warn({ err: error }, 'the Kafka consumer failed and restarts');
         return;
       }
-      this.giveUp(new CarestreamError('CS_ERR_CONSUMER_CRASHED', `the Kafka consumer stopped: ${error.message}`, { cause: error }));
+      // kafkajs deems some errors final that a broker restart causes ("Failed
+      // to find group coordinator"): run the consumer again a few times
+      // (counted from the last successful join) before the process exits for
+      // its supervisor.
+      this.consumerRestarts++;
+      if (this.consumerRestarts > 5 || this.stopping) {
+        this.giveUp(new CarestreamError('CS_ERR_CONSUMER_CRASHED', `the Kafka consumer stopped: ${error.message}`, { cause: error }));
+        return;
+      }
+      const delay = 2_000 * this.consumerRestarts;
+      this.log.warn({ err: error, attempt: this.consumerRestarts, retryInMs: delay }, 'the Kafka consumer stopped; running it again');
+      setTimeout(() => {
+        if (!this.stopping) this.runConsumer().catch((err: Error) => this.giveUp(err));
+      }, delay);
     });
   }
 
@@ -210,8 +226,7 @@ export class Ingestor {
     return this.failures.size > 0;
   }
 
-  async start(): Promise<void> {
-    await this.admin.connect();
+  private async runConsumer(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...INPUT_TOPICS], fromBeginning: true });
     await this.consumer.run({
@@ -220,6 +235,11 @@ export class Ingestor {
       partitionsConsumedConcurrently: this.o.concurrency,
       eachBatch: (payload) => this.onBatch(payload),
     });
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await this.runConsumer();
     for (const [topic, partitions] of Object.entries(this.o.startAt ?? {})) {
       for (const p of partitions) this.consumer.seek({ topic, partition: p.partition, offset: p.offset });
     }
