@@ -37,6 +37,9 @@ function pinoLogCreator(logger: Logger): logCreator {
     // on purpose (a supervisor restarts the service), and exactly-once rests on
     // the transactions, not on endless retries.
     if (message.startsWith('Limiting retries for the idempotent producer')) return child.debug(extra, message);
+    // The coordinator still completing the previous commit: expected between
+    // back-to-back transactions, and retried by the ingestor.
+    if ((extra as { error?: unknown }).error === 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing') return child.debug(extra, message);
     if (level === logLevel.ERROR) child.error(extra, message);
     else if (level === logLevel.WARN) child.warn(extra, message);
     else if (level === logLevel.INFO) child.debug(extra, message);

@@ -86,6 +86,24 @@ const MAX_QUEUED = 8_000;
 
 const isRetryableOwnership = (err: unknown): boolean => err instanceof FencedError || err instanceof StateLostError;
 
+/**
+ * One step of a transaction, again while the coordinator answers
+ * CONCURRENT_TRANSACTIONS: it is still completing the previous commit (writing
+ * its markers), which takes a few milliseconds. The request changed nothing,
+ * so the step is simply repeated, as the Java client does, rather than
+ * aborting or failing the chunk.
+ */
+async function retryConcurrent<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!isConcurrentTransactions(err) || attempt >= 100) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(20, attempt)));
+    }
+  }
+}
+
 /** kafkajs wraps broker errors; CONCURRENT_TRANSACTIONS may sit at any depth of the cause chain. */
 function isConcurrentTransactions(err: unknown): boolean {
   for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 5; i++) {
@@ -641,29 +659,22 @@ export class Ingestor {
     const { chunk, result, outputs, next, startedAt: started } = prepared;
     const partition = task.queue.partition;
     const producer = await this.producerFor(partition);
-    for (let attempt = 1; ; attempt++) {
-      const tx = await producer.transaction();
-      try {
-        for (const part of chunkBySize(outputs)) await tx.sendBatch({ topicMessages: topicMessages(part) });
-        await tx.sendOffsets({
+    const tx = await producer.transaction();
+    try {
+      for (const part of chunkBySize(outputs)) await retryConcurrent(() => tx.sendBatch({ topicMessages: topicMessages(part) }));
+      await retryConcurrent(() =>
+        tx.sendOffsets({
           consumerGroupId: this.o.groupId,
           topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString(), metadata: originMetadata(task.origin.get(topic)) ?? null }] })),
-        });
-        await tx.commit();
-        break;
-      } catch (err) {
-        await tx.abort().catch(() => {});
-        // The coordinator still completing the previous commit: the Java client
-        // retries at once, and so do we, rather than failing the chunk.
-        if (isConcurrentTransactions(err) && attempt < 50) {
-          await new Promise((r) => setTimeout(r, Math.min(100, 5 * attempt)));
-          continue;
-        }
-        // A fenced or broken producer is replaced when the task is acquired again.
-        this.producers.delete(partition);
-        await producer.disconnect().catch(() => {});
-        throw err;
-      }
+        }),
+      );
+      await retryConcurrent(() => tx.commit());
+    } catch (err) {
+      await tx.abort().catch(() => {});
+      // A fenced or broken producer is replaced when the task is acquired again.
+      this.producers.delete(partition);
+      await producer.disconnect().catch(() => {});
+      throw err;
     }
     this.failures.delete(partition);
     // Committed: the kept results of these records will never be replayed. A
