@@ -113,6 +113,8 @@ end
 
 local EMPTY = {}
 
+local applied_any = false
+
 -- One transaction or channel event: late, duplicate, or applied with its views.
 local function apply_event(e)
   local t = string.sub(e.tp, 1, 1)
@@ -146,7 +148,7 @@ local function apply_event(e)
     end
   end
   local after = view(s, e.ts, e.d, e.m, ref)
-  trim(s, params.lat)
+  applied_any = true
   return { APPLIED, before, after }
 end
 
@@ -170,5 +172,8 @@ for i, e in ipairs(events) do
   end
 end
 
+-- Old entries go once per call, not after every event: views only read
+-- their windows, so what is trimmed later is never read in between.
+if applied_any then trim(s, params.lat) end
 save_state(key, s)
 return { out, profile_array(s), s.ct or {} }
