@@ -78,16 +78,18 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   const t0 = Date.now();
   await app.start();
   let lastShown = 0;
+  let peakLag = 0;
   while (app.tally.consumed < produced) {
     await new Promise((r) => setTimeout(r, 250));
     if (Date.now() - lastShown > 5000) {
       lastShown = Date.now();
+      peakLag = Math.max(peakLag, await scrapeLag(app.httpPort));
       say(`    ${app.tally.consumed.toLocaleString('en')} / ${produced.toLocaleString('en')} processed`);
     }
   }
   const secs = (Date.now() - t0) / 1000;
   const tally = app.tally;
-  const metrics = await scrapeMetrics(app.httpPort);
+  const metrics = await scrapeMetrics(app.httpPort, peakLag);
   if (!values.serve) await app.stop();
 
   const decode = async <T>(topic: (typeof outputs)[number]) =>
@@ -161,12 +163,22 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   return found === labels.expected.length ? 0 : 1;
 }
 
+const seriesOf = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+const totalOf = (text: string, name: string) => seriesOf(text, name).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+
+/** The service's total consumer lag from its /metrics (0 when it cannot be read). */
+async function scrapeLag(port: number | undefined): Promise<number> {
+  if (port === undefined) return 0;
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text().catch(() => '');
+  return totalOf(text, 'carestream_consumer_lag');
+}
+
 /** A few series of the service's /metrics, summed over their labels: what a dashboard would show first. */
-async function scrapeMetrics(port: number | undefined): Promise<string[]> {
+async function scrapeMetrics(port: number | undefined, peakLag: number): Promise<string[]> {
   if (port === undefined) return ['(no HTTP listener)'];
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const series = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  const total = (name: string) => series(name).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const series = (name: string) => seriesOf(text, name);
+  const total = (name: string) => totalOf(text, name);
   const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 3 });
   const latencyCount = total('carestream_append_to_commit_seconds_count');
   const latencySum = total('carestream_append_to_commit_seconds_sum');
@@ -176,6 +188,6 @@ async function scrapeMetrics(port: number | undefined): Promise<string[]> {
     `carestream_suppressions_total             ${fmt(total('carestream_suppressions_total'))}`,
     `carestream_append_to_commit_seconds       ${fmt(latencyCount)} records, mean ${fmt(latencyCount ? latencySum / latencyCount : 0)} s`,
     `carestream_event_to_commit_seconds        ${fmt(total('carestream_event_to_commit_seconds_count'))} tasks`,
-    `carestream_consumer_lag                   ${series('carestream_consumer_lag').length} partition series, ${fmt(total('carestream_consumer_lag'))} records behind`,
+    `carestream_consumer_lag                   ${series('carestream_consumer_lag').length} partition series, ${fmt(total('carestream_consumer_lag'))} records behind now (${fmt(peakLag)} at most while processing)`,
   ];
 }
