@@ -110,7 +110,8 @@ export async function kafkaUp(dir: string, log: StackLog, ports: KafkaPorts = LO
   mkdirSync(join(dir, 'run'), { recursive: true });
   writeFileSync(props, serverProperties(dataDir, ports));
   if (!existsSync(dataDir) || readdirSync(dataDir).length === 0) {
-    const format = spawnSync(java, ['-cp', classpath, `-Dlog4j2.configurationFile=${LOG4J}`, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
+    // `--cluster-id=` and not `-t <id>`: one id in 64 starts with "-" and would be read as an option.
+    const format = spawnSync(java, ['-cp', classpath, `-Dlog4j2.configurationFile=${LOG4J}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${randomBytes(16).toString('base64url')}`, '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
     if (format.status !== 0) {
       throw new CarestreamError('CS_ERR_STACK_START', `kafka: formatting the storage failed: ${format.stderr.trim().split('\n').pop()}`);
     }
