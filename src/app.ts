@@ -186,6 +186,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
           {
             groupId: config.kafka.groupId,
             concurrency: config.consumer.concurrency,
+            maxChunk: config.consumer.maxChunkRecords,
             sessionTimeoutMs: config.kafka.sessionTimeoutMs,
             afterBatch,
             restoreContacts: (partition, customers, fence) => restoreContacts(kafka, serde, featureStore, ruleHolder.current, customers, fence, logger.child({ component: 'rebuild', partition })),

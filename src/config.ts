@@ -94,6 +94,7 @@ const envShape = {
     .refine((l) => l.every((m) => /^\d{4}$/.test(m)), 'expected a comma-separated list of 4-digit merchant category codes')
     .default(['5641', '5945']),
   CONSUMER_CONCURRENCY: int(1, 64).default(3),
+  MAX_CHUNK_RECORDS: int(1, 100_000).default(5_000),
   RULES_FILE: z.string().trim().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
   API_TOKENS: apiTokensJson.optional(),
@@ -164,7 +165,7 @@ export interface Config {
     readonly babyMccs: readonly string[];
   };
   readonly validation: { readonly maxFutureSkewMs: number; readonly maxEventAgeMs: number };
-  readonly consumer: { readonly concurrency: number; readonly shutdownTimeoutMs: number };
+  readonly consumer: { readonly concurrency: number; readonly maxChunkRecords: number; readonly shutdownTimeoutMs: number };
   readonly rulesFile: string | undefined;
   readonly businessTimeZone: string;
   readonly logLevel: Env['LOG_LEVEL'];
@@ -251,7 +252,7 @@ export function loadConfig(env: Source = process.env): Config {
       babyMccs: e.BABY_MCCS,
     },
     validation: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS, maxEventAgeMs: e.MAX_EVENT_AGE_MS },
-    consumer: { concurrency: e.CONSUMER_CONCURRENCY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    consumer: { concurrency: e.CONSUMER_CONCURRENCY, maxChunkRecords: e.MAX_CHUNK_RECORDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     rulesFile: e.RULES_FILE,
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     logLevel: e.LOG_LEVEL,

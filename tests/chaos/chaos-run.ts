@@ -200,6 +200,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
     TOPIC_PARTITIONS: '6',
     CONSUMER_CONCURRENCY: '3',
     LOG_SUMMARY_INTERVAL_MS: '10000',
+    // Many small commits: progress moves in small steps, so faults land
+    // between commits, and more commit points are put to the test.
+    MAX_CHUNK_RECORDS: '500',
   };
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const { kafka, serde } = await connect(config, createLogger('warn'));
