@@ -93,14 +93,14 @@ export async function readToEnd(
   topics: readonly string[],
   onRecord: (topic: string, key: string | null, value: Buffer, at: { partition: number; offset: bigint }) => void,
 ): Promise<number> {
-  const ends = await endOffsets(kafka, topics);
   const admin = kafka.admin();
   await admin.connect();
+  // Where each non-empty partition ends now.
   const remaining = new Map<string, bigint>();
   try {
     for (const t of topics) {
       for (const p of await admin.fetchTopicOffsets(t)) {
-        if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${t}:${p.partition}`, BigInt(ends[t]!.find((e) => e.partition === p.partition)!.offset));
+        if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${t}:${p.partition}`, BigInt(p.high));
       }
     }
   } finally {

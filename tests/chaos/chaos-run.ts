@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { Redis } from 'ioredis';
@@ -10,9 +9,13 @@ import { topicMessages } from '../../src/kafka/produce.ts';
 import { endOffsets, readToEnd } from '../../src/kafka/read-committed.ts';
 import { defaultStackDir } from '../../src/stack/local/index.ts';
 import type { Serde } from '../../src/kafka/serde.ts';
-import { INPUT_TOPICS, OUTPUT_TOPICS, TOPICS } from '../../src/events/topics.ts';
+import { INPUT_TOPICS, OUTPUT_TOPICS, TOPICS, type OutputTopic } from '../../src/events/topics.ts';
+import type { DeadLetter, EventOf, FraudCheckTask, OutreachTask, Suppression } from '../../src/events/types.ts';
 import { parseReplayLine } from '../../src/events/json-form.ts';
 import { generate } from '../../src/generate/index.ts';
+import { Rng } from '../../src/generate/prng.ts';
+import { dayLabel } from '../../src/state/calendar.ts';
+import { freePort } from '../support/free-port.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { kafkaDown, kafkaUp } from '../../src/stack/local/kafka.ts';
 import { createStore } from '../../src/app.ts';
@@ -74,34 +77,8 @@ export interface ChaosTally {
 const DAY_MS = 86_400_000;
 const REPO = new URL('../../', import.meta.url).pathname;
 
-/** A small seeded PRNG (mulberry32): the fault schedule is reproducible from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function dayLabel(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
 
 interface Instance {
   readonly name: string;
@@ -118,6 +95,23 @@ interface OutputSet {
   readonly perTopic: Record<string, number>;
 }
 
+/**
+ * What identifies an output (the same decision published twice has the same
+ * key) and what must match between runs: everything but the wall-clock time.
+ */
+function identify(topic: string, v: EventOf<OutputTopic>): [string, unknown] {
+  if (topic === TOPICS.dlq) {
+    const { failedAt: _f, ...rest } = v as DeadLetter;
+    return [`dead|${rest.sourceTopic}|${rest.sourcePartition}|${rest.sourceOffset}`, { ...rest, key: rest.key?.toString('base64') ?? null, value: rest.value?.toString('base64') ?? null }];
+  }
+  const { createdAt: _c, ...rest } = v as FraudCheckTask | OutreachTask | Suppression;
+  if (topic === TOPICS.suppressions) {
+    const s = rest as Omit<Suppression, 'createdAt'>;
+    return [`suppression|${s.evidence['taskId']}|${s.reason}`, rest];
+  }
+  return [`task|${(rest as { taskId: string }).taskId}`, rest];
+}
+
 async function readOutputs(kafka: Kafka, serde: Serde, from: ReadonlyMap<string, bigint>): Promise<OutputSet> {
   const raw: { topic: string; value: Buffer }[] = [];
   await readToEnd(kafka, [...OUTPUT_TOPICS], (topic, _key, value, at) => {
@@ -128,33 +122,9 @@ async function readOutputs(kafka: Kafka, serde: Serde, from: ReadonlyMap<string,
   const perTopic: Record<string, number> = {};
   for (const { topic, value } of raw) {
     perTopic[topic] = (perTopic[topic] ?? 0) + 1;
-    let key: string;
-    let body: unknown;
-    if (topic === TOPICS.fraudCheckTasks) {
-      const d = await serde.decode(TOPICS.fraudCheckTasks, value);
-      if (!d.ok) throw new Error(d.message);
-      const { createdAt: _c, ...rest } = d.value;
-      key = `task|${d.value.taskId}`;
-      body = rest;
-    } else if (topic === TOPICS.outreachTasks) {
-      const d = await serde.decode(TOPICS.outreachTasks, value);
-      if (!d.ok) throw new Error(d.message);
-      const { createdAt: _c, ...rest } = d.value;
-      key = `task|${d.value.taskId}`;
-      body = rest;
-    } else if (topic === TOPICS.suppressions) {
-      const d = await serde.decode(TOPICS.suppressions, value);
-      if (!d.ok) throw new Error(d.message);
-      const { createdAt: _c, ...rest } = d.value;
-      key = `suppression|${d.value.evidence['taskId']}|${d.value.reason}`;
-      body = rest;
-    } else {
-      const d = await serde.decode(TOPICS.dlq, value);
-      if (!d.ok) throw new Error(d.message);
-      const { failedAt: _f, ...rest } = d.value;
-      key = `dead|${d.value.sourceTopic}|${d.value.sourcePartition}|${d.value.sourceOffset}`;
-      body = { ...rest, key: rest.key?.toString('base64') ?? null, value: rest.value?.toString('base64') ?? null };
-    }
+    const d = await serde.decode(topic as OutputTopic, value);
+    if (!d.ok) throw new Error(`${topic}: ${d.message}`);
+    const [key, body] = identify(topic, d.value);
     counts.set(key, (counts.get(key) ?? 0) + 1);
     content.set(key, JSON.stringify(body));
   }
@@ -169,7 +139,8 @@ async function outputEnds(kafka: Kafka): Promise<Map<string, bigint>> {
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
   const log = o.log;
-  const random = prng(o.seed);
+  // The fault schedule is reproducible from the seed.
+  const random = new Rng(o.seed);
   const root = o.workDir;
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
@@ -307,7 +278,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
       ...Array.from({ length: o.kills }, () => 'kill' as const),
       ...Array.from({ length: o.brokerRestarts }, () => 'broker' as const),
       ...Array.from({ length: o.redisFlushes }, () => 'flush' as const),
-    ].map((kind) => ({ kind, at: 0.05 + random() * 0.85 })).sort((a, b) => a.at - b.at);
+    ].map((kind) => ({ kind, at: 0.05 + random.next() * 0.85 })).sort((a, b) => a.at - b.at);
     log(`fault schedule (fraction of the input committed): ${faults.map((f) => `${f.kind}@${f.at.toFixed(2)}`).join(' ')}`);
 
     const t1 = Date.now();
@@ -330,12 +301,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
       return true;
     };
     let done = false;
-    let last = -1n;
     while (!done) {
       const left = await remaining('chaos-run', ends);
       if (left !== null) {
         const progress = Number(total - left) / Number(total);
-        if (left !== last) last = left;
         while (faults.length > 0 && progress >= faults[0]!.at) {
           const f = faults.shift()!;
           if (left > 0n) tally.faultsDuringProcessing++;
@@ -344,14 +313,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
             const alive = () => instances.filter((i) => i.child.exitCode === null && i.child.signalCode === null);
             while (alive().length === 0) await sleep(100);
             const candidates = alive();
-            const victim = candidates[Math.floor(random() * candidates.length)]!;
+            const victim = random.pick(candidates);
             {
               victim.killedOnPurpose = true;
               victim.child.kill('SIGKILL');
               await victim.exited;
               tally.kills++;
               log(`kill -9 ${victim.name} (pid ${victim.child.pid}) at ${(progress * 100).toFixed(1)}%`);
-              const delay = 200 + Math.floor(random() * 2000);
+              const delay = random.int(200, 2199);
               restarts.push(sleep(delay).then(() => {
                 spawnInstance(victim, 'chaos-run', 'run');
                 tally.instanceRestarts++;

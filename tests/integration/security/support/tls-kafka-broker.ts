@@ -7,7 +7,7 @@ import { defaultStackDir } from '../../../../src/stack/local/index.ts';
 import { isAlive, startDetached, stop, type Managed } from '../../../../src/stack/local/processes.ts';
 import { portAnswers, waitFor } from '../../../../src/stack/local/net.ts';
 import type { TestPki } from './certs.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../../support/free-port.ts';
 
 /**
  * A second Kafka broker (KRaft, one node) from the jars the local stack

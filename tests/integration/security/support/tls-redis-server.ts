@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAlive, startDetached, stop, which, type Managed } from '../../../../src/stack/local/processes.ts';
 import { portAnswers, waitFor } from '../../../../src/stack/local/net.ts';
 import type { TestPki } from './certs.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../../support/free-port.ts';
 
 /**
  * A redis-server of its own (the machine's Redis is left alone) that speaks
