@@ -1,4 +1,4 @@
-// The JSON form of events (EVENTS.md), read by `carestream replay` and
+// The JSON form of events (docs/EVENTS.md), read by `carestream replay` and
 // printed by `carestream tail`: same field names as Avro; timestamps as
 // ISO-8601 strings with offset; ["null", T] as a plain value or null (not
 // avsc's {"T": v} union JSON); bytes as base64; money as JSON numbers.

@@ -1,4 +1,4 @@
-// Topic names of the public event contract (EVENTS.md). Every other module
+// Topic names of the public event contract (docs/EVENTS.md). Every other module
 // refers to topics through these constants, never through string literals.
 
 export const TOPICS = Object.freeze({

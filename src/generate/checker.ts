@@ -407,7 +407,7 @@ export class ReferenceChecker {
   }
 }
 
-/** Runs replay lines (EVENTS.md format) through the reference model. */
+/** Runs replay lines (docs/EVENTS.md format) through the reference model. */
 export function checkReplayLines(lines: Iterable<string>, timeZone: string): CheckResult {
   const checker = new ReferenceChecker(timeZone);
   for (const line of lines) {

@@ -17,7 +17,7 @@ export function maskedAccountNo(account: string): string {
   return account.slice(-4);
 }
 
-/** Pseudonymous counterparty reference (EVENTS.md: never a raw account number). */
+/** Pseudonymous counterparty reference (docs/EVENTS.md: never a raw account number). */
 export function counterpartyRef(rng: Rng): string {
   return `CP-${rng.hex(8)}`;
 }

@@ -1,4 +1,4 @@
-// `carestream generate`: a deterministic JSONL replay file (EVENTS.md format)
+// `carestream generate`: a deterministic JSONL replay file (docs/EVENTS.md format)
 // of a synthetic retail-bank population, plus labels saying exactly which
 // tasks and suppressions a correct carestream must emit for it.
 //

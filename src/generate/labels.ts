@@ -24,7 +24,7 @@ export interface ExpectedOutput {
   /**
    * Exact reason set, for the rules whose reason codes RULE-SEMANTICS.md fixes
    * (large-outflow, outflow-velocity, risky-streak, suitability). Absent when
-   * the semantics leave the codes open. Order follows EVENTS.md; compare as a set.
+   * the semantics leave the codes open. Order follows docs/EVENTS.md; compare as a set.
    */
   readonly reasons?: readonly string[];
   /** Suppressions only. */

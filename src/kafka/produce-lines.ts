@@ -11,7 +11,7 @@ export interface ProduceLinesOptions {
 }
 
 /**
- * Produces replay lines (EVENTS.md's JSON form, e.g. the generator's) to their
+ * Produces replay lines (docs/EVENTS.md's JSON form, e.g. the generator's) to their
  * topics through the registry, in order, a chunk per request; returns how many
  * records went to each topic. The demo and the benchmark load generated banks
  * with it. The producer should be idempotent so a retried send cannot

@@ -6,8 +6,8 @@ import type { TierThresholds } from '../state/tier.ts';
 import { RATIO_DECIMALS, isExactRatio } from './ratio.ts';
 
 /**
- * The versioned rule file: every threshold of shared/RULES.md, with the
- * defaults of RULES.md / docs/RULE-SEMANTICS.md. Every key is optional except
+ * The versioned rule file: every threshold of docs/RULES.md, with the
+ * defaults of docs/RULES.md / docs/RULE-SEMANTICS.md. Every key is optional except
  * `version`; objects are strict (an unknown rule id or key is an error, so a
  * typo cannot silently leave a default in force).
  *
@@ -263,7 +263,7 @@ export const DEFAULT_RULE_SET_VERSION = 'default-1';
 
 let defaults: RuleSet | undefined;
 
-/** The shipped rule book (RULES.md), version `default-1`. */
+/** The shipped rule book (docs/RULES.md), version `default-1`. */
 export function defaultRuleSet(): RuleSet {
   defaults ??= parseRuleSet({ version: DEFAULT_RULE_SET_VERSION });
   return defaults;

@@ -9,7 +9,7 @@ export interface TierThresholds {
 
 export const DEFAULT_TIERS: TierThresholds = Object.freeze({ vipMinor: 50_000_000, growthPercent: 30 });
 
-/** RULES.md "Tiers", in integers so that exactly +30% counts. */
+/** docs/RULES.md "Tiers", in integers so that exactly +30% counts. */
 export function tierOf(avg30Minor: number, avg30AgoMinor: number, t: TierThresholds = DEFAULT_TIERS): CustomerTier {
   if (avg30Minor >= t.vipMinor) return 'VIP';
   if (avg30AgoMinor > 0 && avg30Minor * 100 >= avg30AgoMinor * (100 + t.growthPercent)) return 'POTENTIAL';

@@ -1,5 +1,5 @@
 /**
- * Masking of identity data (shared/RULES.md, Privacy): ID numbers with the
+ * Masking of identity data (docs/RULES.md, Privacy): ID numbers with the
  * last six characters hidden, account numbers as the last four digits only.
  */
 

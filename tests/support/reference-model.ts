@@ -1,5 +1,5 @@
 // An independent recomputation of the per-customer features of
-// docs/FEATURES.md from a replay file (JSONL, EVENTS.md), used by the tests as
+// docs/FEATURES.md from a replay file (JSONL, docs/EVENTS.md), used by the tests as
 // an oracle for the Redis store. It is written from the spec alone: it keeps
 // every applied event of a customer in memory and recomputes each feature from
 // scratch "as of" the customer's watermark. Clarity over speed; exact integer

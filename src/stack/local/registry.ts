@@ -44,7 +44,7 @@ async function subjectsAnswer(): Promise<boolean> {
 
 /**
  * The Confluent API's global compatibility defaults to NONE in Apicurio; the
- * contract (EVENTS.md) says BACKWARD, and the schema-registry client compares
+ * contract (docs/EVENTS.md) says BACKWARD, and the schema-registry client compares
  * against it when registering existing subjects.
  */
 async function setBackwardCompatibility(): Promise<void> {

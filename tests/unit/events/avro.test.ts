@@ -5,8 +5,8 @@ import { FRAME_HEADER_BYTES, avroTypeFor, frame, schemaStringFor, unframe } from
 import { ALL_TOPICS, SCHEMA_FILES, TOPICS, type Topic } from '../../../src/events/topics.ts';
 import * as T from '../../../src/events/types.ts';
 
-// Field names copied by hand from EVENTS.md, in its order; ruleSetVersion is
-// the one additive field (output tasks and suppressions).
+// Field names copied by hand from docs/EVENTS.md, in its order (ruleSetVersion,
+// on tasks and suppressions, is the one field added since v1 was published).
 const CONTRACT_FIELDS: Record<Topic, string[]> = {
   [TOPICS.transactions]: [
     'eventId', 'customerId', 'accountId', 'occurredAt', 'type', 'amountMinor', 'currency', 'channel',

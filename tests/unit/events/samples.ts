@@ -1,4 +1,4 @@
-// One or more JSON-form samples per topic, written as EVENTS.md shows them
+// One or more JSON-form samples per topic, written as docs/EVENTS.md shows them
 // (Asia/Shanghai offsets), in schema field order.
 import { TOPICS, type Topic } from '../../../src/events/topics.ts';
 

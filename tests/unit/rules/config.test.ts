@@ -17,7 +17,7 @@ function errorOf(json: unknown): CarestreamError {
 }
 
 describe('defaultRuleSet', () => {
-  it('carries the numbers of RULES.md and RULE-SEMANTICS.md', () => {
+  it('carries the numbers of docs/RULES.md and RULE-SEMANTICS.md', () => {
     const rs = defaultRuleSet();
     expect(rs.version).toBe('default-1');
     expect(rs.rules).toEqual({

@@ -73,7 +73,7 @@ describe('large-outflow', () => {
     expect(at(12_000_001)).toBeNull();
   });
 
-  it('lists every reason that holds, in the order of EVENTS.md', () => {
+  it('lists every reason that holds, in the order of docs/EVENTS.md', () => {
     const c = large(ctx({ trigger: tx({ amountMinor: 6_000_000 }), before: { ...newCp, maxOutflow90dMinor: 0, assetsMinor: 10_000_000 }, profile: { age: 70 } }));
     expect(c!.reasons).toEqual(['AMOUNT_OVER_THRESHOLD', 'NEW_COUNTERPARTY', 'SPIKE_VS_HISTORY', 'SHARE_OF_BALANCE', 'ELDERLY_CUSTOMER']);
   });
