@@ -27,6 +27,9 @@ import { decideBatch } from './pipeline/decide.ts';
 import type { BatchResult, OutputMessage } from './pipeline/process-batch.ts';
 import type { Serde } from './kafka/serde.ts';
 import type { IngestorObserver } from './kafka/ingestor-observer.ts';
+import { CareTaskIndex } from './state/care-task-index.ts';
+import { careTaskUpdatesOfBatch, careTaskUpdatesOfRestore } from './pipeline/care-task-updates.ts';
+import type { ChannelEvent } from './events/types.ts';
 
 const DAY_MS = 86_400_000;
 /** How long value contacts count (the longest cap window) and how many decisions `explain` shows. */
@@ -36,7 +39,7 @@ const DECISION_RETENTION = { keepContactsMs: 60 * DAY_MS, logSize: 50 };
  * After Redis lost a task's state and its features were replayed: the contact
  * history and decision log of its customers, from the published task topics.
  */
-async function restoreContacts(kafka: Kafka, serde: Serde, store: FeatureStore, ruleSet: RuleSet, customers: ReadonlySet<string>, fence: Fence, logger: Logger): Promise<void> {
+async function restoreContacts(kafka: Kafka, serde: Serde, store: FeatureStore, ruleSet: RuleSet, customers: ReadonlySet<string>, fence: Fence, logger: Logger, careTasks: { index: CareTaskIndex; retentionMs: number }): Promise<void> {
   const published = { fraudChecks: [] as FraudCheckTask[], outreach: [] as OutreachTask[], suppressions: [] as Suppression[] };
   const raw: { topic: string; value: Buffer }[] = [];
   await readToEnd(kafka, [TOPICS.fraudCheckTasks, TOPICS.outreachTasks, TOPICS.suppressions], (topic, key, value) => {
@@ -56,7 +59,22 @@ async function restoreContacts(kafka: Kafka, serde: Serde, store: FeatureStore, 
   }
   const records = decisionRecordsFromTasks(published, ruleSet);
   await store.recordDecisions(records, DECISION_RETENTION, fence);
+  await restoreCareTasks(store, published, customers, fence, careTasks);
   logger.info({ customers: records.length, tasks: published.fraudChecks.length + published.outreach.length, suppressions: published.suppressions.length }, 'contact history restored from the task topics');
+}
+
+/**
+ * The care-task status index of a rebuilt task's customers: the published
+ * tasks, then the contact outcomes their rebuilt states remember.
+ */
+async function restoreCareTasks(store: FeatureStore, published: { fraudChecks: FraudCheckTask[]; outreach: OutreachTask[] }, customers: ReadonlySet<string>, fence: Fence, careTasks: { index: CareTaskIndex; retentionMs: number }): Promise<void> {
+  const outcomes: { customerId: string; taskId: string; outcome: string; at: number }[] = [];
+  const ids = [...customers];
+  for (let i = 0; i < ids.length; i += 200) {
+    const histories = await Promise.all(ids.slice(i, i + 200).map(async (customerId) => ({ customerId, h: await store.contactHistory(customerId) })));
+    for (const { customerId, h } of histories) for (const o of h?.outcomes ?? []) outcomes.push({ customerId, ...o });
+  }
+  await careTasks.index.record(careTaskUpdatesOfRestore(published, outcomes), Date.now() - careTasks.retentionMs, fence);
 }
 
 /**
@@ -120,6 +138,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   let store: FeatureStore | undefined;
   let ingestor: Ingestor | undefined;
   let rules: RuleSetHolder | undefined;
+  let careTaskIndex: CareTaskIndex | undefined;
+  let publishOutcome: ((e: ChannelEvent) => Promise<void>) | undefined;
+  let stopOutcomeProducer: (() => Promise<void>) | undefined;
   let started = false;
   const consume = options.consume ?? true;
   const metrics = createMetrics();
@@ -157,7 +178,16 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       const apiTokens = new TokenSet(loadApiTokens(config.api));
       if (apiTokens.size === 0) logger.warn('agent API: no tokens configured (API_TOKENS, API_TOKENS_FILE), every /v1 customer request is refused');
       http = await startHttp(config.httpPort, {
-        '/v1/*': agentApiRoute({ tokens: apiTokens, reader: () => store, timeZone: config.businessTimeZone, logger }),
+        '/v1/*': agentApiRoute({
+          tokens: apiTokens, reader: () => store, timeZone: config.businessTimeZone, logger,
+          careTasks: {
+            index: () => careTaskIndex,
+            publish: (e) => (publishOutcome ? publishOutcome(e) : Promise.reject(new Error('not connected'))),
+            now: Date.now,
+            maxFutureSkewMs: config.validation.maxFutureSkewMs,
+            maxEventAgeMs: config.validation.maxEventAgeMs,
+          },
+        }),
         '/healthz': livenessRoute,
         '/readyz': readinessRoute(readinessState),
         '/metrics': metricsRoute(metrics),
@@ -169,6 +199,16 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       redis = createRedis(stack.redisUrl, config);
       await redis.connect();
       store = timeScriptCalls(createStore(redis, config), { apply: 'apply-events', recordDecisions: 'record-decisions', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
+      const careTasks = { index: new CareTaskIndex(redis, config.state.keyPrefix), retentionMs: config.careTasks.retentionMs };
+      careTaskIndex = careTasks.index;
+      // Outcomes posted through the API enter Kafka like any producer's channel events.
+      const outcomeProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await outcomeProducer.connect();
+      stopOutcomeProducer = () => outcomeProducer.disconnect();
+      publishOutcome = async (e) => {
+        const value = await serde.encode(TOPICS.channelEvents, e);
+        await outcomeProducer.send({ topic: TOPICS.channelEvents, acks: -1, messages: [{ key: e.customerId, value }] });
+      };
       rules = await RuleSetHolder.create(config.rulesFile, logger);
       rules.watch();
       const calendar = new BusinessCalendar(config.businessTimeZone);
@@ -177,6 +217,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       const afterBatch = async (result: BatchResult, fence: Fence) => {
         const decisions = decideBatch({ applied: result.applied, customers: result.customers, ruleSet: ruleHolder.current, calendar, now: Date.now() });
         await featureStore.recordDecisions(decisions.records, DECISION_RETENTION, fence);
+        await careTasks.index.record(careTaskUpdatesOfBatch(decisions, result.applied, ruleHolder.current.tiers), Date.now() - careTasks.retentionMs, fence);
         return encodeDecisions(serde, decisions, result.applied);
       };
       if (consume) {
@@ -189,7 +230,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             maxChunk: config.consumer.maxChunkRecords,
             sessionTimeoutMs: config.kafka.sessionTimeoutMs,
             afterBatch,
-            restoreContacts: (partition, customers, fence) => restoreContacts(kafka, serde, featureStore, ruleHolder.current, customers, fence, logger.child({ component: 'rebuild', partition })),
+            restoreContacts: (partition, customers, fence) => restoreContacts(kafka, serde, featureStore, ruleHolder.current, customers, fence, logger.child({ component: 'rebuild', partition }), careTasks),
             onFatal: (err) => options.onFatal?.(err),
             ...(options.startAt ? { startAt: options.startAt } : {}), observer: combineObservers(observer, options.observer) },
           logger,
@@ -208,6 +249,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       }
       summary?.stop();
       summary = undefined;
+      publishOutcome = undefined;
+      await stopOutcomeProducer?.().catch(() => {});
+      careTaskIndex = undefined;
       rules?.unwatch();
       await redis?.quit().catch(() => {});
       await http?.close();

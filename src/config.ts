@@ -97,6 +97,7 @@ const envShape = {
   MAX_CHUNK_RECORDS: int(1, 100_000).default(5_000),
   RULES_FILE: z.string().trim().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
+  CARE_TASK_RETENTION_MS: int(DAY_MS, 400 * DAY_MS).default(60 * DAY_MS),
   API_TOKENS: apiTokensJson.optional(),
   API_TOKENS_FILE: z.string().trim().min(1).optional(),
   // Security (src/security/settings.ts checks the combinations and reads the files).
@@ -166,6 +167,8 @@ export interface Config {
   };
   readonly validation: { readonly maxFutureSkewMs: number; readonly maxEventAgeMs: number };
   readonly consumer: { readonly concurrency: number; readonly maxChunkRecords: number; readonly shutdownTimeoutMs: number };
+  /** The care-task status index keeps a task until its dueBy is this old. */
+  readonly careTasks: { readonly retentionMs: number };
   readonly rulesFile: string | undefined;
   readonly businessTimeZone: string;
   readonly logLevel: Env['LOG_LEVEL'];
@@ -253,6 +256,7 @@ export function loadConfig(env: Source = process.env): Config {
     },
     validation: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS, maxEventAgeMs: e.MAX_EVENT_AGE_MS },
     consumer: { concurrency: e.CONSUMER_CONCURRENCY, maxChunkRecords: e.MAX_CHUNK_RECORDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    careTasks: { retentionMs: e.CARE_TASK_RETENTION_MS },
     rulesFile: e.RULES_FILE,
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     logLevel: e.LOG_LEVEL,

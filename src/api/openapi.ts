@@ -4,6 +4,9 @@ import {
   suppressionSchema, tallySchema, taskSchema, tasksSchema,
 } from './schemas.ts';
 import { SCOPES, type Scope } from './tokens.ts';
+import { careTaskQueueSchema, careTaskSchema, outcomeAcceptedSchema, outcomeRequestSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
+import { CARE_TASK_STATUSES } from '../tasks/care-task-status.ts';
+import { OUTREACH_KINDS, PRIORITIES } from '../events/types.ts';
 
 /**
  * The OpenAPI 3.1 document of the agent API, served at /v1/openapi.json. Its
@@ -21,6 +24,10 @@ const COMPONENTS: readonly [string, z.ZodType][] = [
   ['Contact', contactSchema],
   ['ContactOutcome', outcomeSchema],
   ['Error', errorSchema],
+  ['CareTask', careTaskSchema],
+  ['CareTaskQueue', careTaskQueueSchema],
+  ['OutcomeRequest', outcomeRequestSchema],
+  ['OutcomeAccepted', outcomeAcceptedSchema],
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -58,6 +65,57 @@ function customerOperation(operationId: string, summary: string, scope: Scope, b
   };
 }
 
+const authResponses = (scope: Scope) => ({
+  '401': { ...errorResponse('no bearer token, or one that is not configured'), headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
+  '403': { ...errorResponse(`the token lacks the scope ${scope}`), headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
+});
+
+const queueOperation = {
+  get: {
+    operationId: 'getCareTaskQueue',
+    summary: 'The contact centre\'s queue: care tasks by due time, with their status and time left',
+    tags: ['care tasks'],
+    security: [{ bearerAuth: ['tasks:read'] }],
+    parameters: [
+      { name: 'status', in: 'query', required: false, description: 'comma-separated statuses; default open,overdue', schema: { type: 'string', examples: ['open,overdue'] }, 'x-values': [...CARE_TASK_STATUSES] },
+      { name: 'priority', in: 'query', required: false, schema: { type: 'string', enum: [...PRIORITIES] } },
+      { name: 'kind', in: 'query', required: false, schema: { type: 'string', enum: ['FRAUD_CHECK', ...OUTREACH_KINDS] } },
+      { name: 'dueBefore', in: 'query', required: false, description: 'only tasks due strictly before this ISO-8601 instant', schema: { type: 'string', format: 'date-time' } },
+      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: QUEUE_LIMIT.max, default: QUEUE_LIMIT.default } },
+      { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+    ],
+    responses: {
+      '200': { description: 'OK', content: { 'application/json': { schema: ref('CareTaskQueue') } } },
+      '400': errorResponse('a malformed query'),
+      ...authResponses('tasks:read'),
+      '405': errorResponse('a method other than GET'),
+      '500': errorResponse('internal error'),
+      '503': errorResponse('the service is starting'),
+    },
+  },
+};
+
+const outcomeOperation = {
+  post: {
+    operationId: 'postContactOutcome',
+    summary: 'Record a contact outcome: published as a CONTACT_OUTCOME channel event; the task\'s status changes once the pipeline applies it',
+    tags: ['care tasks'],
+    security: [{ bearerAuth: ['outcomes:write'] }],
+    parameters: [{ name: 'taskId', in: 'path', required: true, schema: { type: 'string' } }],
+    requestBody: { required: true, content: { 'application/json': { schema: ref('OutcomeRequest') } } },
+    responses: {
+      '202': { description: 'published to Kafka', content: { 'application/json': { schema: ref('OutcomeAccepted') } } },
+      '400': errorResponse('a malformed task id or body'),
+      ...authResponses('outcomes:write'),
+      '404': errorResponse('no such care task'),
+      '405': errorResponse('a method other than POST'),
+      '413': errorResponse('a body over 4 KiB'),
+      '500': errorResponse('internal error'),
+      '503': errorResponse('the service is starting, or Kafka did not take the event'),
+    },
+  },
+};
+
 let cached: object | undefined;
 
 export function openApiDocument(): object {
@@ -75,6 +133,8 @@ export function openApiDocument(): object {
       '/v1/customers/{customerId}/tasks': customerOperation('getCustomerTasks', 'Recent tasks and suppressions with reasons and evidence, contacts and outcomes', 'tasks:read', 'CustomerTasks', [
         { name: 'limit', in: 'query', required: false, description: 'at most this many of each list', schema: { type: 'integer', minimum: 1, maximum: LIMIT.max, default: LIMIT.default } },
       ]),
+      '/v1/tasks': queueOperation,
+      '/v1/tasks/{taskId}/outcome': outcomeOperation,
       '/v1/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Route } from '../observability/http.ts';
 import type { FeatureView } from '../state/feature-view.ts';
+import { handleCareTaskRequest, readBody, type CareTaskApi } from './care-task-routes.ts';
 import { decisionLogEntry } from './decision-log.ts';
 import { openApiDocument } from './openapi.ts';
 import { presentTasks, printableFeatures, type ContactHistory } from './present.ts';
@@ -28,6 +29,8 @@ export interface AgentApiOptions {
   readonly reader: () => CustomerReader | undefined;
   readonly timeZone: string;
   readonly logger: Logger;
+  /** The care-task queue and outcomes (./care-task-routes.ts); absent: those endpoints answer 503. */
+  readonly careTasks?: CareTaskApi;
 }
 
 export interface ApiRequest {
@@ -35,6 +38,8 @@ export interface ApiRequest {
   /** Path and query, as in IncomingMessage.url. */
   readonly url: string;
   readonly authorization: string | undefined;
+  /** The request body (POST), at most MAX_BODY_BYTES. */
+  readonly body?: string;
 }
 
 export interface ApiResponse {
@@ -69,6 +74,8 @@ export async function handleApiRequest(req: ApiRequest, o: AgentApiOptions): Pro
     if (req.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'only GET is supported', { allow: 'GET' });
     return { status: 200, headers: {}, body: openApiDocument() };
   }
+  const careTask = await handleCareTaskRequest(req, path, query, o);
+  if (careTask) return careTask;
   const m = CUSTOMER_PATH.exec(path);
   if (!m) return fail(404, 'NOT_FOUND', 'no such endpoint; see /v1/openapi.json');
   if (req.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'only GET is supported', { allow: 'GET' });
@@ -135,7 +142,10 @@ function validated(schema: z.ZodType, body: unknown, endpoint: string, logger: L
 export function agentApiRoute(o: AgentApiOptions): Route {
   return async (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const r = await handleApiRequest({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization }, o);
+    const body = req.method === 'POST' ? await readBody(req) : undefined;
+    const r = body === null
+      ? { status: 413, headers: {}, body: { error: { code: 'BAD_REQUEST', message: 'the body is too large' } } }
+      : await handleApiRequest({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization, ...(body === undefined ? {} : { body }) }, o);
     // The customer id is a pseudonymous key, not identity data; the token is never logged, its holder's name is.
     o.logger.debug({ method: req.method, path, status: r.status, client: r.client }, 'agent API request');
     res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', ...r.headers }).end(JSON.stringify(r.body));

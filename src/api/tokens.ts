@@ -9,7 +9,7 @@ import { CarestreamError } from '../errors.ts';
  * token; a presented token is hashed and compared in constant time.
  */
 
-export const SCOPES = ['features:read', 'tasks:read'] as const;
+export const SCOPES = ['features:read', 'tasks:read', 'outcomes:write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiToken {
@@ -26,7 +26,7 @@ const tokenEntry = z.strictObject({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be the token\'s SHA-256 as 64 hex digits (never the token itself)')
     .transform((s) => s.toLowerCase()),
-  scopes: z.array(z.enum(SCOPES, { error: `scopes are ${SCOPES.join(' and ')}` })).min(1, 'each token needs at least one scope'),
+  scopes: z.array(z.enum(SCOPES, { error: `scopes are ${SCOPES.join(', ')}` })).min(1, 'each token needs at least one scope'),
 });
 
 /** A JSON array of tokens, e.g. `[{"name":"crm-east","sha256":"<hex>","scopes":["tasks:read"]}]`. */

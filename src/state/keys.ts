@@ -37,6 +37,15 @@ export class StateKeys {
     return `${this.prefix}:task:${partition}:res`;
   }
 
+  /**
+   * The care-task status index (see src/state/care-task-index.ts): records by
+   * task id, and the open and closed task ids by due time. Not per customer:
+   * the contact centre's queue spans every customer.
+   */
+  careTasks(): { records: string; open: string; closed: string } {
+    return { records: `${this.prefix}:caretasks`, open: `${this.prefix}:caretasks:open`, closed: `${this.prefix}:caretasks:closed` };
+  }
+
   /** Pattern matching every customer key under this prefix (for SCAN). */
   pattern(): string {
     return `${this.prefix}:{*`;

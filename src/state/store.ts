@@ -59,7 +59,7 @@ export class StateLostError extends CarestreamError {
 }
 
 /** Turns the fence script errors into typed errors; others pass through. */
-function fenceError(err: Error): Error {
+export function fenceError(err: Error): Error {
   const m = /(CS_FENCED|CS_STATE_LOST) (.*)$/.exec(err.message);
   if (!m) return err;
   return m[1] === 'CS_FENCED' ? new FencedError(m[2]!) : new StateLostError(m[2]!);
