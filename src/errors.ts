@@ -7,7 +7,7 @@ export const ERROR_CODES = {
   CS_ERR_CONFIG: 'invalid configuration',
   CS_ERR_STACK_TOOL_MISSING: 'a tool the local stack needs is not installed',
   CS_ERR_STACK_START: 'a stack component did not start',
-  CS_ERR_STACK_PORT_TAKEN: 'a port the local stack needs is used by another program',
+  CS_ERR_STACK_PORT_TAKEN: 'a port the stack needs is used by another program',
   CS_ERR_REGISTRY: 'the schema registry refused a request',
   CS_ERR_TOPICS: 'topics could not be created or checked',
   CS_ERR_CLI_USAGE: 'the command line was not understood',

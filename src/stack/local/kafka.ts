@@ -72,7 +72,7 @@ function serverProperties(dataDir: string, ports: KafkaPorts): string {
 }
 
 /** True when a Kafka broker answers metadata requests at `broker`. */
-async function isKafkaBroker(broker: string): Promise<boolean> {
+export async function isKafkaBroker(broker: string): Promise<boolean> {
   const admin = new Kafka({ clientId: 'carestream-stack', brokers: [broker], logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
   try {
     await admin.connect();
