@@ -40,7 +40,7 @@ export interface CareTaskUpdates {
   readonly outcomes: CareTaskOutcome[];
 }
 
-/** The channel fraud checks go out on (RULES.md: the call centre). */
+/** The channel fraud checks go out on (docs/RULES.md: the call centre). */
 const FRAUD_CHECK_CHANNEL = 'CALL_CENTER';
 
 export function issuedFromFraudCheck(t: FraudCheckTask, tier: CustomerTier | null): CareTaskIssued {
