@@ -187,6 +187,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             maxFutureSkewMs: config.validation.maxFutureSkewMs,
             maxEventAgeMs: config.validation.maxEventAgeMs,
           },
+          idRules: config.validation.ids,
         }),
         '/healthz': livenessRoute,
         '/readyz': readinessRoute(readinessState),
@@ -223,7 +224,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       if (consume) {
         ingestor = new Ingestor(
           kafka,
-          { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, now: Date.now },
+          { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, limits: config.validation, now: Date.now },
           {
             groupId: config.kafka.groupId,
             concurrency: config.consumer.concurrency,

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { CarestreamError } from './errors.ts';
 import { SASL_MECHANISMS, loadSecurity, securityIssues, type SecuritySettings } from './security/settings.ts';
 import { apiTokensJson, type ApiToken } from './api/tokens.ts';
+import { DEFAULT_ID_RULES, idPattern, type IdRules } from './events/identifier.ts';
+import { DEFAULT_LIMITS } from './events/validate.ts';
 
 /**
  * Every setting carestream reads, in one zod schema over plain strings (the
@@ -87,6 +89,22 @@ const envShape = {
   ALLOWED_LATENESS_MS: int(0, DAY_MS).default(3_600_000),
   MAX_FUTURE_SKEW_MS: int(0).default(300_000),
   MAX_EVENT_AGE_MS: int(1).default(400 * DAY_MS),
+  MAX_AMOUNT_MINOR: int(1).default(DEFAULT_LIMITS.maxAmountMinor),
+  ID_MAX_LENGTH: int(1, 1024).default(DEFAULT_ID_RULES.maxLength),
+  ID_PATTERN: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((s) => {
+      try {
+        idPattern(s);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected a regular expression')
+    .default(DEFAULT_ID_RULES.pattern),
+  ID_MAX_DIGIT_RUN: int(1, 1024).default(DEFAULT_ID_RULES.maxDigitRun),
   BABY_MCCS: z
     .string()
     .trim()
@@ -165,7 +183,13 @@ export interface Config {
     readonly allowedLatenessMs: number;
     readonly babyMccs: readonly string[];
   };
-  readonly validation: { readonly maxFutureSkewMs: number; readonly maxEventAgeMs: number };
+  readonly validation: {
+    readonly maxFutureSkewMs: number;
+    readonly maxEventAgeMs: number;
+    /** What customer, event and task ids may be: every input and every id shown is checked against it. */
+    readonly ids: IdRules;
+    readonly maxAmountMinor: number;
+  };
   readonly consumer: { readonly concurrency: number; readonly maxChunkRecords: number; readonly shutdownTimeoutMs: number };
   /** The care-task status index keeps a task until its dueBy is this old. */
   readonly careTasks: { readonly retentionMs: number };
@@ -254,7 +278,12 @@ export function loadConfig(env: Source = process.env): Config {
       allowedLatenessMs: e.ALLOWED_LATENESS_MS,
       babyMccs: e.BABY_MCCS,
     },
-    validation: { maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS, maxEventAgeMs: e.MAX_EVENT_AGE_MS },
+    validation: {
+      maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS,
+      maxEventAgeMs: e.MAX_EVENT_AGE_MS,
+      ids: { maxLength: e.ID_MAX_LENGTH, pattern: e.ID_PATTERN, maxDigitRun: e.ID_MAX_DIGIT_RUN },
+      maxAmountMinor: e.MAX_AMOUNT_MINOR,
+    },
     consumer: { concurrency: e.CONSUMER_CONCURRENCY, maxChunkRecords: e.MAX_CHUNK_RECORDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     careTasks: { retentionMs: e.CARE_TASK_RETENTION_MS },
     rulesFile: e.RULES_FILE,

@@ -1,4 +1,5 @@
 import { formatInstant } from '../events/time.ts';
+import { DEFAULT_ID_RULES, shownId, type IdRules } from '../events/identifier.ts';
 import type { FeatureView } from '../state/feature-view.ts';
 import type { StoredContact } from '../state/store.ts';
 import { lastFourDigits, maskIdNumber } from '../tasks/masking.ts';
@@ -56,7 +57,10 @@ const newestFirst = <T extends { at: number }>(xs: readonly T[], limit: number):
  * The recent tasks and suppressions (from the decision log, newest first), the
  * contacts counting against caps and the contact outcomes, at most `limit` of each.
  */
-export function presentTasks(customerId: string, log: readonly DecisionLogEntry[], history: ContactHistory | null, limit: number, timeZone: string) {
+export function presentTasks(customerId: string, log: readonly DecisionLogEntry[], history: ContactHistory | null, limit: number, timeZone: string, ids: IdRules = DEFAULT_ID_RULES) {
+  // Ids read back from Redis go through the same check as ids coming in: a
+  // value stored before it (or by someone else) is shown as a stand-in.
+  const id = (v: string) => shownId(v, ids);
   const common = (e: DecisionLogEntry) => ({
     at: instant(e.at, timeZone),
     kind: e.target,
@@ -68,23 +72,23 @@ export function presentTasks(customerId: string, log: readonly DecisionLogEntry[
     reasons: [...e.reasons],
     evidence: maskEvidence(e.evidence),
     tier: e.tier,
-    triggerEventId: e.triggerEventId,
+    triggerEventId: id(e.triggerEventId),
   });
   const tasks = [];
   const suppressions = [];
   for (const e of log) {
     if (e.decision === 'ISSUED') {
-      if (tasks.length < limit) tasks.push({ taskId: e.id, ...common(e), channel: e.channel, dueBy: instant(e.dueBy, timeZone) });
+      if (tasks.length < limit) tasks.push({ taskId: id(e.id), ...common(e), channel: e.channel, dueBy: instant(e.dueBy, timeZone) });
     } else if (suppressions.length < limit) {
       const taskId = e.id.endsWith(SUPPRESSED_SUFFIX) ? e.id.slice(0, -SUPPRESSED_SUFFIX.length) : e.id;
-      suppressions.push({ taskId, ...common(e), reason: e.reason });
+      suppressions.push({ taskId: id(taskId), ...common(e), reason: e.reason });
     }
   }
   return {
-    customerId,
+    customerId: id(customerId),
     tasks,
     suppressions,
-    contacts: newestFirst(history?.contacts ?? [], limit).map((c) => ({ taskId: c.taskId, ruleId: c.ruleId, kind: c.kind, at: instant(c.at, timeZone) })),
-    outcomes: newestFirst(history?.outcomes ?? [], limit).map((o) => ({ taskId: o.taskId || null, outcome: o.outcome, at: instant(o.at, timeZone) })),
+    contacts: newestFirst(history?.contacts ?? [], limit).map((c) => ({ taskId: id(c.taskId), ruleId: c.ruleId, kind: c.kind, at: instant(c.at, timeZone) })),
+    outcomes: newestFirst(history?.outcomes ?? [], limit).map((o) => ({ taskId: o.taskId ? id(o.taskId) : null, outcome: o.outcome, at: instant(o.at, timeZone) })),
   };
 }

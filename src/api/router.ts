@@ -6,7 +6,8 @@ import { handleCareTaskRequest, readBody, type CareTaskApi } from './care-task-r
 import { decisionLogEntry } from './decision-log.ts';
 import { openApiDocument } from './openapi.ts';
 import { presentTasks, printableFeatures, type ContactHistory } from './present.ts';
-import { customerIdSchema, featuresSchema, LIMIT, limitSchema, tasksSchema, type ApiErrorCode } from './schemas.ts';
+import { DEFAULT_ID_RULES, idProblem, type IdRules } from '../events/identifier.ts';
+import { featuresSchema, LIMIT, limitSchema, tasksSchema, type ApiErrorCode } from './schemas.ts';
 import { authorize, type Scope, type TokenSet } from './tokens.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface AgentApiOptions {
   readonly logger: Logger;
   /** The care-task queue and outcomes (./care-task-routes.ts); absent: those endpoints answer 503. */
   readonly careTasks?: CareTaskApi;
+  /** What a customer id may be (the service passes config.validation.ids). */
+  readonly idRules?: IdRules;
 }
 
 export interface ApiRequest {
@@ -98,8 +101,9 @@ export async function handleApiRequest(req: ApiRequest, o: AgentApiOptions): Pro
   } catch {
     return { ...fail(400, 'BAD_REQUEST', 'the customer id is not valid percent-encoding'), client };
   }
-  const id = customerIdSchema.safeParse(raw);
-  if (!id.success) return { ...fail(400, 'BAD_REQUEST', id.error.issues[0]!.message), client };
+  // The same check as every input's ids; the message says why without repeating the id.
+  const problem = idProblem(raw, o.idRules ?? DEFAULT_ID_RULES);
+  if (problem) return { ...fail(400, 'BAD_REQUEST', `customerId: ${problem}`), client };
   let limit: number = LIMIT.default;
   if (endpoint === 'tasks' && query.has('limit')) {
     const l = limitSchema.safeParse(query.get('limit'));
@@ -109,7 +113,7 @@ export async function handleApiRequest(req: ApiRequest, o: AgentApiOptions): Pro
   const reader = o.reader();
   if (!reader) return { ...fail(503, 'UNAVAILABLE', 'the service is starting', { 'retry-after': '5' }), client };
 
-  const customerId = id.data;
+  const customerId = raw;
   try {
     if (endpoint === 'features') {
       const view = await reader.inspect(customerId);
@@ -123,7 +127,7 @@ export async function handleApiRequest(req: ApiRequest, o: AgentApiOptions): Pro
       o.logger.error({ endpoint, issues: issueShape(log.error.issues) }, 'agent API: the decision log does not have the expected shape');
       return { ...fail(500, 'INTERNAL', 'internal error'), client };
     }
-    return { ...validated(tasksSchema, presentTasks(customerId, log.data, history, limit, o.timeZone), endpoint, o.logger), client };
+    return { ...validated(tasksSchema, presentTasks(customerId, log.data, history, limit, o.timeZone, o.idRules), endpoint, o.logger), client };
   } catch (err) {
     o.logger.error({ endpoint, err: (err as Error).message }, 'agent API: reading the customer failed');
     return { ...fail(500, 'INTERNAL', 'internal error'), client };

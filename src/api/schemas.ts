@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ID_RULES, idPattern } from '../events/identifier.ts';
 import { CONTACT_OUTCOMES, CUSTOMER_TIERS, INTERACTION_CHANNELS, OUTREACH_KINDS, PRIORITIES, SUPPRESSION_REASONS } from '../events/types.ts';
 
 /**
@@ -9,10 +10,17 @@ import { CONTACT_OUTCOMES, CUSTOMER_TIERS, INTERACTION_CHANNELS, OUTREACH_KINDS,
  * here — a name, an ID number — makes the response fail instead of leaking.
  */
 
-/** A customer id in a path: what a Redis hash tag and a URL segment can carry unambiguously. */
+/**
+ * A customer id in a path, as the OpenAPI document describes it with the
+ * default rules. The router checks ids with the configured ones
+ * (src/events/identifier.ts, ID_PATTERN, ID_MAX_LENGTH, ID_MAX_DIGIT_RUN).
+ */
 export const customerIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'a customer id is 1-128 letters, digits, . _ : or -, starting with a letter or digit');
+  .min(1)
+  .max(DEFAULT_ID_RULES.maxLength)
+  .regex(idPattern(DEFAULT_ID_RULES.pattern), 'a customer id is letters, digits, . _ : or -, starting with a letter or digit')
+  .meta({ description: `an identifier: by default 1-${DEFAULT_ID_RULES.maxLength} letters, digits, . _ : or -, starting with a letter or digit, with no run of more than ${DEFAULT_ID_RULES.maxDigitRun} digits` });
 
 export const LIMIT = Object.freeze({ default: 20, max: 50 });
 export const limitSchema = z.coerce.number().int().min(1).max(LIMIT.max);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { printable } from '../text/escape.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { createApp } from '../app.ts';
 import { connect } from '../kafka/bootstrap.ts';
@@ -17,7 +18,8 @@ import { redactUrl } from '../security/redact.ts';
 
 const DEMO_PREFIX = 'demo';
 const DAY_MS = 86_400_000;
-const say = (line = '') => process.stdout.write(`${line}\n`);
+// The report shows ids and evidence from the generated topics; printed like every other text output.
+const say = (line = '') => process.stdout.write(`${printable(line)}\n`);
 
 const countBy = <T>(items: readonly T[], key: (t: T) => string) => {
   const m = new Map<string, number>();

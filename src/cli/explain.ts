@@ -6,6 +6,8 @@ import { CarestreamError } from '../errors.ts';
 import { formatInstant } from '../events/time.ts';
 import { formatAmountMinor } from '../tasks/format.ts';
 import type { DecisionLogEntry as LogEntry } from '../api/decision-log.ts';
+import { idProblem } from '../events/identifier.ts';
+import { printable, printableJson } from '../text/escape.ts';
 
 /**
  * `carestream explain <customerId> [--json]` — the compliance officer's answer to
@@ -16,6 +18,8 @@ import type { DecisionLogEntry as LogEntry } from '../api/decision-log.ts';
 export async function explainCommand(config: Config, args: string[]): Promise<number> {
   const customerId = args.find((a) => !a.startsWith('--'));
   if (!customerId) throw new CarestreamError('CS_ERR_CLI_USAGE', 'usage: carestream explain <customerId> [--json]');
+  const idIssue = idProblem(customerId, config.validation.ids);
+  if (idIssue) throw new CarestreamError('CS_ERR_CLI_USAGE', `customerId: ${idIssue}`);
   const stack = await resolveStack(config, () => {});
   const redis = createRedis(stack.redisUrl, config);
   try {
@@ -28,7 +32,7 @@ export async function explainCommand(config: Config, args: string[]): Promise<nu
     }
     const entries = log as LogEntry[];
     if (args.includes('--json')) {
-      process.stdout.write(`${JSON.stringify({ features, decisions: entries, contacts: history?.contacts ?? [], outcomes: history?.outcomes ?? [] }, null, 2)}\n`);
+      process.stdout.write(`${printableJson(JSON.stringify({ features, decisions: entries, contacts: history?.contacts ?? [], outcomes: history?.outcomes ?? [] }, null, 2))}\n`);
       return 0;
     }
     const tz = config.businessTimeZone;
@@ -63,7 +67,8 @@ export async function explainCommand(config: Config, args: string[]): Promise<nu
       lines.push('', 'contact outcomes:');
       for (const o of history.outcomes) lines.push(`  ${t(o.at)}  ${o.outcome} for ${o.taskId || '(no task id)'}`);
     }
-    process.stdout.write(`${lines.join('\n')}\n`);
+    // Values come from Redis and the rule file: no control character of theirs reaches the terminal.
+    process.stdout.write(`${lines.map(printable).join('\n')}\n`);
     return 0;
   } finally {
     redis.disconnect();

@@ -6,6 +6,19 @@ import { topicMessages } from '../kafka/produce.ts';
 import { parseReplayLine } from '../events/json-form.ts';
 import { CarestreamError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
+import { idProblem, type IdRules } from '../events/identifier.ts';
+import { isInputTopic, TOPICS } from '../events/topics.ts';
+
+/** The first id of an input event that is not an identifier, as "field: problem" (never the value). */
+function idIssue(topic: string, value: unknown, rules: IdRules): string | undefined {
+  if (!isInputTopic(topic) || typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  for (const field of topic === TOPICS.customerProfiles ? ['customerId'] : ['eventId', 'customerId']) {
+    const problem = idProblem(v[field], rules);
+    if (problem) return `${field}: ${problem}`;
+  }
+  return undefined;
+}
 
 const CHUNK = 2_000;
 
@@ -43,6 +56,9 @@ export async function replayCommand(config: Config, args: string[]): Promise<num
       } catch (err) {
         throw new CarestreamError('CS_ERR_CLI_USAGE', `${file}:${lineNo}: ${(err as Error).message}`);
       }
+      // The service would dead-letter it; refusing here keeps a name or an ID number out of Kafka.
+      const issue = idIssue(rec.topic, rec.value, config.validation.ids);
+      if (issue) throw new CarestreamError('CS_ERR_CLI_USAGE', `${file}:${lineNo}: ${issue}`);
       chunk.push({ topic: rec.topic, key: rec.key, value: await serde.encode(rec.topic, rec.value) });
       if (chunk.length >= CHUNK) await flush();
     }

@@ -5,6 +5,7 @@ import { isTopic } from '../events/topics.ts';
 import { CarestreamError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { parseArgs } from 'node:util';
+import { printable, printableJson } from '../text/escape.ts';
 
 /**
  * `carestream tail <topic> [--from-beginning] [--max N] [--idle-ms MS]` — prints
@@ -42,8 +43,8 @@ export async function tailCommand(config: Config, argv: string[]): Promise<numbe
         if (printed >= max) return;
         const d = await serde.decode(topic, message.value);
         const key = message.key?.toString('utf8') ?? null;
-        if (d.ok) process.stdout.write(`${formatReplayLine({ topic, key, value: d.value }, config.businessTimeZone)}\n`);
-        else process.stderr.write(`offset ${message.offset}: ${d.reason}: ${d.message}\n`);
+        if (d.ok) process.stdout.write(`${printableJson(formatReplayLine({ topic, key, value: d.value }, config.businessTimeZone))}\n`);
+        else process.stderr.write(`${printable(`offset ${message.offset}: ${d.reason}: ${d.message}`)}\n`);
         if (++printed >= max) resolve();
       },
     });

@@ -4,6 +4,7 @@
 // ID numbers and account data, and messages end up in logs and the DLQ.
 import { z } from 'zod';
 import { formatPath } from './field-path.ts';
+import { DEFAULT_ID_RULES, idProblem, type IdRules } from './identifier.ts';
 import { daysInMonth } from './time.ts';
 import { TOPICS, isInputTopic, type InputTopic } from './topics.ts';
 import {
@@ -29,6 +30,17 @@ export interface TimeBounds {
   readonly maxAgeMs: number;
 }
 
+/** Limits of the values themselves, from the settings (src/config.ts). */
+export interface InputLimits {
+  /** What a customer id, an event id and a contact outcome's task id may be. */
+  readonly ids: IdRules;
+  /** Largest amount, and largest balance either side of zero, in minor units. */
+  readonly maxAmountMinor: number;
+}
+
+/** 10^15 minor units (10 trillion CNY): sums of many such amounts still fit in 2^53 - 1 for a long while. */
+export const DEFAULT_LIMITS: InputLimits = Object.freeze({ ids: DEFAULT_ID_RULES, maxAmountMinor: 1_000_000_000_000_000 });
+
 export type ValidationResult<T> =
   | { readonly ok: true; readonly event: T }
   | { readonly ok: false; readonly reason: 'VALIDATION' | 'LATE'; readonly message: string };
@@ -47,6 +59,15 @@ const epochMillis = z.int({ error: msg('must be integer epoch milliseconds') });
 const minorUnits = z.int({ error: msg('must be an integer amount in minor units within ±(2^53 - 1)') });
 const level1to5 = z.int().min(1, { error: msg('must be 1..5') }).max(5, { error: msg('must be 1..5') });
 
+/** A string that must be an identifier (identifier.ts); the message gives its length, never its value. */
+const identifier = (rules: IdRules) =>
+  z.string().check((ctx) => {
+    const problem = idProblem(ctx.value, rules);
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: undefined });
+  });
+
+const amountAtMost = (max: number) => ({ error: msg(`must be at most ${max}`) });
+
 const BIRTH_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function isCalendarDate(text: string): boolean {
@@ -58,17 +79,19 @@ function isCalendarDate(text: string): boolean {
 
 const PRODUCT_TYPES: ReadonlySet<string> = new Set(['PRODUCT_PURCHASE', 'PRODUCT_REDEMPTION']);
 
-const transactionSchema: z.ZodType<Transaction> = z
+const transactionSchema = (l: InputLimits): z.ZodType<Transaction> => z
   .object({
-    eventId: nonBlank,
-    customerId: nonBlank,
+    eventId: identifier(l.ids),
+    customerId: identifier(l.ids),
     accountId: nonBlank,
     occurredAt: epochMillis,
     type: z.enum(TRANSACTION_TYPES),
-    amountMinor: minorUnits.positive({ error: msg('must be greater than 0') }),
+    amountMinor: minorUnits.positive({ error: msg('must be greater than 0') }).max(l.maxAmountMinor, amountAtMost(l.maxAmountMinor)),
     currency: z.string().regex(/^[A-Z]{3}$/, { error: msg('must be an ISO 4217 code of three capital letters') }),
     channel: z.enum(TRANSACTION_CHANNELS),
-    balanceAfterMinor: minorUnits,
+    balanceAfterMinor: minorUnits
+      .min(-l.maxAmountMinor, { error: msg(`must be at least -${l.maxAmountMinor}`) })
+      .max(l.maxAmountMinor, amountAtMost(l.maxAmountMinor)),
     counterparty: z.object({ accountRef: nonBlank, ownAccount: z.boolean() }).nullable(),
     merchantCategory: z.string().regex(/^\d{4}$/, { error: msg('must be a four-digit ISO 18245 code') }).nullable(),
     product: z
@@ -87,10 +110,10 @@ const transactionSchema: z.ZodType<Transaction> = z
     }
   });
 
-const channelEventSchema: z.ZodType<ChannelEvent> = z
+const channelEventSchema = (l: InputLimits): z.ZodType<ChannelEvent> => z
   .object({
-    eventId: nonBlank,
-    customerId: nonBlank,
+    eventId: identifier(l.ids),
+    customerId: identifier(l.ids),
     occurredAt: epochMillis,
     channel: z.enum(INTERACTION_CHANNELS),
     action: z.enum(CHANNEL_ACTIONS),
@@ -112,13 +135,13 @@ const channelEventSchema: z.ZodType<ChannelEvent> = z
         input: undefined,
       });
     }
-    if (taskId !== undefined && !(typeof taskId === 'string' && /\S/.test(taskId))) {
-      ctx.issues.push({ code: 'custom', path: ['attributes', 'taskId'], message: 'must not be empty', input: undefined });
-    }
+    // The task id is stored with the outcome and shown by the API and explain.
+    const problem = taskId === undefined ? undefined : idProblem(taskId, l.ids);
+    if (problem) ctx.issues.push({ code: 'custom', path: ['attributes', 'taskId'], message: problem, input: undefined });
   });
 
-const customerProfileSchema: z.ZodType<CustomerProfile> = z.object({
-  customerId: nonBlank,
+const customerProfileSchema = (l: InputLimits): z.ZodType<CustomerProfile> => z.object({
+  customerId: identifier(l.ids),
   updatedAt: epochMillis,
   birthDate: z
     .string()
@@ -170,11 +193,23 @@ function profileTimes(p: CustomerProfile, b: TimeBounds): TimeIssue | undefined 
   );
 }
 
-const RULES: { readonly [T in InputTopic]: { schema: z.ZodType<EventOf<T>>; time: (e: EventOf<T>, b: TimeBounds) => TimeIssue | undefined } } = {
-  [TOPICS.transactions]: { schema: transactionSchema, time: (e, b) => eventTime(e.occurredAt, b) },
-  [TOPICS.channelEvents]: { schema: channelEventSchema, time: (e, b) => eventTime(e.occurredAt, b) },
-  [TOPICS.customerProfiles]: { schema: customerProfileSchema, time: profileTimes },
-};
+type Rules = { readonly [T in InputTopic]: { schema: z.ZodType<EventOf<T>>; time: (e: EventOf<T>, b: TimeBounds) => TimeIssue | undefined } };
+
+const rulesByLimits = new WeakMap<InputLimits, Rules>();
+
+/** The schemas for a set of limits, built once per limits object (the config's is frozen and lives as long as the process). */
+function rulesFor(l: InputLimits): Rules {
+  let r = rulesByLimits.get(l);
+  if (!r) {
+    r = {
+      [TOPICS.transactions]: { schema: transactionSchema(l), time: (e, b) => eventTime(e.occurredAt, b) },
+      [TOPICS.channelEvents]: { schema: channelEventSchema(l), time: (e, b) => eventTime(e.occurredAt, b) },
+      [TOPICS.customerProfiles]: { schema: customerProfileSchema(l), time: profileTimes },
+    };
+    rulesByLimits.set(l, r);
+  }
+  return r;
+}
 
 // ---- value-free messages for zod's own issues ----
 
@@ -213,10 +248,12 @@ export function validateEvent<T extends InputTopic>(
   topic: T,
   decoded: unknown,
   bounds: TimeBounds,
+  limits: InputLimits = DEFAULT_LIMITS,
 ): ValidationResult<EventOf<T>> {
   try {
     if (!isInputTopic(topic)) return { ok: false, reason: 'VALIDATION', message: 'no validation rules for this topic' };
-    const rules = RULES[topic] as unknown as (typeof RULES)[T];
+    const all = rulesFor(limits);
+    const rules = all[topic] as unknown as Rules[T];
     const parsed = rules.schema.safeParse(decoded, { error: describe, reportInput: false });
     if (!parsed.success) return { ok: false, reason: 'VALIDATION', message: summarise(parsed.error.issues) };
     const late = rules.time(parsed.data, bounds);

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
-import { validateEvent, type TimeBounds } from '../events/validate.ts';
+import { validateEvent, type InputLimits, type TimeBounds } from '../events/validate.ts';
 import type { ChannelEvent, CustomerProfile, DeadLetter, DeadLetterReason, Transaction } from '../events/types.ts';
 import type { Serde } from '../kafka/serde.ts';
 import type { StoreRecord } from '../state/encode.ts';
@@ -31,22 +31,31 @@ export function deadLetter(topic: InputTopic, partition: number, message: KafkaM
 }
 
 /**
+ * Why a record's key rules it out, or undefined. The key decides the
+ * partition, and a customer's order and ownership hold only inside their
+ * partition: a record without a key, or keyed by someone else, may sit in
+ * another customer's partition, so it is never applied.
+ */
+export function keyProblem(key: Buffer | null | undefined, customerId: string): string | undefined {
+  if (key === null || key === undefined) return 'key: missing; records are keyed by their customerId';
+  // Compared as bytes: a key that is not valid UTF-8 must not decode to the id by accident.
+  if (!key.equals(Buffer.from(customerId, 'utf8'))) return `key: does not equal the customerId of the value (key length ${key.length})`;
+  return undefined;
+}
+
+/**
  * Bytes to a validated event, or to a dead letter carrying the original bytes
  * and the reason. Never throws for bad input: only infrastructure failures
  * (the registry unreachable) reject, and those are retried by the caller.
  */
-export async function decodeMessage(serde: Serde, topic: InputTopic, partition: number, message: KafkaMessage, bounds: TimeBounds): Promise<DecodeResult> {
+export async function decodeMessage(serde: Serde, topic: InputTopic, partition: number, message: KafkaMessage, bounds: TimeBounds, limits?: InputLimits): Promise<DecodeResult> {
   const ref = { topic, partition, offset: Number(message.offset) };
   const decoded = await serde.decode(topic, message.value);
   if (!decoded.ok) return { ok: false, dead: deadLetter(topic, partition, message, decoded.reason, decoded.message, bounds.nowMs) };
-  const valid = validateEvent(topic, decoded.value, bounds);
+  const valid = validateEvent(topic, decoded.value, bounds, limits);
   if (!valid.ok) return { ok: false, dead: deadLetter(topic, partition, message, valid.reason, valid.message, bounds.nowMs) };
-  const key = message.key?.toString('utf8');
-  const customerId = (valid.event as { customerId: string }).customerId;
-  if (key !== undefined && key !== customerId) {
-    // A record keyed by someone else may sit in another customer's partition: its order is not guaranteed.
-    return { ok: false, dead: deadLetter(topic, partition, message, 'VALIDATION', 'key: does not equal the customerId of the value', bounds.nowMs) };
-  }
+  const problem = keyProblem(message.key, (valid.event as { customerId: string }).customerId);
+  if (problem) return { ok: false, dead: deadLetter(topic, partition, message, 'VALIDATION', problem, bounds.nowMs) };
   switch (topic) {
     case TOPICS.transactions:
       return { ok: true, record: { ref, kind: 'transaction', event: valid.event as Transaction } };

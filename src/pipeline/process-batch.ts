@@ -5,6 +5,7 @@ import type { Serde } from '../kafka/serde.ts';
 import { STATUS, type CustomerFacts, type FeatureStore, type Fence, type Outcome } from '../state/store.ts';
 import type { StoreRecord } from '../state/encode.ts';
 import { decodeMessage, deadLetter, type DecodeResult } from './decode.ts';
+import type { InputLimits } from '../events/validate.ts';
 import { emptyTally, type Tally } from './tally.ts';
 
 export interface OutputMessage {
@@ -26,6 +27,8 @@ export interface BatchDeps {
   readonly store: FeatureStore;
   readonly maxFutureSkewMs: number;
   readonly maxEventAgeMs: number;
+  /** Ids and amounts (src/config.ts); the defaults when absent. */
+  readonly limits?: InputLimits;
   readonly now: () => number;
 }
 
@@ -55,7 +58,7 @@ export interface InputRecord {
 /** Decodes and validates a fetched record; never throws for bad input. */
 export function decodeInput(deps: BatchDeps, topic: InputTopic, partition: number, message: KafkaMessage): Promise<DecodeResult> {
   const bounds = { nowMs: deps.now(), maxFutureSkewMs: deps.maxFutureSkewMs, maxAgeMs: deps.maxEventAgeMs };
-  return decodeMessage(deps.serde, topic, partition, message, bounds);
+  return decodeMessage(deps.serde, topic, partition, message, bounds, deps.limits);
 }
 
 /** The time a record is ordered by: its event time, or the Kafka timestamp when it could not be decoded. */

@@ -1,4 +1,13 @@
 /**
+ * `text` as a Redis glob that matches only itself: SCAN/KEYS patterns are
+ * built from it so a prefix with a glob character cannot match other keys.
+ * (Customer ids cannot hold one: src/events/identifier.ts.)
+ */
+export function globLiteral(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/**
  * Every Redis key carestream writes is built here; nobody else concatenates key
  * strings. All of one customer's keys share the hash tag `{customerId}`, so a
  * script may touch them together on Redis Cluster.
@@ -46,8 +55,13 @@ export class StateKeys {
     return { records: `${this.prefix}:caretasks`, open: `${this.prefix}:caretasks:open`, closed: `${this.prefix}:caretasks:closed` };
   }
 
-  /** Pattern matching every customer key under this prefix (for SCAN). */
+  /** Pattern matching every customer key under this prefix (for SCAN), and nothing else. */
   pattern(): string {
-    return `${this.prefix}:{*`;
+    return `${globLiteral(this.prefix)}:{*`;
+  }
+
+  /** Pattern matching every key under this prefix (for SCAN), and nothing else. */
+  everything(): string {
+    return `${globLiteral(this.prefix)}:*`;
   }
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { redisSecurityOptions } from '../security/redis-options.ts';
+import { StateKeys } from './keys.ts';
 
 /**
  * One Redis connection for the service; commands queue while it reconnects.
@@ -21,8 +22,9 @@ export function createRedis(url: string, config: Pick<Config, 'security'>): Redi
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
   let cursor = '0';
   let deleted = 0;
+  const match = new StateKeys(prefix).everything();
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
     cursor = next;
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== '0');

@@ -40,11 +40,20 @@ describe('loadConfig', () => {
     [{ CREATE_TOPICS: 'maybe' }, 'CREATE_TOPICS: expected true or false'],
     [{ KAFKA_BROKERS: 'no-port', SCHEMA_REGISTRY_URL: 'http://r', REDIS_URL: 'redis://r' }, 'KAFKA_BROKERS: expected a comma-separated list of host:port'],
     [{ KAFKA_BROKERS: 'k:1', SCHEMA_REGISTRY_URL: 'ftp://r', REDIS_URL: 'redis://r' }, 'SCHEMA_REGISTRY_URL: expected a URL starting with http:// or https://'],
+    [{ ID_PATTERN: '[A-Z' }, 'ID_PATTERN: expected a regular expression'],
+    [{ ID_MAX_LENGTH: '0' }, 'ID_MAX_LENGTH: must be >= 1'],
+    [{ MAX_AMOUNT_MINOR: '0' }, 'MAX_AMOUNT_MINOR: must be >= 1'],
   ])('refuses %o with one line naming the variable', (env, expected) => {
     const err = errorOf(env as Record<string, string>);
     expect(err.code).toBe('CS_ERR_CONFIG');
     expect(err.message.startsWith(expected)).toBe(true);
     expect(err.message).not.toContain('\n');
+  });
+
+  it('reads the id rules and the amount maximum', () => {
+    expect(loadConfig({}).validation).toMatchObject({ ids: { maxLength: 64, pattern: '[A-Za-z0-9][A-Za-z0-9._:-]*', maxDigitRun: 14 }, maxAmountMinor: 1e15 });
+    const c = loadConfig({ ID_MAX_LENGTH: '40', ID_PATTERN: 'C[0-9]{6}', ID_MAX_DIGIT_RUN: '6', MAX_AMOUNT_MINOR: '1000' });
+    expect(c.validation).toMatchObject({ ids: { maxLength: 40, pattern: 'C[0-9]{6}', maxDigitRun: 6 }, maxAmountMinor: 1000 });
   });
 
   it('requires all three explicit endpoints once one is given', () => {

@@ -63,7 +63,7 @@ function memoryReader(over: Partial<CustomerReader> = {}): CustomerReader {
   };
 }
 
-function setup(options: { reader?: CustomerReader | undefined; tokens?: TokenSet } = {}) {
+function setup(options: { reader?: CustomerReader | undefined; tokens?: TokenSet; idRules?: AgentApiOptions['idRules'] } = {}) {
   const lines: string[] = [];
   const logger = createLogger('info', { write: (l: string) => void lines.push(l) });
   const reader = 'reader' in options ? options.reader : memoryReader();
@@ -75,6 +75,7 @@ function setup(options: { reader?: CustomerReader | undefined; tokens?: TokenSet
     reader: () => reader,
     timeZone: 'Asia/Shanghai',
     logger,
+    ...(options.idRules ? { idRules: options.idRules } : {}),
   };
   /** token null: no Authorization header. */
   const get = (url: string, token: string | null = FULL, method = 'GET') =>
@@ -160,6 +161,38 @@ describe('agent API: statuses', () => {
       expect(r.status, id).toBe(400);
       expect(errorCode(r.body)).toBe('BAD_REQUEST');
     }
+  });
+
+  it('400 for a customer id that is not an identifier, saying why without the id; the rules are the configured ones', async () => {
+    const { get } = setup();
+    for (const id of [encodeURIComponent(FULL_NAME), `E-${ID_NUMBER}`, 'C'.repeat(300), 'C-1*', '%0Aforged']) {
+      const r = await get(`/v1/customers/${id}/features`);
+      expect(r.status, id).toBe(400);
+      const message = errorSchema.parse(r.body).error.message;
+      expect(message).toMatch(/^customerId: (not an identifier|must not be empty)/);
+      for (const secret of [FULL_NAME, ID_NUMBER, 'C'.repeat(300), 'forged']) expect(message).not.toContain(secret);
+    }
+    const narrow = setup({ idRules: { maxLength: 2, pattern: '[A-Z0-9-]+', maxDigitRun: 14 } });
+    expect((await narrow.get('/v1/customers/C-1/features')).status).toBe(400);
+    expect((await narrow.get('/v1/customers/C1/features')).status).toBe(404);
+  });
+
+  it('shows stored ids that fail the check as stand-ins instead of failing the response', async () => {
+    const planted = `E-${ID_NUMBER}`;
+    const reader = memoryReader({
+      decisionLog: async () => [{ ...issued, triggerEventId: planted }, { ...suppressed, id: `${FULL_NAME}:suppressed` }],
+      contactHistory: async () => ({ contacts: [{ ...history.contacts[0]!, taskId: 'T\u001b[2J' }], outcomes: [{ at: T0, taskId: planted, outcome: 'REACHED' }] }),
+    });
+    const { get } = setup({ reader });
+    const r = await get('/v1/customers/C-1/tasks');
+    expect(r.status).toBe(200);
+    const body = tasksSchema.parse(r.body);
+    expect(body.tasks[0]!.triggerEventId).toMatch(/^invalid-id-[0-9a-f]{16}$/);
+    expect(body.suppressions[0]!.taskId).toMatch(/^invalid-id-/);
+    expect(body.contacts[0]!.taskId).toMatch(/^invalid-id-/);
+    expect(body.outcomes[0]!.taskId).toBe(body.tasks[0]!.triggerEventId);
+    const text = JSON.stringify(body);
+    for (const secret of [ID_NUMBER, FULL_NAME, '\u001b']) expect(text).not.toContain(secret);
   });
 
   it('404 for an unknown customer and an unknown path', async () => {

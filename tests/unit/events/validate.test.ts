@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { avroTypeFor } from '../../../src/events/avro.ts';
 import { fromJsonForm } from '../../../src/events/json-form.ts';
 import { INPUT_TOPICS, TOPICS, type InputTopic } from '../../../src/events/topics.ts';
-import { validateEvent, type TimeBounds } from '../../../src/events/validate.ts';
+import { DEFAULT_LIMITS, validateEvent, type InputLimits, type TimeBounds } from '../../../src/events/validate.ts';
 import { PLANTED_ID_NUMBER, PLANTED_NAME, SAMPLES } from './samples.ts';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 // 2026-11-23T20:00:00+08:00, after every input sample.
 const bounds: TimeBounds = { nowMs: Date.UTC(2026, 10, 23, 12), maxFutureSkewMs: 5 * MINUTE, maxAgeMs: 7 * DAY };
+// The samples hold the extremes of an Avro long; a deployment may allow them.
+const wide: InputLimits = { ...DEFAULT_LIMITS, maxAmountMinor: Number.MAX_SAFE_INTEGER };
 
 type Obj = Record<string, unknown>;
 const decoded = (topic: InputTopic, i = 0): Obj => fromJsonForm(topic, SAMPLES[topic][i]) as unknown as Obj;
@@ -27,25 +29,25 @@ describe('validateEvent accepts the contract samples', () => {
 
   it.each(cases)('%s sample %i', (topic, i) => {
     const event = decoded(topic, i);
-    expect(validateEvent(topic, event, bounds)).toEqual({ ok: true, event });
+    expect(validateEvent(topic, event, bounds, wide)).toEqual({ ok: true, event });
   });
 
   it.each(cases)('%s sample %i straight from avsc (record instances)', (topic, i) => {
     const type = avroTypeFor(topic);
     const fromWire: unknown = type.fromBuffer(type.toBuffer(decoded(topic, i)));
-    const r = validateEvent(topic, fromWire, bounds);
+    const r = validateEvent(topic, fromWire, bounds, wide);
     expect(r.ok).toBe(true);
     if (r.ok) expect(Object.getPrototypeOf(r.event)).toBe(Object.prototype);
   });
 
-  it('accepts the largest safe amount and the most negative balance', () => {
-    const r = validateEvent(TOPICS.transactions, tx({ amountMinor: Number.MAX_SAFE_INTEGER, balanceAfterMinor: -Number.MAX_SAFE_INTEGER }), bounds);
+  it('accepts the largest safe amount and the most negative balance when the maximum allows them', () => {
+    const r = validateEvent(TOPICS.transactions, tx({ amountMinor: Number.MAX_SAFE_INTEGER, balanceAfterMinor: -Number.MAX_SAFE_INTEGER }), bounds, wide);
     expect(r.ok).toBe(true);
   });
 
   it('accepts a contact outcome without taskId, and a product on any transaction type', () => {
     expect(validateEvent(TOPICS.channelEvents, ce({ attributes: { outcome: 'REACHED' } }, 1), bounds).ok).toBe(true);
-    expect(validateEvent(TOPICS.transactions, tx({ type: 'DEPOSIT' }, 1), bounds).ok).toBe(true);
+    expect(validateEvent(TOPICS.transactions, tx({ type: 'DEPOSIT', amountMinor: 1_000, balanceAfterMinor: 0 }, 1), bounds).ok).toBe(true);
   });
 });
 
@@ -203,5 +205,58 @@ describe('validateEvent never throws', () => {
   it('does not let malformed attributes crash the contact-outcome check', () => {
     const r = failure(TOPICS.channelEvents, ce({ attributes: null }, 1));
     expect(r.message).toContain('attributes: must be of type record');
+  });
+});
+
+describe('validateEvent: ids are identifiers on every input topic', () => {
+  const huge = 'E'.repeat(300_000);
+  it.each<[string, InputTopic, Obj, string]>([
+    ['a 300 KB eventId', TOPICS.transactions, tx({ eventId: huge }), 'eventId: not an identifier: longer than 64 characters (length 300000)'],
+    ['an ID number in an eventId', TOPICS.transactions, tx({ eventId: `E-${PLANTED_ID_NUMBER}` }), 'eventId: not an identifier: more than 14 digits in a row'],
+    ['a name as customerId', TOPICS.transactions, tx({ customerId: PLANTED_NAME }), 'customerId: not an identifier: characters outside the allowed set (length 3)'],
+    ['a forged line in a channel eventId', TOPICS.channelEvents, ce({ eventId: 'ce-1\nISSUED nothing' }), 'eventId: not an identifier: characters outside the allowed set'],
+    ['a 100 KB channel customerId', TOPICS.channelEvents, ce({ customerId: 'C'.repeat(100_000) }), 'customerId: not an identifier: longer than 64 characters (length 100000)'],
+    ['a glob in a profile customerId', TOPICS.customerProfiles, profile({ customerId: 'cust-*' }), 'customerId: not an identifier: characters outside the allowed set'],
+    ['a name as a contact outcome taskId', TOPICS.channelEvents, ce({ attributes: { taskId: 'Wang Xiaoming', outcome: 'REACHED' } }, 1), 'attributes.taskId: not an identifier: characters outside the allowed set'],
+  ])('%s', (_name, topic, event, message) => {
+    const r = failure(topic, event);
+    expect(r.reason).toBe('VALIDATION');
+    expect(r.message).toContain(message);
+    expect(r.message).not.toContain(PLANTED_ID_NUMBER);
+    expect(r.message).not.toContain(PLANTED_NAME);
+    expect(r.message.length).toBeLessThan(300);
+  });
+
+  it('takes the id rules from the caller', () => {
+    const strict: InputLimits = { ...DEFAULT_LIMITS, ids: { ...DEFAULT_LIMITS.ids, maxLength: 8 } };
+    expect(validateEvent(TOPICS.transactions, tx(), bounds, strict).ok).toBe(false);
+    expect(validateEvent(TOPICS.transactions, tx(), bounds).ok).toBe(true);
+  });
+});
+
+describe('validateEvent: amounts within the maximum', () => {
+  const max = DEFAULT_LIMITS.maxAmountMinor;
+  it('accepts the maximum amount and balance either side of zero', () => {
+    expect(validateEvent(TOPICS.transactions, tx({ amountMinor: max, balanceAfterMinor: max }), bounds).ok).toBe(true);
+    expect(validateEvent(TOPICS.transactions, tx({ amountMinor: 1, balanceAfterMinor: -max }), bounds).ok).toBe(true);
+  });
+
+  it.each<[string, Obj, string]>([
+    ['one above the maximum', { amountMinor: max + 1 }, `amountMinor: must be at most ${max}`],
+    ['2^52', { amountMinor: 2 ** 52 }, `amountMinor: must be at most ${max}`],
+    ['a balance above it', { balanceAfterMinor: max + 1 }, `balanceAfterMinor: must be at most ${max}`],
+    ['a balance below minus it', { balanceAfterMinor: -max - 1 }, `balanceAfterMinor: must be at least -${max}`],
+    ['2^60 (not even a safe integer)', { amountMinor: 2 ** 60 }, 'amountMinor: must be'],
+  ])('%s', (_name, patch, message) => {
+    const r = failure(TOPICS.transactions, tx(patch));
+    expect(r.reason).toBe('VALIDATION');
+    expect(r.message).toContain(message);
+  });
+
+  it('takes the maximum from the caller', () => {
+    const small: InputLimits = { ...DEFAULT_LIMITS, maxAmountMinor: 1_000 };
+    expect(validateEvent(TOPICS.transactions, tx({ amountMinor: 1_001, balanceAfterMinor: 0 }), bounds).ok).toBe(true);
+    expect(validateEvent(TOPICS.transactions, tx({ amountMinor: 1_001, balanceAfterMinor: 0 }), bounds, small).ok).toBe(false);
+    expect(validateEvent(TOPICS.transactions, tx({ amountMinor: 1_000, balanceAfterMinor: 0 }), bounds, small).ok).toBe(true);
   });
 });
