@@ -9,7 +9,8 @@ import { validateEvent } from '../events/validate.ts';
 import { TOPICS } from '../events/topics.ts';
 import type { CareTaskPage, CareTaskQuery } from '../state/care-task-index.ts';
 import { CARE_TASK_STATUSES, timeLeftMs, type CareTask, type CareTaskStatus } from '../tasks/care-task-status.ts';
-import { careTaskIdSchema, careTaskQueueSchema, outcomeAcceptedSchema, outcomeRequestSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
+import { DEFAULT_ID_RULES, idProblem, type IdRules } from '../events/identifier.ts';
+import { careTaskQueueSchema, outcomeAcceptedSchema, outcomeRequestSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
 import type { ApiErrorCode } from './schemas.ts';
 import { authorize, type Scope, type TokenSet } from './tokens.ts';
 import type { ApiRequest, ApiResponse } from './router.ts';
@@ -43,6 +44,8 @@ interface Options {
   readonly tokens: TokenSet;
   readonly timeZone: string;
   readonly logger: Logger;
+  /** What a task id may be: the ids check of every input (src/events/identifier.ts). */
+  readonly idRules?: IdRules;
   readonly careTasks?: CareTaskApi;
 }
 
@@ -160,8 +163,8 @@ export async function handleCareTaskRequest(req: ApiRequest, path: string, query
     } catch {
       return fail(400, 'BAD_REQUEST', 'the task id is not valid percent-encoding', {}, client);
     }
-    const id = careTaskIdSchema.safeParse(raw);
-    if (!id.success) return fail(400, 'BAD_REQUEST', id.error.issues[0]!.message, {}, client);
+    const idIssue = idProblem(raw, o.idRules ?? DEFAULT_ID_RULES);
+    if (idIssue) return fail(400, 'BAD_REQUEST', `taskId: ${idIssue}`, {}, client);
     let json: unknown;
     try {
       json = JSON.parse(req.body ?? '');
@@ -173,7 +176,7 @@ export async function handleCareTaskRequest(req: ApiRequest, path: string, query
       const issue = body.error.issues[0]!;
       return fail(400, 'BAD_REQUEST', `${issue.path.join('.') || 'body'}: ${issue.message}`, {}, client);
     }
-    const task = await index.get(id.data);
+    const task = await index.get(raw);
     if (!task) return fail(404, 'NOT_FOUND', 'no such care task', {}, client);
     const now = api.now();
     const event: ChannelEvent = {
