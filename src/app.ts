@@ -13,12 +13,13 @@ import type { Kafka } from 'kafkajs';
 import { BusinessCalendar } from './state/calendar.ts';
 import { createRedis } from './state/redis.ts';
 import { startHttp, type HttpServer } from './observability/http.ts';
-import { createMetrics, metricsRoute } from './observability/metrics.ts';
+import { createMetrics, metricsRoute, type Metrics } from './observability/metrics.ts';
 import { combineObservers, metricsObserver } from './observability/metrics-observer.ts';
 import { livenessRoute, readiness, readinessRoute } from './observability/health.ts';
 import { SummaryWindow, startLogSummary, type LogSummaryHandle } from './observability/log-summary.ts';
 import { timeScriptCalls } from './observability/redis-timing.ts';
 import { agentApiRoute } from './api/router.ts';
+import { consoleRoutes } from './console/route.ts';
 import { loadApiTokens, TokenSet } from './api/tokens.ts';
 import { TOPICS } from './events/topics.ts';
 import type { Tally } from './pipeline/tally.ts';
@@ -90,6 +91,16 @@ function encodeDecisions(serde: Serde, d: ReturnType<typeof decideBatch>, applie
     ...d.outreach.map((t) => ({ topic: TOPICS.outreachTasks, key: t.customerId, value: serde.encodeKnown(TOPICS.outreachTasks, t), meta: { type: 'task', kind: 'outreach', rule: t.ruleId, eventTime: eventTimes.get(t.sourceEventIds.at(-1) ?? '') } } as const)),
     ...d.suppressions.map((t) => ({ topic: TOPICS.suppressions, key: t.customerId, value: serde.encodeKnown(TOPICS.suppressions, t), meta: { type: 'suppression', rule: t.ruleId, reason: t.reason } } as const)),
   ];
+}
+
+/** Suppressions this instance committed since it started, by reason (the console's overview). */
+async function suppressionsByReason(metrics: Metrics): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const v of (await metrics.suppressions.get()).values) {
+    const reason = String(v.labels.reason);
+    out[reason] = (out[reason] ?? 0) + v.value;
+  }
+  return out;
 }
 
 export interface App {
@@ -186,9 +197,11 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             now: Date.now,
             maxFutureSkewMs: config.validation.maxFutureSkewMs,
             maxEventAgeMs: config.validation.maxEventAgeMs,
+            service: async () => ({ health: readiness(readinessState()), suppressionsByReason: await suppressionsByReason(metrics) }),
           },
           idRules: config.validation.ids,
         }),
+        ...consoleRoutes(),
         '/healthz': livenessRoute,
         '/readyz': readinessRoute(readinessState),
         '/metrics': metricsRoute(metrics),

@@ -4,13 +4,14 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { formatInstant, parseInstant } from '../events/time.ts';
 import type { ChannelEvent } from '../events/types.ts';
-import { OUTREACH_KINDS, PRIORITIES } from '../events/types.ts';
+import { OUTREACH_KINDS, PRIORITIES, SUPPRESSION_REASONS } from '../events/types.ts';
+import { careKpis } from '../tasks/care-kpis.ts';
 import { validateEvent } from '../events/validate.ts';
 import { TOPICS } from '../events/topics.ts';
 import type { CareTaskPage, CareTaskQuery } from '../state/care-task-index.ts';
-import { CARE_TASK_STATUSES, timeLeftMs, type CareTask, type CareTaskStatus } from '../tasks/care-task-status.ts';
+import { CARE_TASK_STATUSES, careTaskStatus, timeLeftMs, type CareTask, type CareTaskStatus } from '../tasks/care-task-status.ts';
 import { DEFAULT_ID_RULES, idProblem, type IdRules } from '../events/identifier.ts';
-import { careTaskQueueSchema, outcomeAcceptedSchema, outcomeRequestSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
+import { careTaskQueueSchema, outcomeAcceptedSchema, outcomeRequestSchema, overviewSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
 import type { ApiErrorCode } from './schemas.ts';
 import { authorize, type Scope, type TokenSet } from './tokens.ts';
 import type { ApiRequest, ApiResponse } from './router.ts';
@@ -27,6 +28,13 @@ import type { ApiRequest, ApiResponse } from './router.ts';
 export interface CareTaskReader {
   list(q: CareTaskQuery): Promise<CareTaskPage>;
   get(taskId: string): Promise<CareTask | null>;
+  all(): AsyncIterable<CareTask>;
+}
+
+/** What the overview shows besides the care tasks: this instance's readiness and suppressions. */
+export interface ServiceFacts {
+  readonly health: { readonly ready: boolean; readonly failing: readonly string[] };
+  readonly suppressionsByReason: Readonly<Record<string, number>>;
 }
 
 export interface CareTaskApi {
@@ -38,6 +46,7 @@ export interface CareTaskApi {
   /** The validation bounds events are held to, so the API never publishes one the pipeline would dead-letter. */
   readonly maxFutureSkewMs: number;
   readonly maxEventAgeMs: number;
+  readonly service: () => Promise<ServiceFacts>;
 }
 
 interface Options {
@@ -50,6 +59,7 @@ interface Options {
 }
 
 const QUEUE_PATH = '/v1/tasks';
+const OVERVIEW_PATH = '/v1/overview';
 const OUTCOME_PATH = /^\/v1\/tasks\/([^/]*)\/outcome$/;
 const NO_STORE = { 'cache-control': 'no-store' };
 const REALM = 'Bearer realm="carestream"';
@@ -127,6 +137,7 @@ function validated(schema: z.ZodType, body: unknown, status: number, client: str
 
 /** Handles /v1/tasks and /v1/tasks/{id}/outcome; undefined for any other path. */
 export async function handleCareTaskRequest(req: ApiRequest, path: string, query: URLSearchParams, o: Options): Promise<ApiResponse | undefined> {
+  if (path === OVERVIEW_PATH) return overview(req, o);
   const m = OUTCOME_PATH.exec(path);
   if (path !== QUEUE_PATH && !m) return undefined;
   const method = m ? 'POST' : 'GET';
@@ -200,6 +211,40 @@ export async function handleCareTaskRequest(req: ApiRequest, path: string, query
     return validated(outcomeAcceptedSchema, { eventId: event.eventId, taskId: task.taskId, outcome: body.data.outcome, at: formatInstant(now, o.timeZone) }, 202, client, o.logger);
   } catch (err) {
     o.logger.error({ err: (err as Error).message }, 'agent API: the care-task request failed');
+    return fail(500, 'INTERNAL', 'internal error', {}, client);
+  }
+}
+
+/** GET /v1/overview: health, the queue's size by priority, suppressions by reason and the care KPIs. */
+async function overview(req: ApiRequest, o: Options): Promise<ApiResponse> {
+  if (req.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'only GET is supported', { allow: 'GET' });
+  const g = guard(o.tokens, req.authorization, 'tasks:read');
+  if (!g.ok) return g.response;
+  const client = g.client;
+  const api = o.careTasks;
+  const index = api?.index();
+  if (!api || !index) return fail(503, 'UNAVAILABLE', 'the service is starting', { 'retry-after': '5' }, client);
+  try {
+    const now = api.now();
+    const tasks: CareTask[] = [];
+    for await (const t of index.all()) tasks.push(t);
+    const zero = () => Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<string, number>;
+    const queue = { open: zero(), overdue: zero() };
+    for (const t of tasks) {
+      const s = careTaskStatus(t, now);
+      if (s === 'open' || s === 'overdue') queue[s][t.priority]!++;
+    }
+    const service = await api.service();
+    const suppressionsByReason = Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, service.suppressionsByReason[r] ?? 0]));
+    return validated(overviewSchema, {
+      asOf: formatInstant(now, o.timeZone),
+      health: { ready: service.health.ready, failing: [...service.health.failing] },
+      queue,
+      suppressionsByReason,
+      kpis: careKpis(tasks, now),
+    }, 200, client, o.logger);
+  } catch (err) {
+    o.logger.error({ err: (err as Error).message }, 'agent API: the overview failed');
     return fail(500, 'INTERNAL', 'internal error', {}, client);
   }
 }

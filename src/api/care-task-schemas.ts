@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CONTACT_OUTCOMES, CUSTOMER_TIERS, INTERACTION_CHANNELS, OUTREACH_KINDS, PRIORITIES } from '../events/types.ts';
+import { CONTACT_OUTCOMES, CUSTOMER_TIERS, INTERACTION_CHANNELS, OUTREACH_KINDS, PRIORITIES, SUPPRESSION_REASONS } from '../events/types.ts';
+import { KPI_TIERS } from '../tasks/care-kpis.ts';
 import { CARE_TASK_STATUSES } from '../tasks/care-task-status.ts';
 
 /**
@@ -56,6 +57,34 @@ export const outcomeAcceptedSchema = z.strictObject({
   taskId: z.string(),
   outcome: z.enum(CONTACT_OUTCOMES),
   at: instant,
+});
+
+const byPriority = z.strictObject(Object.fromEntries(PRIORITIES.map((p) => [p, z.number().int().min(0)])) as Record<(typeof PRIORITIES)[number], z.ZodNumber>);
+const percent = z.number().min(0).max(100).nullable();
+
+export const careKpisSchema = z
+  .strictObject({
+    tier: z.enum(KPI_TIERS).meta({ description: 'UNKNOWN: fraud checks restored from the topics after Redis lost its data (they carry no tier)' }),
+    tasksIssued: z.number().int().min(0),
+    reached: z.number().int().min(0),
+    reachedPercent: percent,
+    fraudChecksDecided: z.number().int().min(0).meta({ description: 'fraud checks answered or past dueBy' }),
+    fraudChecksAnsweredInTime: z.number().int().min(0),
+    fraudChecksAnsweredInTimePercent: percent,
+    escalations: z.number().int().min(0),
+    complaints: z.number().int().min(0),
+    vipDowngrades: z.number().int().min(0),
+  })
+  .meta({ description: 'care KPIs of one tier over the care tasks the status index holds' });
+
+export const overviewSchema = z.strictObject({
+  asOf: instant,
+  health: z.strictObject({ ready: z.boolean(), failing: z.array(z.string()) }),
+  queue: z.strictObject({ open: byPriority, overdue: byPriority }),
+  suppressionsByReason: z
+    .strictObject(Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, z.number().int().min(0)])) as Record<(typeof SUPPRESSION_REASONS)[number], z.ZodNumber>)
+    .meta({ description: 'held back by this instance since it started' }),
+  kpis: z.array(careKpisSchema),
 });
 
 export type CareTaskQueueBody = z.output<typeof careTaskQueueSchema>;

@@ -4,7 +4,7 @@ import {
   suppressionSchema, tallySchema, taskSchema, tasksSchema,
 } from './schemas.ts';
 import { SCOPES, type Scope } from './tokens.ts';
-import { careTaskQueueSchema, careTaskSchema, outcomeAcceptedSchema, outcomeRequestSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
+import { careKpisSchema, careTaskQueueSchema, careTaskSchema, outcomeAcceptedSchema, outcomeRequestSchema, overviewSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
 import { CARE_TASK_STATUSES } from '../tasks/care-task-status.ts';
 import { OUTREACH_KINDS, PRIORITIES } from '../events/types.ts';
 
@@ -28,6 +28,8 @@ const COMPONENTS: readonly [string, z.ZodType][] = [
   ['CareTaskQueue', careTaskQueueSchema],
   ['OutcomeRequest', outcomeRequestSchema],
   ['OutcomeAccepted', outcomeAcceptedSchema],
+  ['CareKpis', careKpisSchema],
+  ['Overview', overviewSchema],
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -116,6 +118,22 @@ const outcomeOperation = {
   },
 };
 
+const overviewOperation = {
+  get: {
+    operationId: 'getOverview',
+    summary: 'What the console shows at a glance: readiness, open and overdue tasks by priority, suppressions by reason, care KPIs by tier',
+    tags: ['care tasks'],
+    security: [{ bearerAuth: ['tasks:read'] }],
+    responses: {
+      '200': { description: 'OK', content: { 'application/json': { schema: ref('Overview') } } },
+      ...authResponses('tasks:read'),
+      '405': errorResponse('a method other than GET'),
+      '500': errorResponse('internal error'),
+      '503': errorResponse('the service is starting'),
+    },
+  },
+};
+
 let cached: object | undefined;
 
 export function openApiDocument(): object {
@@ -134,6 +152,7 @@ export function openApiDocument(): object {
         { name: 'limit', in: 'query', required: false, description: 'at most this many of each list', schema: { type: 'integer', minimum: 1, maximum: LIMIT.max, default: LIMIT.default } },
       ]),
       '/v1/tasks': queueOperation,
+      '/v1/overview': overviewOperation,
       '/v1/tasks/{taskId}/outcome': outcomeOperation,
       '/v1/openapi.json': {
         get: {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { TOPICS } from '../../../src/events/topics.ts';
 import { errorSchema, tasksSchema } from '../../../src/api/schemas.ts';
-import { careTaskQueueSchema, outcomeAcceptedSchema } from '../../../src/api/care-task-schemas.ts';
+import { careTaskQueueSchema, outcomeAcceptedSchema, overviewSchema } from '../../../src/api/care-task-schemas.ts';
 import { formatInstant } from '../../../src/events/time.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { channel, profile, tx } from '../../support/events.ts';
@@ -14,6 +14,7 @@ const ACCOUNT = 'ACC6222029876543219';
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const AGENT = randomBytes(24).toString('base64url');
 const READER = randomBytes(24).toString('base64url');
+const FEATURES = randomBytes(24).toString('base64url');
 const HOUR = 3_600_000;
 
 describe('care tasks: the queue and outcomes through the pipeline', () => {
@@ -44,6 +45,7 @@ describe('care tasks: the queue and outcomes through the pipeline', () => {
       API_TOKENS: JSON.stringify([
         { name: 'agent-desk', sha256: sha(AGENT), scopes: ['tasks:read', 'outcomes:write'] },
         { name: 'wallboard', sha256: sha(READER), scopes: ['tasks:read', 'features:read'] },
+        { name: 'profile-tool', sha256: sha(FEATURES), scopes: ['features:read'] },
       ]),
     });
     base = `http://127.0.0.1:${h.app.httpPort}`;
@@ -126,11 +128,33 @@ describe('care tasks: the queue and outcomes through the pipeline', () => {
     expect(ct.outcomes.filter((o) => o.taskId === fraud.taskId).map((o) => o.outcome).sort()).toEqual(['CONFIRMED_GENUINE', 'NO_ANSWER']);
   });
 
+  it('the overview counts the open tasks by priority and gives the care KPIs by tier, nothing personal', async () => {
+    const r = await call('/v1/overview', READER);
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    const body = overviewSchema.parse(JSON.parse(text));
+    expect(body.health.ready).toBe(true);
+    // This harness's index holds only this file's tasks: the complaint's recovery is still open (P2).
+    expect(body.queue.open.P2).toBe(1);
+    expect(body.queue.open.P1).toBe(0);
+    const ordinary = body.kpis.find((k) => k.tier === 'ORDINARY')!;
+    expect(ordinary).toMatchObject({ tasksIssued: 2, reached: 1, reachedPercent: 50, complaints: 1, escalations: 0, vipDowngrades: 0, fraudChecksDecided: 1, fraudChecksAnsweredInTime: 1, fraudChecksAnsweredInTimePercent: 100 });
+    expect(Object.keys(body.suppressionsByReason).sort()).toEqual(['CONTACT_CAP', 'COOLDOWN', 'NO_CONSENT']);
+    for (const secret of [ID_NUMBER, FULL_NAME, ACCOUNT, '6222029876543219']) expect(text).not.toContain(secret);
+  });
+
   it('refuses: 401 without a valid token, 403 without the scope, 404 for an unknown task, 400 for a bad body', async () => {
     const endpoints = [
       { path: '/v1/tasks', init: {} },
+      { path: '/v1/overview', init: {} },
       { path: '/v1/tasks/T-0/outcome', init: { method: 'POST', body: JSON.stringify({ outcome: 'REACHED' }) } },
     ];
+    // 403: a token without the endpoint's scope, for each endpoint.
+    for (const e of endpoints) {
+      const r = await call(e.path, FEATURES, e.init);
+      expect(r.status).toBe(403);
+      expect(errorSchema.parse(await r.json()).error.code).toBe('FORBIDDEN');
+    }
     for (const e of endpoints) {
       for (const token of [undefined, randomBytes(24).toString('base64url')]) {
         const r = await call(e.path, token, e.init);
@@ -139,10 +163,10 @@ describe('care tasks: the queue and outcomes through the pipeline', () => {
         expect(errorSchema.parse(await r.json()).error.code).toBe('UNAUTHORIZED');
       }
     }
-    const forbidden = await call('/v1/tasks/T-0/outcome', READER, endpoints[1]!.init);
+    const forbidden = await call('/v1/tasks/T-0/outcome', READER, endpoints[2]!.init);
     expect(forbidden.status).toBe(403);
     expect(errorSchema.parse(await forbidden.json()).error.code).toBe('FORBIDDEN');
-    expect((await call('/v1/tasks/T-unknown/outcome', AGENT, endpoints[1]!.init)).status).toBe(404);
+    expect((await call('/v1/tasks/T-unknown/outcome', AGENT, endpoints[2]!.init)).status).toBe(404);
     const fraud = (await queue('?status=answered')).body.tasks.find((t) => t.customerId === customer)!;
     expect((await call(`/v1/tasks/${fraud.taskId}/outcome`, AGENT, { method: 'POST', body: '{"outcome":"MAYBE"}' })).status).toBe(400);
     expect((await call(`/v1/tasks/${fraud.taskId}/outcome`, AGENT, { method: 'POST', body: 'not json' })).status).toBe(400);
