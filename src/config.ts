@@ -17,6 +17,14 @@ import { DEFAULT_LIMITS } from './events/validate.ts';
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Bounds of the Avro decoder (src/events/avro-guard.ts) and the schema cache
+ * (src/kafka/schema-cache.ts); exported so a Serde built without a Config
+ * (tools, tests) gets the same defaults.
+ */
+export const DECODE_DEFAULTS = Object.freeze({ maxDecodedBytes: 8 * 1024 * 1024, maxItems: 100_000, maxDepth: 32 });
+export const SCHEMA_CACHE_DEFAULTS = Object.freeze({ size: 256, missSize: 4096, missTtlMs: 60_000, maxInFlight: 4 });
+
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
     .string()
@@ -113,6 +121,13 @@ const envShape = {
     .default(['5641', '5945']),
   CONSUMER_CONCURRENCY: int(1, 64).default(3),
   MAX_CHUNK_RECORDS: int(1, 100_000).default(5_000),
+  MAX_DECODED_BYTES: int(1024, 2 ** 30).default(DECODE_DEFAULTS.maxDecodedBytes),
+  MAX_DECODED_ITEMS: int(1, 100_000_000).default(DECODE_DEFAULTS.maxItems),
+  MAX_DECODED_DEPTH: int(4, 1_000).default(DECODE_DEFAULTS.maxDepth),
+  SCHEMA_CACHE_SIZE: int(1, 1_000_000).default(SCHEMA_CACHE_DEFAULTS.size),
+  SCHEMA_MISS_CACHE_SIZE: int(1, 10_000_000).default(SCHEMA_CACHE_DEFAULTS.missSize),
+  SCHEMA_MISS_TTL_MS: int(0, DAY_MS).default(SCHEMA_CACHE_DEFAULTS.missTtlMs),
+  SCHEMA_REGISTRY_MAX_IN_FLIGHT: int(1, 256).default(SCHEMA_CACHE_DEFAULTS.maxInFlight),
   RULES_FILE: z.string().trim().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
   CARE_TASK_RETENTION_MS: int(DAY_MS, 400 * DAY_MS).default(60 * DAY_MS),
@@ -193,6 +208,10 @@ export interface Config {
   readonly consumer: { readonly concurrency: number; readonly maxChunkRecords: number; readonly shutdownTimeoutMs: number };
   /** The care-task status index keeps a task until its dueBy is this old. */
   readonly careTasks: { readonly retentionMs: number };
+  /** Bounds every Avro record is checked against before avsc decodes it. */
+  readonly decode: { readonly maxDecodedBytes: number; readonly maxItems: number; readonly maxDepth: number };
+  /** Writer schemas by id: found ones (LRU), unknown ones (LRU with a TTL), registry requests at once. */
+  readonly schemaCache: { readonly size: number; readonly missSize: number; readonly missTtlMs: number; readonly maxInFlight: number };
   readonly rulesFile: string | undefined;
   readonly businessTimeZone: string;
   readonly logLevel: Env['LOG_LEVEL'];
@@ -286,6 +305,8 @@ export function loadConfig(env: Source = process.env): Config {
     },
     consumer: { concurrency: e.CONSUMER_CONCURRENCY, maxChunkRecords: e.MAX_CHUNK_RECORDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     careTasks: { retentionMs: e.CARE_TASK_RETENTION_MS },
+    decode: { maxDecodedBytes: e.MAX_DECODED_BYTES, maxItems: e.MAX_DECODED_ITEMS, maxDepth: e.MAX_DECODED_DEPTH },
+    schemaCache: { size: e.SCHEMA_CACHE_SIZE, missSize: e.SCHEMA_MISS_CACHE_SIZE, missTtlMs: e.SCHEMA_MISS_TTL_MS, maxInFlight: e.SCHEMA_REGISTRY_MAX_IN_FLIGHT },
     rulesFile: e.RULES_FILE,
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     logLevel: e.LOG_LEVEL,

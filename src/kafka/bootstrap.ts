@@ -4,7 +4,7 @@ import { resolveStack, describeStack, type ResolvedStack } from '../stack/resolv
 import { createKafka, createRegistry, createRegistryConnection } from './client.ts';
 import { ensureTopics } from './topics.ts';
 import { registerSchemas } from './schemas.ts';
-import { Serde } from './serde.ts';
+import { Serde, serdeOptions } from './serde.ts';
 import type { Kafka } from 'kafkajs';
 
 export interface Connected {
@@ -37,7 +37,7 @@ export async function connect(config: Config, logger: Logger): Promise<Connected
   }
   const schemas = await registerSchemas(createRegistry(stack, config));
   logger.info({ schemaIds: schemas.ids }, 'schemas registered');
-  const serde = new Serde(createRegistry(stack, config), createRegistryConnection(stack, config));
+  const serde = new Serde(createRegistry(stack, config), createRegistryConnection(stack, config), serdeOptions(config));
   serde.useIds(schemas.ids);
   return { stack, kafka, serde };
 }
