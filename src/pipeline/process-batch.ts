@@ -67,6 +67,17 @@ export function eventTimeOf(d: DecodeResult, message: KafkaMessage): number {
   return d.record.kind === 'profile' ? d.record.event.updatedAt : d.record.event.occurredAt;
 }
 
+/**
+ * The same eventId with other content is not a re-delivery but a conflict
+ * (the contract: a re-delivered event has the same eventId and content).
+ * The digests let an operator find both records without the message
+ * carrying any of their values.
+ */
+export function conflictMessage(outcome: Outcome): string {
+  const d = outcome.digests;
+  return `eventId: CONFLICT, seen before with other content (kept digest ${d?.kept ?? '?'}, this record ${d?.record ?? '?'}); not applied`;
+}
+
 export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], fence: Fence): Promise<BatchResult> {
   const nowMs = deps.now();
   const tally = emptyTally();
@@ -91,6 +102,9 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
         break;
       case STATUS.LATE:
         dead.push(deadLetter(v.input.topic, v.input.partition, v.input.message, 'LATE', `occurredAt: older than the customer's latest event minus the allowed lateness`, nowMs));
+        break;
+      case STATUS.CONFLICT:
+        dead.push(deadLetter(v.input.topic, v.input.partition, v.input.message, 'VALIDATION', conflictMessage(outcome), nowMs));
         break;
       default:
         tally.skipped++;

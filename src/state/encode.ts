@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { ChannelEvent, CustomerProfile, Transaction } from '../events/types.ts';
 import { BusinessCalendar, monthOfDate } from './calendar.ts';
+import { contentDigest } from '../events/digest.ts';
 
 /** Where a record came from: the idempotence of the store is keyed on it. */
 export interface RecordRef {
@@ -52,7 +53,8 @@ export function encodeForStore(r: StoreRecord, o: EncodeOptions): Record<string,
     };
   }
   const ts = r.event.occurredAt;
-  const base = { tp, off: r.ref.offset, id: r.event.eventId, ts, d: o.calendar.day(ts), m: o.calendar.month(ts) };
+  // dg tells a re-delivery (same content: a duplicate) from a conflict (same eventId, other content).
+  const base = { tp, off: r.ref.offset, id: r.event.eventId, dg: contentDigest(r.event), ts, d: o.calendar.day(ts), m: o.calendar.month(ts) };
   if (r.kind === 'channel') {
     const e = r.event;
     const mort = (e.action === 'RATE_QUERY' || e.action === 'CALCULATOR') && e.topic === 'MORTGAGE';

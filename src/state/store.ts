@@ -8,7 +8,7 @@ import { tierOf, type TierThresholds, DEFAULT_TIERS } from './tier.ts';
 import { monthLabel } from './calendar.ts';
 import { CarestreamError } from '../errors.ts';
 
-export const STATUS = Object.freeze({ APPLIED: 1, DUPLICATE_OFFSET: 2, DUPLICATE_EVENT: 3, LATE: 4, STALE_PROFILE: 5 } as const);
+export const STATUS = Object.freeze({ APPLIED: 1, DUPLICATE_OFFSET: 2, DUPLICATE_EVENT: 3, LATE: 4, STALE_PROFILE: 5, CONFLICT: 6 } as const);
 export type Status = (typeof STATUS)[keyof typeof STATUS];
 
 export interface Outcome {
@@ -16,6 +16,8 @@ export interface Outcome {
   /** Features just before and just after the event; present when it was applied (not for profiles). */
   readonly before?: EventView;
   readonly after?: EventView;
+  /** For a CONFLICT: the content digests of the event kept under this eventId and of this record. */
+  readonly digests?: { readonly kept: string; readonly record: string };
 }
 
 export interface StoreOptions extends EncodeOptions {
@@ -148,8 +150,12 @@ export class FeatureStore {
       const idx = groups.get(customerId)!;
       const [rows, profile, contacts] = res as [unknown[][], unknown[], unknown[][]];
       rows.forEach((r, j) => {
-        const [status, before, after] = r as [Status, unknown[], unknown[]];
-        out[idx[j]!] = status === STATUS.APPLIED && before.length > 0 ? { status, before: decodeView(before), after: decodeView(after) } : { status };
+        const [status, before, after, kept, record] = r as [Status, unknown[], unknown[], string?, string?];
+        out[idx[j]!] = status === STATUS.APPLIED && before.length > 0
+          ? { status, before: decodeView(before), after: decodeView(after) }
+          : status === STATUS.CONFLICT
+            ? { status, digests: { kept: String(kept), record: String(record) } }
+            : { status };
       });
       customers.set(customerId, { profile: decodeProfile(profile), contacts: decodeContacts(contacts) });
     });

@@ -8,7 +8,7 @@
   KEYS[3]  the task's results of records not yet committed (a hash "t.p@offset" -> msgpack result)
   ARGV[1]  JSON: { lat = allowed lateness ms }
   ARGV[2]  JSON array of events, each
-             { k = 'T'|'C'|'P', tp = "topic.partition", off, id = eventId, ts, d = day, m = month, ... }
+             { k = 'T'|'C'|'P', tp = "topic.partition", off, id = eventId, dg = content digest, ts, d = day, m = month, ... }
            T: ty (transaction type), amt, acct (hashed), bal, ref (counterparty or ''), own (0/1),
               baby, inv, high, buy, sell, sal, out, tin (0/1 flags computed by the caller)
            C: mort (0/1), outcome fields are ignored here
@@ -18,9 +18,10 @@
   ARGV[4]  '1' while rebuilding the task's state (allowed before it is complete)
 
   Returns { results, profile, contacts }
-    results   one entry per event: { status, before, after }
-      status  1 applied, 2 duplicate offset (already applied), 3 duplicate eventId,
-              4 late (older than the lateness window), 5 stale profile (not newer than the one kept)
+    results   one entry per event: { status, before, after } (conflicts: { 6, {}, {}, kept digest, this digest })
+      status  1 applied, 2 duplicate offset (already applied), 3 duplicate eventId (same content),
+              4 late (older than the lateness window), 5 stale profile (not newer than the one kept),
+              6 conflict (an eventId seen before with other content: not applied)
       before/after  the views of includes/state.lua (empty for profiles and non-applied events)
     profile   {} or { updatedAt, birthMonth, consent 0/1, riskTolerance, riskAssessedAt, hasRm 0/1, channels... }
     contacts  the value contacts issued recently: { { taskId, ruleId, kind, at }, ... }
@@ -34,7 +35,7 @@
 --@include state.lua
 --@include fence.lua
 
-local APPLIED, DUP_OFFSET, DUP_EVENT, LATE, STALE = 1, 2, 3, 4, 5
+local APPLIED, DUP_OFFSET, DUP_EVENT, LATE, STALE, CONFLICT = 1, 2, 3, 4, 5, 6
 local DAY_MS = 86400000
 
 local fence_err = check_fence(KEYS[2], ARGV[3], ARGV[4] == '1')
@@ -121,14 +122,20 @@ local function apply_event(e)
   local tw = s.tw[t]
   local idkey = t .. ':' .. e.id
   if tw and e.ts < tw - params.lat then return { LATE, EMPTY, EMPTY } end
-  if s.ids[idkey] then return { DUP_EVENT, EMPTY, EMPTY } end
+  local seen = s.ids[idkey]
+  if seen then
+    -- { ts, digest }; a bare ts was written before digests were kept: a duplicate, as then.
+    local kept = type(seen) == 'table' and seen[2] or nil
+    if kept and e.dg and kept ~= e.dg then return { CONFLICT, EMPTY, EMPTY, kept, e.dg } end
+    return { DUP_EVENT, EMPTY, EMPTY }
+  end
   if not tw or e.ts > tw then
     s.tw[t] = e.ts
     if e.k == 'T' then s.twd = e.d else s.cwd = e.d end
   end
   if not s.wm or e.ts > s.wm then s.wm = e.ts; s.wd = e.d; s.wmo = e.m end
   if not s.fd or e.d < s.fd then s.fd = e.d end
-  s.ids[idkey] = e.ts
+  s.ids[idkey] = { e.ts, e.dg }
   local ref = e.ref or ''
   local before = view(s, e.ts, e.d, e.m, ref)
   if e.k == 'T' then

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { TOPICS } from '../../../src/events/topics.ts';
 import type { DeadLetter } from '../../../src/events/types.ts';
 import { StateKeys } from '../../../src/state/keys.ts';
+import { contentDigest } from '../../../src/events/digest.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { tx } from '../../support/events.ts';
 import { uniqueName } from '../../support/stack.ts';
@@ -108,5 +109,34 @@ describe('hostile records: ids that are not identifiers and records keyed by no 
     const stored = await redisBytes(redis, h.config.state.keyPrefix);
     expect(stored.length).toBeGreaterThan(0);
     for (const secret of [ID_NUMBER, NAME, 'nothing to see', 'E'.repeat(1000)]) expect(stored.includes(Buffer.from(secret)), secret).toBe(false);
+  });
+
+  it('skips the same eventId with the same content and dead-letters it with other content, naming both digests', { timeout: 300_000 }, async () => {
+    const c = uniqueName('C-conflict');
+    const before = { ...h.app.tally, byReason: { ...h.app.tally.byReason } };
+    const first = tx(c, '2026-11-21T10:00:00+08:00', { eventId: `${c}-e1`, amountMinor: 100_000, balanceAfterMinor: 100_000 });
+    const again = { ...first };
+    const changed = { ...first, amountMinor: 900_000, balanceAfterMinor: 900_000 };
+    await h.produce(TOPICS.transactions, first);
+    await h.produce(TOPICS.transactions, again); // a re-delivery: skipped
+    await h.produce(TOPICS.transactions, changed); // the same eventId, other content: a conflict
+    await h.produce(TOPICS.transactions, again); // the first content again: still a duplicate
+    await h.waitForConsumed(before.consumed + 4);
+
+    const t = h.app.tally;
+    expect(t.consumed - before.consumed).toBe(4);
+    expect(t.applied - before.applied).toBe(1);
+    expect(t.skipped - before.skipped).toBe(2);
+    expect((t.byReason.VALIDATION ?? 0) - (before.byReason.VALIDATION ?? 0)).toBe(1);
+    expect(t.consumed).toBe(t.applied + t.skipped + t.deadLettered);
+
+    const letters = await deadLetters(h, (k) => k === c);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.reason).toBe('VALIDATION');
+    expect(letters[0]!.message).toBe(`eventId: CONFLICT, seen before with other content (kept digest ${contentDigest(first)}, this record ${contentDigest(changed)}); not applied`);
+    expect(letters[0]!.value).toEqual(await h.serde.encode(TOPICS.transactions, changed));
+
+    const f = await h.app.store!.inspect(c);
+    expect(f?.depositsMinor).toBe(100_000);
   });
 });

@@ -10,7 +10,8 @@
     cwd = day                     day of the channel events' watermark
     fd  = day                     first day with an event
     off = { ["t.p"] = offset }    highest applied offset per input topic-partition
-    ids = { ["t:eventId"] = ms }  event ids inside their topic's lateness window
+    ids = { ["t:eventId"] = {ms, digest} }  event ids inside their topic's lateness window, with a
+                                  digest of the content (a bare ms in states written before digests)
     acc = { [acct] = {{ts,day,bal},...} }  per account: entries of the mutable days + the latest older one
     hn  = minor                   net product holdings (purchases - redemptions)
     hd  = { [day] = minor }       net product flow of the mutable days
@@ -250,7 +251,8 @@ end
 
 -- Drops what no window needs any more, relative to the watermarks.
 local function trim(s, lateness_ms)
-  for key, ts in pairs(s.ids) do
+  for key, seen in pairs(s.ids) do
+    local ts = type(seen) == 'table' and seen[1] or seen
     local w = s.tw[string.sub(key, 1, 1)]
     if w and ts < w - lateness_ms then s.ids[key] = nil end
   end
