@@ -15,11 +15,34 @@ import { SUPPRESSED_SUFFIX, type DecisionLogEntry } from './decision-log.ts';
 const instant = (ms: number, timeZone: string): string => formatInstant(ms, timeZone);
 const maybeInstant = (ms: number | null, timeZone: string): string | null => (ms === null ? null : formatInstant(ms, timeZone));
 
+/**
+ * An amount as the API shows it: the stored integer, or — for a value no
+ * check could have let in (written before MAX_AMOUNT_MINOR, or beyond 2^53
+ * by float arithmetic) — the nearest safe integer, so a stored value never
+ * turns a response into a 500.
+ */
+export function exactMinor(n: number): number {
+  if (Number.isSafeInteger(n)) return n;
+  if (Number.isNaN(n)) return 0;
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(n)));
+}
+
+const exactTally = (t: { sumMinor: number; count: number }) => ({ sumMinor: exactMinor(t.sumMinor), count: exactMinor(t.count) });
+
 /** A feature view as `carestream inspect` prints it and GET /v1/customers/{id}/features returns it. */
 export function printableFeatures(view: FeatureView, timeZone: string) {
   return {
     ...view,
     asOf: maybeInstant(view.asOf, timeZone),
+    depositsMinor: exactMinor(view.depositsMinor),
+    holdingsMinor: exactMinor(view.holdingsMinor),
+    assetsMinor: exactMinor(view.assetsMinor),
+    avg30Minor: exactMinor(view.avg30Minor),
+    avg30AgoMinor: exactMinor(view.avg30AgoMinor),
+    outflow1h: exactTally(view.outflow1h),
+    outflow24h: exactTally(view.outflow24h),
+    newCounterpartyOutflow1h: exactTally(view.newCounterpartyOutflow1h),
+    maxOutflow90dMinor: exactMinor(view.maxOutflow90dMinor),
     lastInvestmentAt: maybeInstant(view.lastInvestmentAt, timeZone),
     profile: view.profile && {
       ...view.profile,
@@ -31,17 +54,27 @@ export function printableFeatures(view: FeatureView, timeZone: string) {
 
 /** An 18-character (or old 15-digit) resident ID number, standing alone. */
 const ID_NUMBER = /^(?:\d{17}[\dXx]|\d{15})$/;
+/** A run of digits as long as an ID or a full account number. */
+const LONG_DIGITS = /\d{15,}/g;
+
+/** An amount in evidence: a key ending in `Minor` holding an integer, which may well have 15 or more digits. */
+export const isAmountEvidence = (key: string, value: string): boolean => /Minor$/.test(key) && /^-?\d{1,16}$/.test(value);
 
 /**
  * Evidence as an agent may see it. Rules put no identity data in evidence
  * today; this keeps it so if one ever does: values under an account-like key
- * are cut to their last four digits (as tasks show accounts), and anything
- * shaped like an ID number is masked.
+ * are cut to their last four digits (as tasks show accounts), anything shaped
+ * like an ID number is masked, and any other run of 15 or more digits is cut
+ * to its last four like an account — except amounts, which are numbers the
+ * rules computed.
  */
 export function maskEvidence(evidence: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(evidence)) {
-    out[k] = /account/i.test(k) ? lastFourDigits(v) : ID_NUMBER.test(v.trim()) ? maskIdNumber(v) : v;
+    if (/account/i.test(k)) out[k] = lastFourDigits(v);
+    else if (isAmountEvidence(k, v)) out[k] = v;
+    else if (ID_NUMBER.test(v.trim())) out[k] = maskIdNumber(v);
+    else out[k] = v.replace(LONG_DIGITS, (run) => `${'*'.repeat(run.length - 4)}${run.slice(-4)}`);
   }
   return out;
 }

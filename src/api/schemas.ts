@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ID_RULES, idPattern } from '../events/identifier.ts';
+import { isAmountEvidence } from './present.ts';
 import { CONTACT_OUTCOMES, CUSTOMER_TIERS, INTERACTION_CHANNELS, OUTREACH_KINDS, PRIORITIES, SUPPRESSION_REASONS } from '../events/types.ts';
 
 /**
@@ -36,8 +37,14 @@ const taskKind = z.enum(['FRAUD_CHECK', ...OUTREACH_KINDS]);
 // there would be an ID or account number that escaped masking.
 const noLongDigits = (s: string) => !/\d{15,}/.test(s);
 const evidenceText = z.string().refine(noLongDigits, 'looks like an unmasked ID or account number');
+// Amounts (keys ending in Minor, integer values) may have 15 digits or more: 10^14 fen is one.
 const evidence = z
-  .record(z.string(), evidenceText)
+  .record(z.string(), z.string())
+  .check((ctx) => {
+    for (const [k, v] of Object.entries(ctx.value)) {
+      if (!isAmountEvidence(k, v) && !noLongDigits(v)) ctx.issues.push({ code: 'custom', path: [k], message: 'looks like an unmasked ID or account number', input: undefined });
+    }
+  })
   .meta({ description: 'what the rule saw, as strings; account references masked to their last four digits' });
 
 export const tallySchema = z.strictObject({ sumMinor: minor, count });

@@ -232,11 +232,25 @@ describe('agent API: statuses', () => {
     expect(leaky.lines.join('')).toContain('failed its schema');
     expect(leaky.lines.join('')).not.toContain(FULL_NAME);
 
-    // Evidence whose long digit run escaped masking.
-    const escaped = setup({ reader: memoryReader({ decisionLog: async () => [{ ...issued, evidence: { ref: `acct ${ACCOUNT}` } }] }) });
-    const t = await escaped.get('/v1/customers/C-1/tasks');
-    expect(t.status).toBe(500);
-    expect(escaped.lines.join('')).not.toContain(ACCOUNT);
+  });
+
+  it('degrades instead of failing for stored values: long digit runs in evidence are masked, amounts of any size stay exact', async () => {
+    const big = String(Number.MAX_SAFE_INTEGER);
+    const stored = setup({ reader: memoryReader({ decisionLog: async () => [{ ...issued, evidence: { ref: `acct ${ACCOUNT}`, amountMinor: big, assetsBeforeMinor: '100000000000000' } }] }) });
+    const t = await stored.get('/v1/customers/C-1/tasks');
+    expect(t.status).toBe(200);
+    const body = tasksSchema.parse(t.body);
+    expect(body.tasks[0]!.evidence).toEqual({ ref: 'acct ************3219', amountMinor: big, assetsBeforeMinor: '100000000000000' });
+    expect(JSON.stringify(t.body)).not.toContain(ACCOUNT);
+    expect(stored.lines.join('')).not.toContain(ACCOUNT);
+
+    // Amounts beyond 2^53 in a stored view (no input could put them there now) are shown as the nearest safe integer.
+    const huge = setup({ reader: memoryReader({ inspect: async () => ({ ...view, assetsMinor: 2 ** 60, outflow24h: { sumMinor: -(2 ** 55), count: 3 } }) }) });
+    const f = await huge.get('/v1/customers/C-1/features');
+    expect(f.status).toBe(200);
+    const fb = featuresSchema.parse(f.body);
+    expect(fb.assetsMinor).toBe(Number.MAX_SAFE_INTEGER);
+    expect(fb.outflow24h).toEqual({ sumMinor: -Number.MAX_SAFE_INTEGER, count: 3 });
   });
 
   it('500 when the decision log is not in the expected shape', async () => {
