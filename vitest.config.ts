@@ -11,6 +11,10 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          // A guard against hangs, not a speed check (speeds are the bench's job):
+          // the generator's long-stream tests take ~3 s alone and over 5 s on two
+          // cores shared with the integration suite.
+          testTimeout: 30_000,
         },
       },
       {
