@@ -188,7 +188,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     async start() {
       const apiTokens = new TokenSet(loadApiTokens(config.api));
       if (apiTokens.size === 0) logger.warn('agent API: no tokens configured (API_TOKENS, API_TOKENS_FILE), every /v1 customer request is refused');
-      http = await startHttp(config.httpPort, {
+      http = await startHttp({ port: config.httpPort, ...config.http }, {
         '/v1/*': agentApiRoute({
           tokens: apiTokens, reader: () => store, timeZone: config.businessTimeZone, logger,
           careTasks: {
@@ -206,7 +206,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         '/readyz': readinessRoute(readinessState),
         '/metrics': metricsRoute(metrics),
       });
-      logger.info({ port: http.port }, 'health endpoints listening');
+      logger.info({ port: http.port, host: config.http.host ?? 'all interfaces' }, 'health endpoints listening');
       const connected = await connect(config, logger);
       stack = connected.stack;
       const { kafka, serde } = connected;

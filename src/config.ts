@@ -91,6 +91,16 @@ const envShape = {
   LOG_LEVEL: logLevel.default('info'),
   LOG_SUMMARY_INTERVAL_MS: int(0).default(60_000),
   HTTP_PORT: int(0, 65_535).default(9464),
+  HTTP_HOST: z
+    .string()
+    .trim()
+    .regex(/^(?:[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+)$/, 'expected an IP address or host name, such as 127.0.0.1 or ::')
+    .optional(),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  HTTP_MAX_CONNECTIONS: int(1, 100_000).default(256),
+  HTTP_MAX_BODY_BYTES: int(0, 16 * 2 ** 20).default(4_096),
   CREATE_TOPICS: bool.default(true),
   REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('cs'),
   PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').default('carestream-development-pseudonym-key'),
@@ -170,6 +180,10 @@ const envSchema = z.object(envShape).superRefine((e, ctx) => {
       ctx.addIssue({ code: 'custom', path: [k], message: `required when ${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set` });
     }
   }
+  // Node refuses a header deadline later than the whole request's.
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must be <= HTTP_REQUEST_TIMEOUT_MS' });
+  }
   for (const i of securityIssues(e)) ctx.addIssue({ code: 'custom', path: [i.variable], message: i.message });
 });
 
@@ -218,6 +232,15 @@ export interface Config {
   /** Period of the info-level summary line; 0 turns it off. */
   readonly logSummaryIntervalMs: number;
   readonly httpPort: number;
+  /** The HTTP listener's bind address and limits; host undefined: every interface. */
+  readonly http: {
+    readonly host: string | undefined;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly maxBodyBytes: number;
+  };
   /** Agent API bearer tokens (hashes); the file is read when the service starts. */
   readonly api: { readonly tokens: readonly ApiToken[]; readonly tokensFile: string | undefined };
   /** TLS, SASL and credentials for Kafka, Redis and the registry; secrets and certificates already read from their files. */
@@ -312,6 +335,14 @@ export function loadConfig(env: Source = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logSummaryIntervalMs: e.LOG_SUMMARY_INTERVAL_MS,
     httpPort: e.HTTP_PORT,
+    http: {
+      host: e.HTTP_HOST,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+    },
     api: { tokens: e.API_TOKENS ?? [], tokensFile: e.API_TOKENS_FILE },
     security: loadSecurity(e),
   });

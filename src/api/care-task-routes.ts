@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { formatInstant, parseInstant } from '../events/time.ts';
@@ -63,8 +62,6 @@ const OVERVIEW_PATH = '/v1/overview';
 const OUTCOME_PATH = /^\/v1\/tasks\/([^/]*)\/outcome$/;
 const NO_STORE = { 'cache-control': 'no-store' };
 const REALM = 'Bearer realm="carestream"';
-/** Outcome bodies are two short fields; anything longer is refused before it is parsed. */
-export const MAX_BODY_BYTES = 4096;
 
 const fail = (status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}, client?: string): ApiResponse => ({
   status,
@@ -247,16 +244,4 @@ async function overview(req: ApiRequest, o: Options): Promise<ApiResponse> {
     o.logger.error({ err: (err as Error).message }, 'agent API: the overview failed');
     return fail(500, 'INTERNAL', 'internal error', {}, client);
   }
-}
-
-/** The request body as text, at most MAX_BODY_BYTES (null when longer). */
-export async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

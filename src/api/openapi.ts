@@ -111,7 +111,7 @@ const outcomeOperation = {
       ...authResponses('outcomes:write'),
       '404': errorResponse('no such care task'),
       '405': errorResponse('a method other than POST'),
-      '413': errorResponse('a body over 4 KiB'),
+      '413': errorResponse('a body over HTTP_MAX_BODY_BYTES (4 KiB by default)'),
       '500': errorResponse('internal error'),
       '503': errorResponse('the service is starting, or Kafka did not take the event'),
     },

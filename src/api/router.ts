@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Route } from '../observability/http.ts';
 import type { FeatureView } from '../state/feature-view.ts';
-import { handleCareTaskRequest, readBody, type CareTaskApi } from './care-task-routes.ts';
+import { handleCareTaskRequest, type CareTaskApi } from './care-task-routes.ts';
 import { decisionLogEntry } from './decision-log.ts';
 import { openApiDocument } from './openapi.ts';
 import { presentTasks, printableFeatures, type ContactHistory } from './present.ts';
@@ -41,7 +41,7 @@ export interface ApiRequest {
   /** Path and query, as in IncomingMessage.url. */
   readonly url: string;
   readonly authorization: string | undefined;
-  /** The request body (POST), at most MAX_BODY_BYTES. */
+  /** The request body (POST), at most HTTP_MAX_BODY_BYTES (the listener refuses more). */
   readonly body?: string;
 }
 
@@ -144,12 +144,10 @@ function validated(schema: z.ZodType, body: unknown, endpoint: string, logger: L
 
 /** The API as a route of the service's HTTP listener (mounted at /v1/*). */
 export function agentApiRoute(o: AgentApiOptions): Route {
-  return async (req, res) => {
+  return async (req, res, raw) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const body = req.method === 'POST' ? await readBody(req) : undefined;
-    const r = body === null
-      ? { status: 413, headers: {}, body: { error: { code: 'BAD_REQUEST', message: 'the body is too large' } } }
-      : await handleApiRequest({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization, ...(body === undefined ? {} : { body }) }, o);
+    const body = req.method === 'POST' ? raw.toString('utf8') : undefined;
+    const r = await handleApiRequest({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization, ...(body === undefined ? {} : { body }) }, o);
     // The customer id is a pseudonymous key, not identity data; the token is never logged, its holder's name is.
     o.logger.debug({ method: req.method, path, status: r.status, client: r.client }, 'agent API request');
     res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', ...r.headers }).end(JSON.stringify(r.body));

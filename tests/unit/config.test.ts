@@ -92,3 +92,20 @@ describe('CARESTREAM_STACK=explicit', () => {
     expect(errorOf({ CARESTREAM_STACK: 'explicit' }).message).toBe('KAFKA_BROKERS: required when CARESTREAM_STACK is explicit');
   });
 });
+
+describe('the HTTP listener settings', () => {
+  it('default to bounded deadlines, a connection cap, a body limit and every interface', () => {
+    expect(loadConfig({}).http).toEqual({ host: undefined, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 256, maxBodyBytes: 4_096 });
+  });
+
+  it('take a bind address', () => {
+    expect(loadConfig({ HTTP_HOST: '127.0.0.1' }).http.host).toBe('127.0.0.1');
+    expect(loadConfig({ HTTP_HOST: '::' }).http.host).toBe('::');
+    expect(errorOf({ HTTP_HOST: 'http://x/' }).message).toMatch(/^HTTP_HOST: expected an IP address or host name/);
+  });
+
+  it('refuse a header deadline later than the request deadline (Node would throw at start-up)', () => {
+    expect(errorOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' }).message).toBe('HTTP_HEADERS_TIMEOUT_MS: must be <= HTTP_REQUEST_TIMEOUT_MS');
+    expect(errorOf({ HTTP_MAX_CONNECTIONS: '0' }).message).toBe('HTTP_MAX_CONNECTIONS: must be >= 1');
+  });
+});
