@@ -17,10 +17,13 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/console/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
 };
 
-/** Only the page's own script, style and the API on the same origin; no framing, no referrer. */
+/**
+ * Only the page's own script, style and the API on the same origin; no framing,
+ * no referrer. Cache-Control: no-store and nosniff come from the listener, as
+ * for every response.
+ */
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
@@ -37,7 +40,7 @@ export function consoleRoutes(): Record<string, Route> {
         res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end('{"error":"method not allowed"}');
         return;
       }
-      res.writeHead(200, { 'content-type': a.type, 'content-length': body.length, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+      res.writeHead(200, { 'content-type': a.type, 'content-length': body.length, ...SECURITY_HEADERS });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
   }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { startHttp } from '../../../src/observability/http.ts';
+import { loadConfig } from '../../../src/config.ts';
 import { consoleRoutes } from '../../../src/console/route.ts';
 
 const html = readFileSync(new URL('../../../src/console/static/index.html', import.meta.url), 'utf8');
 
 describe('console assets over HTTP', () => {
   it('are served with a strict content security policy; nothing else under /console', async () => {
-    const http = await startHttp(0, consoleRoutes());
+    const http = await startHttp({ port: 0, ...loadConfig({}).http }, consoleRoutes());
     try {
       const base = `http://127.0.0.1:${http.port}`;
       const page = await fetch(`${base}/console`);

@@ -84,6 +84,9 @@ describe('the HTTP listener on the real stack', () => {
       { path: '/readyz', status: 200 },
       { path: '/metrics', status: 200 },
       { path: '/v1/openapi.json', status: 200 },
+      { path: '/console', status: 200 },
+      { path: '/console/console.js', status: 200 },
+      { path: '/console', init: { method: 'POST' }, status: 405 },
       { path: `/v1/customers/${customer}/features`, init: { headers: auth }, status: 200 },
       { path: `/v1/customers/${customer}/features`, status: 401 },
       { path: '/v1/customers/%E0%A4%A/features', init: { headers: auth }, status: 400 },
@@ -107,7 +110,7 @@ describe('the HTTP listener on the real stack', () => {
   });
 
   it('refuses the same body size everywhere, declared or chunked', async () => {
-    for (const path of ['/healthz', '/readyz', '/metrics', '/v1/openapi.json', '/v1/tasks/T-x/outcome', '/nowhere']) {
+    for (const path of ['/healthz', '/readyz', '/metrics', '/v1/openapi.json', '/v1/tasks/T-x/outcome', '/console', '/nowhere']) {
       const declared = await rawClient(port, [`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${LIMITS.maxBodyBytes + 1}\r\n\r\n`], 0).done;
       expect(headersOf(declared.received).status, path).toBe(413);
       const chunk = 'y'.repeat(LIMITS.maxBodyBytes + 1);
