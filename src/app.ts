@@ -31,6 +31,8 @@ import type { IngestorObserver } from './kafka/ingestor-observer.ts';
 import { CareTaskIndex } from './state/care-task-index.ts';
 import { careTaskUpdatesOfBatch, careTaskUpdatesOfRestore } from './pipeline/care-task-updates.ts';
 import type { ChannelEvent } from './events/types.ts';
+import { careSummary } from './tasks/care-kpis.ts';
+import type { CareTask } from './tasks/care-task-status.ts';
 
 const DAY_MS = 86_400_000;
 /** How long value contacts count (the longest cap window) and how many decisions `explain` shows. */
@@ -91,6 +93,27 @@ function encodeDecisions(serde: Serde, d: ReturnType<typeof decideBatch>, applie
     ...d.outreach.map((t) => ({ topic: TOPICS.outreachTasks, key: t.customerId, value: serde.encodeKnown(TOPICS.outreachTasks, t), meta: { type: 'task', kind: 'outreach', rule: t.ruleId, eventTime: eventTimes.get(t.sourceEventIds.at(-1) ?? '') } } as const)),
     ...d.suppressions.map((t) => ({ topic: TOPICS.suppressions, key: t.customerId, value: serde.encodeKnown(TOPICS.suppressions, t), meta: { type: 'suppression', rule: t.ruleId, reason: t.reason } } as const)),
   ];
+}
+
+const CARE_SUMMARY_TTL_MS = 30_000;
+
+/** A value computed at most once per `ttlMs` (concurrent callers share one computation). */
+function cached<T>(ttlMs: number, compute: () => Promise<T>): { get(): Promise<T> } {
+  let at = -Infinity;
+  let value: Promise<T> | undefined;
+  return {
+    get() {
+      const now = Date.now();
+      if (!value || now - at >= ttlMs) {
+        at = now;
+        value = compute();
+        value.catch(() => {
+          value = undefined;
+        });
+      }
+      return value;
+    },
+  };
 }
 
 /** Suppressions this instance committed since it started, by reason (the console's overview). */
@@ -156,6 +179,14 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const consume = options.consume ?? true;
   const metrics = createMetrics();
   const summaryWindow = new SummaryWindow(Date.now());
+  // The care gauges read the whole status index: at most once per CARE_SUMMARY_TTL_MS, however often Prometheus scrapes.
+  const careSummaryCache = cached(CARE_SUMMARY_TTL_MS, async () => {
+    const index = careTaskIndex;
+    if (!index) return undefined;
+    const tasks: CareTask[] = [];
+    for await (const t of index.all()) tasks.push(t);
+    return careSummary(tasks, Date.now());
+  });
   const observer = metricsObserver(metrics, summaryWindow);
   let summary: LogSummaryHandle | undefined;
   const readinessState = () => ({
@@ -170,6 +201,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     assignedPartitions: () => ingestor?.assignedPartitions ?? 0,
     rebuilding: () => ingestor?.rebuilding ?? false,
     ruleSetVersion: () => rules?.current.version,
+    careSummary: () => careSummaryCache.get(),
   });
 
   const app: App = {

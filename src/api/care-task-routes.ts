@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { formatInstant, parseInstant } from '../events/time.ts';
 import type { ChannelEvent } from '../events/types.ts';
 import { OUTREACH_KINDS, PRIORITIES, SUPPRESSION_REASONS } from '../events/types.ts';
-import { careKpis } from '../tasks/care-kpis.ts';
+import { careSummary } from '../tasks/care-kpis.ts';
 import { validateEvent } from '../events/validate.ts';
 import { TOPICS } from '../events/topics.ts';
 import type { CareTaskPage, CareTaskQuery } from '../state/care-task-index.ts';
-import { CARE_TASK_STATUSES, careTaskStatus, timeLeftMs, type CareTask, type CareTaskStatus } from '../tasks/care-task-status.ts';
+import { CARE_TASK_STATUSES, timeLeftMs, type CareTask, type CareTaskStatus } from '../tasks/care-task-status.ts';
 import { DEFAULT_ID_RULES, idProblem, type IdRules } from '../events/identifier.ts';
 import { careTaskQueueSchema, outcomeAcceptedSchema, outcomeRequestSchema, overviewSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
 import type { ApiErrorCode } from './schemas.ts';
@@ -225,12 +225,10 @@ async function overview(req: ApiRequest, o: Options): Promise<ApiResponse> {
     const now = api.now();
     const tasks: CareTask[] = [];
     for await (const t of index.all()) tasks.push(t);
+    const summary = careSummary(tasks, now);
     const zero = () => Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<string, number>;
     const queue = { open: zero(), overdue: zero() };
-    for (const t of tasks) {
-      const s = careTaskStatus(t, now);
-      if (s === 'open' || s === 'overdue') queue[s][t.priority]!++;
-    }
+    for (const q of summary.queue) queue[q.status][q.priority] = (queue[q.status][q.priority] ?? 0) + q.count;
     const service = await api.service();
     const suppressionsByReason = Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, service.suppressionsByReason[r] ?? 0]));
     return validated(overviewSchema, {
@@ -238,7 +236,7 @@ async function overview(req: ApiRequest, o: Options): Promise<ApiResponse> {
       health: { ready: service.health.ready, failing: [...service.health.failing] },
       queue,
       suppressionsByReason,
-      kpis: careKpis(tasks, now),
+      kpis: summary.kpis,
     }, 200, client, o.logger);
   } catch (err) {
     o.logger.error({ err: (err as Error).message }, 'agent API: the overview failed');

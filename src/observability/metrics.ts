@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Route } from './http.ts';
+import type { CareSummary } from '../tasks/care-kpis.ts';
 
 /**
  * Every metric carestream exports, declared once, on a registry of its own (not
@@ -48,6 +49,13 @@ export const METRIC_TYPES = Object.freeze({
   carestream_chunk_failures_total: 'counter',
   carestream_assigned_partitions: 'gauge',
   carestream_ready: 'gauge',
+  carestream_care_queue_tasks: 'gauge',
+  carestream_care_tasks_issued: 'gauge',
+  carestream_care_reached_ratio: 'gauge',
+  carestream_care_fraud_checks_answered_in_time_ratio: 'gauge',
+  carestream_care_escalations: 'gauge',
+  carestream_care_complaints: 'gauge',
+  carestream_care_vip_downgrades: 'gauge',
 } as const satisfies Record<string, MetricType>);
 
 export type MetricName = keyof typeof METRIC_TYPES;
@@ -79,6 +87,8 @@ export interface StateSource {
   rebuilding(): boolean;
   /** The version of the rule set in force, once there is one. */
   ruleSetVersion(): string | undefined;
+  /** The care programme as the care-task index shows it (shared by every instance), once connected. */
+  careSummary?(): Promise<CareSummary | undefined>;
 }
 
 export interface Metrics {
@@ -102,6 +112,13 @@ export interface Metrics {
   readonly chunkFailures: Counter;
   readonly assignedPartitions: Gauge;
   readonly ready: Gauge;
+  readonly careQueueTasks: Gauge<'priority' | 'status' | 'kind'>;
+  readonly careTasksIssued: Gauge<'tier'>;
+  readonly careReachedRatio: Gauge<'tier'>;
+  readonly careFraudChecksAnsweredInTimeRatio: Gauge<'tier'>;
+  readonly careEscalations: Gauge<'tier'>;
+  readonly careComplaints: Gauge<'tier'>;
+  readonly careVipDowngrades: Gauge<'tier'>;
   /** Tells the scrape-time gauges (ready, assigned partitions, rebuilding, rule set) where to look. */
   bindState(source: StateSource): void;
   /** The text exposition of every metric, and its content type. */
@@ -122,6 +139,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const counter = <L extends string>(name: MetricName, help: string, labelNames: readonly L[] = []) => new Counter<L>({ name, help, labelNames, registers });
   const histogram = <L extends string>(name: MetricName, help: string, buckets: readonly number[], labelNames: readonly L[] = []) =>
     new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers });
+
+  /**
+   * A gauge read from the care summary at scrape time. Every instance reads
+   * the same shared index, so every instance reports the same values: take
+   * max, not sum, across instances.
+   */
+  const careGauge = <L extends string>(name: MetricName, help: string, labelNames: readonly L[], pick: (s: CareSummary) => { labels: Record<L, string>; value: number | null }[]) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const summary = await state?.careSummary?.().catch(() => undefined);
+        this.reset();
+        if (!summary) return;
+        for (const { labels, value } of pick(summary)) if (value !== null) this.set(labels as never, value);
+      },
+    });
+  const perTier = (f: (k: CareSummary['kpis'][number]) => number | null) => (s: CareSummary) => s.kpis.map((k) => ({ labels: { tier: k.tier }, value: f(k) }));
 
   const m: Metrics = {
     registry,
@@ -176,6 +213,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         this.set(state?.ready() ? 1 : 0);
       },
     }),
+    careQueueTasks: careGauge('carestream_care_queue_tasks', 'Care tasks waiting for an answer (open, or overdue: past dueBy), by priority and kind.', ['priority', 'status', 'kind'],
+      (s) => s.queue.map((q) => ({ labels: { priority: q.priority, status: q.status, kind: q.kind }, value: q.count }))),
+    careTasksIssued: careGauge('carestream_care_tasks_issued', 'Care tasks in the status index (due within CARE_TASK_RETENTION_MS), by tier at issue.', ['tier'], perTier((k) => k.tasksIssued)),
+    careReachedRatio: careGauge('carestream_care_reached_ratio', 'Share of the care tasks answered by a contact outcome that reached the customer, by tier.', ['tier'], perTier((k) => (k.reachedPercent === null ? null : k.reached / k.tasksIssued))),
+    careFraudChecksAnsweredInTimeRatio: careGauge('carestream_care_fraud_checks_answered_in_time_ratio', 'Share of fraud checks (answered or past dueBy) answered by their dueBy, by tier.', ['tier'],
+      perTier((k) => (k.fraudChecksDecided === 0 ? null : k.fraudChecksAnsweredInTime / k.fraudChecksDecided))),
+    careEscalations: careGauge('carestream_care_escalations', 'Care tasks escalated (a fraud check whose dueBy passed unanswered), by tier.', ['tier'], perTier((k) => k.escalations)),
+    careComplaints: careGauge('carestream_care_complaints', 'Complaints (complaint-recovery tasks), by tier.', ['tier'], perTier((k) => k.complaints)),
+    careVipDowngrades: careGauge('carestream_care_vip_downgrades', 'VIP downgrades (vip-downgrade tasks: churn), by tier.', ['tier'], perTier((k) => k.vipDowngrades)),
     bindState(source) {
       state = source;
     },

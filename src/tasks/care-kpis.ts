@@ -1,5 +1,5 @@
 import { CUSTOMER_TIERS } from '../events/types.ts';
-import type { CareTask } from './care-task-status.ts';
+import { careTaskStatus, type CareTask } from './care-task-status.ts';
 
 /**
  * The care programme's measures, per tier, as the manuals count them: tasks
@@ -62,4 +62,31 @@ export function careKpis(tasks: Iterable<CareTask>, now: number): CareKpis[] {
       vipDowngrades: a.downgrades,
     };
   });
+}
+
+/** Open and overdue care tasks per priority and kind (fraud check or outreach). */
+export interface QueueCount {
+  readonly priority: string;
+  readonly status: 'open' | 'overdue';
+  readonly kind: 'fraud_check' | 'outreach';
+  readonly count: number;
+}
+
+/** What the metrics and the console's overview show of the care programme. */
+export interface CareSummary {
+  readonly kpis: readonly CareKpis[];
+  readonly queue: readonly QueueCount[];
+}
+
+export function careSummary(tasks: readonly CareTask[], now: number): CareSummary {
+  const counts = new Map<string, QueueCount>();
+  for (const t of tasks) {
+    const status = careTaskStatus(t, now);
+    if (status !== 'open' && status !== 'overdue') continue;
+    const kind = t.kind === 'FRAUD_CHECK' ? 'fraud_check' : 'outreach';
+    const key = `${t.priority}|${status}|${kind}`;
+    const c = counts.get(key);
+    counts.set(key, { priority: t.priority, status, kind, count: (c?.count ?? 0) + 1 });
+  }
+  return { kpis: careKpis(tasks, now), queue: [...counts.values()] };
 }

@@ -141,6 +141,20 @@ describe('care tasks: the queue and outcomes through the pipeline', () => {
     expect(ordinary).toMatchObject({ tasksIssued: 2, reached: 1, reachedPercent: 50, complaints: 1, escalations: 0, vipDowngrades: 0, fraudChecksDecided: 1, fraudChecksAnsweredInTime: 1, fraudChecksAnsweredInTimePercent: 100 });
     expect(Object.keys(body.suppressionsByReason).sort()).toEqual(['CONTACT_CAP', 'COOLDOWN', 'NO_CONSENT']);
     for (const secret of [ID_NUMBER, FULL_NAME, ACCOUNT, '6222029876543219']) expect(text).not.toContain(secret);
+
+    // The same KPIs as Prometheus gauges, with bounded labels only.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const care = metrics.split('\n').filter((l) => l.startsWith('carestream_care_'));
+    expect(care).toEqual(expect.arrayContaining([
+      'carestream_care_tasks_issued{tier="ORDINARY"} 2',
+      'carestream_care_reached_ratio{tier="ORDINARY"} 0.5',
+      'carestream_care_fraud_checks_answered_in_time_ratio{tier="ORDINARY"} 1',
+      'carestream_care_complaints{tier="ORDINARY"} 1',
+      'carestream_care_escalations{tier="ORDINARY"} 0',
+      'carestream_care_vip_downgrades{tier="VIP"} 0',
+      'carestream_care_queue_tasks{priority="P2",status="open",kind="outreach"} 1',
+    ]));
+    for (const line of care) expect(line).not.toContain(customer);
   });
 
   it('refuses: 401 without a valid token, 403 without the scope, 404 for an unknown task, 400 for a bad body', async () => {

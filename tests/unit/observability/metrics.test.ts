@@ -5,7 +5,8 @@ import { SummaryWindow } from '../../../src/observability/log-summary.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
 import { applied, input, output } from './fixtures.ts';
 
-const ALLOWED_LABELS = new Set(['topic', 'partition', 'reason', 'rule', 'kind', 'script', 'version']);
+// tier (VIP, POTENTIAL, ORDINARY, UNKNOWN), priority (P1-P4) and status (open, overdue) are enums too.
+const ALLOWED_LABELS = new Set(['topic', 'partition', 'reason', 'rule', 'kind', 'script', 'version', 'tier', 'priority', 'status']);
 
 async function values(m: Metrics, name: string): Promise<{ labels: Record<string, string | number>; value: number; metricName?: string }[]> {
   const metric = m.registry.getSingleMetric(name);
