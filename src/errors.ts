@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   CS_ERR_CLI_USAGE: 'the command line was not understood',
   CS_ERR_STATE_FENCED: 'another instance owns the task now; this one may not write for it',
   CS_ERR_STATE_LOST: 'Redis lost the task state (flushed or restarted empty); it is rebuilt from the input topics',
+  CS_ERR_STATE_DECISION_ENTRY: 'a decision-log entry does not match its schema (a bug: entries are built from published records)',
   CS_ERR_CONSUMER_CRASHED: 'the Kafka consumer stopped with an error it cannot recover from',
   CS_ERR_PROCESSING_GAVE_UP: 'processing kept failing after every retry',
 } as const;

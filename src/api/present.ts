@@ -3,7 +3,7 @@ import { DEFAULT_ID_RULES, shownId, type IdRules } from '../events/identifier.ts
 import type { FeatureView } from '../state/feature-view.ts';
 import type { StoredContact } from '../state/store.ts';
 import { lastFourDigits, maskIdNumber } from '../tasks/masking.ts';
-import { SUPPRESSED_SUFFIX, type DecisionLogEntry } from './decision-log.ts';
+import { taskIdOfEntry, type DecisionLogEntry } from '../tasks/decision-log.ts';
 
 /**
  * What the agent API (and `carestream inspect`) show of a customer: the store's
@@ -96,16 +96,17 @@ export function presentTasks(customerId: string, log: readonly DecisionLogEntry[
   const id = (v: string) => shownId(v, ids);
   const common = (e: DecisionLogEntry) => ({
     at: instant(e.at, timeZone),
+    decidedAt: maybeInstant(e.decidedAt, timeZone),
     kind: e.target,
     offerCode: e.offerCode,
     ruleId: e.ruleId,
     ruleVersion: e.ruleVersion,
     ruleSetVersion: e.ruleSetVersion,
     priority: e.priority,
-    reasons: [...e.reasons],
+    reasons: e.reasons === null ? null : [...e.reasons],
     evidence: maskEvidence(e.evidence),
     tier: e.tier,
-    triggerEventId: id(e.triggerEventId),
+    triggerEventId: e.triggerEventId === null ? null : id(e.triggerEventId),
   });
   const tasks = [];
   const suppressions = [];
@@ -113,8 +114,7 @@ export function presentTasks(customerId: string, log: readonly DecisionLogEntry[
     if (e.decision === 'ISSUED') {
       if (tasks.length < limit) tasks.push({ taskId: id(e.id), ...common(e), channel: e.channel, dueBy: instant(e.dueBy, timeZone) });
     } else if (suppressions.length < limit) {
-      const taskId = e.id.endsWith(SUPPRESSED_SUFFIX) ? e.id.slice(0, -SUPPRESSED_SUFFIX.length) : e.id;
-      suppressions.push({ taskId: id(taskId), ...common(e), reason: e.reason });
+      suppressions.push({ taskId: id(taskIdOfEntry(e)), ...common(e), reason: e.reason });
     }
   }
   return {

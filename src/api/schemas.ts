@@ -85,23 +85,26 @@ export const featuresSchema = z
   })
   .meta({ description: 'the customer\'s features as `carestream inspect` shows them' });
 
+// Nullable where records published by older versions lack the field (src/tasks/decision-log.ts).
+const notRecorded = 'null on decisions recorded before carestream kept this field';
 const decisionCommon = {
   taskId: z.string(),
   at: instant.meta({ description: 'event time of the trigger' }),
+  decidedAt: instant.nullable().meta({ description: `when carestream decided (its clock); ${notRecorded}` }),
   kind: taskKind,
   offerCode: z.string().nullable(),
   ruleId: z.string(),
   ruleVersion: z.number().int(),
-  ruleSetVersion: z.string(),
-  priority: z.enum(PRIORITIES),
-  reasons: z.array(evidenceText),
+  ruleSetVersion: z.string().nullable(),
+  priority: z.enum(PRIORITIES).nullable().meta({ description: notRecorded }),
+  reasons: z.array(evidenceText).nullable().meta({ description: notRecorded }),
   evidence,
-  tier,
-  triggerEventId: z.string(),
+  tier: tier.nullable().meta({ description: `the tier when decided; ${notRecorded}` }),
+  triggerEventId: z.string().nullable(),
 };
 
 export const taskSchema = z
-  .strictObject({ ...decisionCommon, channel: z.enum(INTERACTION_CHANNELS), dueBy: instant })
+  .strictObject({ ...decisionCommon, channel: z.enum(INTERACTION_CHANNELS).nullable(), dueBy: instant })
   .meta({ description: 'a task issued (fraud check or outreach)' });
 
 export const suppressionSchema = z

@@ -5,7 +5,6 @@ import { createStore } from '../app.ts';
 import { CarestreamError } from '../errors.ts';
 import { formatInstant } from '../events/time.ts';
 import { formatAmountMinor } from '../tasks/format.ts';
-import type { DecisionLogEntry as LogEntry } from '../api/decision-log.ts';
 import { idProblem } from '../events/identifier.ts';
 import { printable, printableJson } from '../text/escape.ts';
 
@@ -30,7 +29,7 @@ export async function explainCommand(config: Config, args: string[]): Promise<nu
       process.stderr.write(`carestream: nothing is known about customer ${customerId}\n`);
       return 1;
     }
-    const entries = log as LogEntry[];
+    const entries = log.entries;
     if (args.includes('--json')) {
       process.stdout.write(`${printableJson(JSON.stringify({ features, decisions: entries, contacts: history?.contacts ?? [], outcomes: history?.outcomes ?? [] }, null, 2))}\n`);
       return 0;
@@ -50,13 +49,15 @@ export async function explainCommand(config: Config, args: string[]): Promise<nu
       : '  profile: not received — no marketing consent is assumed');
     lines.push('');
     lines.push(entries.length === 0 ? 'no tasks or suppressions recorded' : `decisions, newest first (${entries.length}):`);
+    if (log.unreadable > 0) lines.push(`  (${log.unreadable} entries of the log do not match its schema and are not shown)`);
+    const known = (v: string | null) => v ?? 'not recorded';
     for (const e of entries) {
       const what = `${e.target}${e.offerCode ? ` ${e.offerCode}` : ''} by ${e.ruleId} v${e.ruleVersion} (rule set ${e.ruleSetVersion})`;
       const head = e.decision === 'ISSUED'
-        ? `ISSUED      ${what}, ${e.priority}, via ${e.channel}, due ${t(e.dueBy)}`
+        ? `ISSUED      ${what}, ${known(e.priority)}, via ${known(e.channel)}, due ${t(e.dueBy)}`
         : `SUPPRESSED  ${what}: ${e.reason}`;
       lines.push(`  ${t(e.at)}  ${head}`);
-      lines.push(`      trigger ${e.triggerEventId}; reasons ${e.reasons.join(', ') || '—'}; tier ${e.tier}`);
+      lines.push(`      trigger ${known(e.triggerEventId)}; reasons ${e.reasons === null ? 'not recorded' : e.reasons.join(', ') || '—'}; tier ${known(e.tier)}${e.restored ? '; restored from the task topics' : ''}`);
       lines.push(`      evidence ${Object.entries(e.evidence).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     }
     if (history && history.contacts.length > 0) {

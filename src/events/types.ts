@@ -138,6 +138,10 @@ export interface FraudCheckTask {
   readonly evidence: StringMap;
   readonly suggestedScript: string;
   readonly ruleSetVersion: string | null;
+  /** null on records written before the field existed (as for the fields below). */
+  readonly tier: CustomerTier | null;
+  /** occurredAt of the triggering transaction. */
+  readonly triggeredAt: EpochMillis | null;
 }
 
 export interface OutreachTask {
@@ -156,6 +160,8 @@ export interface OutreachTask {
   readonly evidence: StringMap;
   readonly sourceEventIds: readonly string[];
   readonly ruleSetVersion: string | null;
+  /** occurredAt of the triggering event; null on records written before the field existed. */
+  readonly triggeredAt: EpochMillis | null;
 }
 
 export interface Suppression {
@@ -169,6 +175,11 @@ export interface Suppression {
   readonly evidence: StringMap;
   readonly sourceEventIds: readonly string[];
   readonly ruleSetVersion: string | null;
+  /** What the held-back task would have carried; null on records written before these fields existed. */
+  readonly priority: Priority | null;
+  readonly reasons: readonly string[] | null;
+  readonly tier: CustomerTier | null;
+  readonly triggeredAt: EpochMillis | null;
 }
 
 export interface DeadLetter {

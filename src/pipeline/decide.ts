@@ -8,6 +8,8 @@ import type { BusinessCalendar } from '../state/calendar.ts';
 import type { StoreRecord } from '../state/encode.ts';
 import type { CustomerFacts, DecisionRecord, Outcome, StoredContact } from '../state/store.ts';
 import { tierOf } from '../state/tier.ts';
+import { decisionEntryOf, type DecisionLogEntry, type EntryOptions } from '../tasks/decision-log.ts';
+import { dueHoursIn } from './restore-contacts.ts';
 
 export interface DecideInput {
   readonly applied: readonly { record: StoreRecord; outcome: Outcome }[];
@@ -38,11 +40,6 @@ function profileFacts(facts: CustomerFacts | undefined, age: number | null): Pro
   };
 }
 
-/** One decision-log entry: JSON starting with its id, so the log can be de-duplicated on replay. */
-function logEntry(id: string, body: Record<string, unknown>): string {
-  return JSON.stringify({ id, ...body });
-}
-
 /**
  * The rules and the contact policy over a batch's applied events, in order,
  * customer by customer. Pure: everything it needs came back from the feature
@@ -61,11 +58,13 @@ export function decideBatch(input: DecideInput): Decisions {
     list.push({ record, outcome: a.outcome });
   }
   const { ruleSet, now } = input;
+  // Entries are built from the published records, as a rebuild restores them (src/tasks/decision-log.ts).
+  const entryOptions: EntryOptions = { restored: false, dueHoursOf: dueHoursIn(ruleSet) };
   for (const [customerId, items] of byCustomer) {
     const facts = input.customers.get(customerId);
     const history: ContactRecord[] = (facts?.contacts ?? []).map((c) => ({ ...c, kind: c.kind as OutreachKind }));
     const contacts: StoredContact[] = [];
-    const log: string[] = [];
+    const log: DecisionLogEntry[] = [];
     for (const { record, outcome } of items) {
       const before = outcome.before!;
       const after = outcome.after!;
@@ -91,35 +90,28 @@ export function decideBatch(input: DecideInput): Decisions {
         if (c.target === 'FRAUD_CHECK') {
           if (record.kind !== 'transaction') continue;
           const tx = record.event;
-          out.fraudChecks.push(
-            buildFraudCheckTask(
-              c,
-              { maskedAccountNo: tx.maskedAccountNo, amountMinor: tx.amountMinor, transactionEventId: tx.eventId, occurredAt: tx.occurredAt, type: tx.type === 'WITHDRAWAL' ? 'WITHDRAWAL' : 'TRANSFER_OUT' },
-              { createdAt: now, ruleSetVersion: ruleSet.version, timeZone: input.calendar.timeZone },
-            ),
+          const task = buildFraudCheckTask(
+            c,
+            { maskedAccountNo: tx.maskedAccountNo, amountMinor: tx.amountMinor, transactionEventId: tx.eventId, occurredAt: tx.occurredAt, type: tx.type === 'WITHDRAWAL' ? 'WITHDRAWAL' : 'TRANSFER_OUT' },
+            { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version, timeZone: input.calendar.timeZone },
           );
+          out.fraudChecks.push(task);
+          log.push(decisionEntryOf({ topic: 'fraudCheck', record: task }, entryOptions));
         } else {
-          out.outreach.push(buildOutreachTask(issued, { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version }));
+          const task = buildOutreachTask(issued, { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version });
+          out.outreach.push(task);
+          log.push(decisionEntryOf({ topic: 'outreach', record: task }, entryOptions));
           if (isValueContact(c.target)) {
             const rec = contactRecordOf(issued);
             history.push(rec);
             contacts.push({ taskId: rec.taskId, ruleId: rec.ruleId, kind: rec.kind, at: rec.at });
           }
         }
-        log.push(logEntry(issued.taskId, {
-          decision: 'ISSUED', at: c.occurredAt, ruleId: c.ruleId, ruleVersion: c.ruleVersion, ruleSetVersion: ruleSet.version,
-          target: c.target, offerCode: c.offerCode, priority: c.priority, channel: issued.channel, dueBy: c.dueBy,
-          reasons: c.reasons, evidence: c.evidence, tier: tierAfter, triggerEventId: c.triggerEventId,
-        }));
       }
       for (const s of decision.suppressed) {
-        out.suppressions.push(buildSuppression(s, { createdAt: now, ruleSetVersion: ruleSet.version }));
-        const c = s.candidate;
-        log.push(logEntry(`${s.taskId}:suppressed`, {
-          decision: 'SUPPRESSED', reason: s.reason, at: c.occurredAt, ruleId: c.ruleId, ruleVersion: c.ruleVersion,
-          ruleSetVersion: ruleSet.version, target: c.target, offerCode: c.offerCode, priority: c.priority,
-          reasons: c.reasons, evidence: { ...c.evidence, ...s.evidence }, tier: tierAfter, triggerEventId: c.triggerEventId,
-        }));
+        const suppression = buildSuppression(s, { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version });
+        out.suppressions.push(suppression);
+        log.push(decisionEntryOf({ topic: 'suppression', record: suppression }, entryOptions));
       }
     }
     if (contacts.length > 0 || log.length > 0) out.records.push({ customerId, contacts, log });

@@ -2,8 +2,7 @@ import type { FraudCheckTask, OutreachTask, Suppression } from '../events/types.
 import { isValueContact } from '../policy/contact-policy.ts';
 import type { RuleSet } from '../rules/config.ts';
 import type { DecisionRecord, StoredContact } from '../state/store.ts';
-
-const HOUR_MS = 3_600_000;
+import { decisionEntryOf, type DecisionLogEntry, type EntryOptions, type PublishedDecision } from '../tasks/decision-log.ts';
 
 export interface PublishedDecisions {
   readonly fraudChecks: readonly FraudCheckTask[];
@@ -11,62 +10,45 @@ export interface PublishedDecisions {
   readonly suppressions: readonly Suppression[];
 }
 
-/**
- * When the trigger happened, from a task: tasks carry their due time, which is
- * the trigger's time plus the rule's due hours. Exact while the rule's due
- * hours are those of the rule set in force; after a rule-file change that
- * altered them it is off by the difference (and only caps and cool-downs near
- * their edges could notice).
- */
-function triggeredAt(ruleSet: RuleSet, ruleId: string, dueBy: number): number {
-  const params = (ruleSet.rules as Readonly<Record<string, { dueHours?: number }>>)[ruleId];
-  return dueBy - (params?.dueHours ?? 0) * HOUR_MS;
+/** The rule's due hours in `ruleSet` (for records written before they carried their trigger time). */
+export function dueHoursIn(ruleSet: RuleSet): (ruleId: string) => number {
+  return (ruleId) => (ruleSet.rules as Readonly<Record<string, { dueHours?: number }>>)[ruleId]?.dueHours ?? 0;
 }
 
 /**
  * What Redis held about a customer's contacts, recovered from the published
  * task and suppression topics after Redis lost its data: the value contacts
- * that count against caps and cool-downs, and decision-log entries for
- * `explain` (marked `restored`). Pure: the caller reads the topics.
+ * that count against caps and cool-downs, and the decision-log entries (the
+ * same entries the live decisions wrote, marked `restored`). Pure: the caller
+ * reads the topics.
  */
 export function decisionRecordsFromTasks(published: PublishedDecisions, ruleSet: RuleSet): DecisionRecord[] {
-  const byCustomer = new Map<string, { contacts: StoredContact[]; log: { at: number; entry: string }[] }>();
+  const byCustomer = new Map<string, { contacts: StoredContact[]; log: DecisionLogEntry[] }>();
   const of = (customerId: string) => {
     let r = byCustomer.get(customerId);
     if (!r) byCustomer.set(customerId, (r = { contacts: [], log: [] }));
     return r;
   };
-  const entry = (id: string, at: number, body: Record<string, unknown>) => ({ at, entry: JSON.stringify({ id, ...body, at, restored: true }) });
+  const o: EntryOptions = { restored: true, dueHoursOf: dueHoursIn(ruleSet) };
+  const add = (customerId: string, d: PublishedDecision) => {
+    const e = decisionEntryOf(d, o);
+    const r = of(customerId);
+    r.log.push(e);
+    return e;
+  };
 
-  for (const t of published.fraudChecks) {
-    const at = triggeredAt(ruleSet, t.ruleId, t.dueBy);
-    of(t.customerId).log.push(entry(t.taskId, at, {
-      decision: 'ISSUED', ruleId: t.ruleId, ruleVersion: t.ruleVersion, ruleSetVersion: t.ruleSetVersion, target: 'FRAUD_CHECK',
-      offerCode: null, priority: t.priority, dueBy: t.dueBy, reasons: t.reasons, evidence: t.evidence, triggerEventId: t.transactionEventId,
-    }));
-  }
+  for (const t of published.fraudChecks) add(t.customerId, { topic: 'fraudCheck', record: t });
   for (const t of published.outreach) {
-    const at = triggeredAt(ruleSet, t.ruleId, t.dueBy);
-    const r = of(t.customerId);
-    if (isValueContact(t.kind)) r.contacts.push({ taskId: t.taskId, ruleId: t.ruleId, kind: t.kind, at });
-    r.log.push(entry(t.taskId, at, {
-      decision: 'ISSUED', ruleId: t.ruleId, ruleVersion: t.ruleVersion, ruleSetVersion: t.ruleSetVersion, target: t.kind,
-      offerCode: t.offerCode, priority: t.priority, channel: t.channel, dueBy: t.dueBy, reasons: t.reasons, evidence: t.evidence,
-      tier: t.tier, triggerEventId: t.sourceEventIds[0] ?? null,
-    }));
+    const e = add(t.customerId, { topic: 'outreach', record: t });
+    if (isValueContact(t.kind)) of(t.customerId).contacts.push({ taskId: t.taskId, ruleId: t.ruleId, kind: t.kind, at: e.at });
   }
   for (const s of published.suppressions) {
-    const taskId = s.evidence['taskId'];
-    if (!taskId) continue;
-    of(s.customerId).log.push(entry(`${taskId}:suppressed`, s.createdAt, {
-      decision: 'SUPPRESSED', reason: s.reason, ruleId: s.ruleId, ruleVersion: s.ruleVersion, ruleSetVersion: s.ruleSetVersion,
-      target: s.kind, offerCode: s.offerCode, evidence: s.evidence, triggerEventId: s.sourceEventIds[0] ?? null,
-    }));
+    if (s.evidence['taskId']) add(s.customerId, { topic: 'suppression', record: s });
   }
   return [...byCustomer].map(([customerId, r]) => ({
     customerId,
     contacts: r.contacts.sort((a, b) => a.at - b.at),
     // The log is pushed newest-first, so entries go in oldest first.
-    log: r.log.sort((a, b) => a.at - b.at).map((l) => l.entry),
+    log: r.log.sort((a, b) => a.at - b.at),
   }));
 }

@@ -7,6 +7,7 @@ import { encodeForStore, type EncodeOptions, type StoreRecord } from './encode.t
 import { tierOf, type TierThresholds, DEFAULT_TIERS } from './tier.ts';
 import { monthLabel } from './calendar.ts';
 import { CarestreamError } from '../errors.ts';
+import { decisionLogEntry, serializeEntry, type DecisionLogEntry } from '../tasks/decision-log.ts';
 
 export const STATUS = Object.freeze({ APPLIED: 1, DUPLICATE_OFFSET: 2, DUPLICATE_EVENT: 3, LATE: 4, STALE_PROFILE: 5, CONFLICT: 6 } as const);
 export type Status = (typeof STATUS)[keyof typeof STATUS];
@@ -100,8 +101,14 @@ export interface Applied {
 export interface DecisionRecord {
   readonly customerId: string;
   readonly contacts: readonly StoredContact[];
-  /** Decision-log entries, each a JSON object string starting with its "id". */
-  readonly log: readonly string[];
+  /** Decision-log entries, oldest first. */
+  readonly log: readonly DecisionLogEntry[];
+}
+
+/** A customer's decision log as read: the entries that parse, and how many did not (never expected: each was checked when written). */
+export interface DecisionLog {
+  readonly entries: DecisionLogEntry[];
+  readonly unreadable: number;
 }
 
 /**
@@ -172,7 +179,7 @@ export class FeatureStore {
     for (const r of records) {
       const args = {
         contacts: r.contacts.map((c) => ({ id: c.taskId, rule: c.ruleId, kind: c.kind, at: c.at })),
-        log: r.log,
+        log: r.log.map(checkedEntry),
         keepMs: options.keepContactsMs,
         logSize: options.logSize,
       };
@@ -215,10 +222,24 @@ export class FeatureStore {
     }
   }
 
-  /** The customer's decision log, newest first (parsed JSON entries). */
-  async decisionLog(customerId: string): Promise<unknown[]> {
-    const entries = await this.redis.lrange(this.keys.contacts(customerId), 0, -1);
-    return entries.map((e) => JSON.parse(e) as unknown);
+  /** The customer's decision log, newest first, each entry checked against its schema. */
+  async decisionLog(customerId: string): Promise<DecisionLog> {
+    const raw = await this.redis.lrange(this.keys.contacts(customerId), 0, -1);
+    const entries: DecisionLogEntry[] = [];
+    let unreadable = 0;
+    for (const text of raw) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        unreadable++;
+        continue;
+      }
+      const e = decisionLogEntry.safeParse(json);
+      if (e.success) entries.push(e.data);
+      else unreadable++;
+    }
+    return { entries, unreadable };
   }
 
   /** The customer's recent value contacts and contact outcomes. */
@@ -269,6 +290,16 @@ export class FeatureStore {
   async memoryUsage(customerId: string): Promise<number> {
     return ((await this.redis.memory('USAGE', this.keys.state(customerId), 'SAMPLES', '0')) as number | null) ?? 0;
   }
+}
+
+/** A decision-log entry as stored, after checking it against its schema: a bad one is a bug and fails the chunk. */
+function checkedEntry(e: DecisionLogEntry): string {
+  const r = decisionLogEntry.safeParse(e);
+  if (!r.success) {
+    const where = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.code}`).join('; ');
+    throw new CarestreamError('CS_ERR_STATE_DECISION_ENTRY', `decision-log entry ${e.id} does not match its schema (${where})`);
+  }
+  return serializeEntry(r.data);
 }
 
 /** The field of a record's kept result: "<topic index>.<partition>@<offset>", as apply-events writes it. */

@@ -16,6 +16,7 @@ export interface FraudCheckFacts {
 }
 
 export interface FraudCheckOptions {
+  readonly tier: CustomerTier;
   readonly createdAt: number;
   readonly ruleSetVersion: string;
   /** Business time zone for the script's local time. */
@@ -29,6 +30,7 @@ export interface OutreachOptions {
 }
 
 export interface SuppressionOptions {
+  readonly tier: CustomerTier;
   readonly createdAt: number;
   readonly ruleSetVersion: string;
 }
@@ -67,6 +69,8 @@ export function buildFraudCheckTask(c: Candidate, f: FraudCheckFacts, o: FraudCh
     evidence: Object.freeze({ ...c.evidence }),
     suggestedScript: fraudCheckScript(f, o.timeZone),
     ruleSetVersion: o.ruleSetVersion,
+    tier: o.tier,
+    triggeredAt: c.occurredAt,
   });
 }
 
@@ -88,6 +92,7 @@ export function buildOutreachTask(i: IssuedCandidate, o: OutreachOptions): Outre
     evidence: Object.freeze({ ...c.evidence }),
     sourceEventIds: Object.freeze([...c.sourceEventIds]),
     ruleSetVersion: o.ruleSetVersion,
+    triggeredAt: c.occurredAt,
   });
 }
 
@@ -109,5 +114,9 @@ export function buildSuppression(s: SuppressedCandidate, o: SuppressionOptions):
     evidence: Object.freeze({ ...c.evidence, ...s.evidence, taskId: s.taskId }),
     sourceEventIds: Object.freeze([...c.sourceEventIds]),
     ruleSetVersion: o.ruleSetVersion,
+    priority: c.priority,
+    reasons: Object.freeze([...c.reasons]),
+    tier: o.tier,
+    triggeredAt: c.occurredAt,
   });
 }

@@ -11,6 +11,25 @@ import { createApp, type App } from '../../../src/app.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { committedOutputs } from '../../support/outputs.ts';
 import { referenceRun } from '../../support/reference-model.ts';
+import { createHash } from 'node:crypto';
+import { explainCommand } from '../../../src/cli/explain.ts';
+import type { DecisionLogEntry } from '../../../src/tasks/decision-log.ts';
+
+const TOKEN = 'lost-state-token';
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+
+/** What `carestream explain` prints for a customer, and its exit code (a crash fails the test). */
+async function explain(config: Parameters<typeof explainCommand>[0], customerId: string): Promise<{ code: number; text: string }> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((c: string | Uint8Array) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
+  try {
+    const code = await explainCommand(config, [customerId]);
+    return { code, text: chunks.join('') };
+  } finally {
+    process.stdout.write = write;
+  }
+}
 
 /**
  * Redis loses everything between two loads (every key of the service's prefix
@@ -39,7 +58,10 @@ describe('lost Redis state', () => {
   let app: App | undefined;
   beforeAll(async () => {
     // The stream starts in June: keep its care tasks in the status index however old they are.
-    h = await startHarness({ CARE_TASK_RETENTION_MS: String(400 * 86_400_000) }, { deferStart: true });
+    h = await startHarness({
+      CARE_TASK_RETENTION_MS: String(400 * 86_400_000),
+      API_TOKENS: JSON.stringify([{ name: 'lost-state', sha256: sha(TOKEN), scopes: ['features:read', 'tasks:read'] }]),
+    }, { deferStart: true });
     redis = new Redis(h.config.redis.url!);
   });
   afterAll(async () => {
@@ -67,8 +89,15 @@ describe('lost Redis state', () => {
     const customers = new Set(all.map((l) => parseReplayLine(l).key!));
     const someone = [...customers][0]!;
     expect(await h.app.store!.inspect(someone)).not.toBeNull();
-    const decisionsBefore = (await Promise.all([...customers].map((c) => h.app.store!.decisionLog(c)))).flat().length;
-    expect(decisionsBefore).toBeGreaterThan(0);
+    // The live decision log, to compare with what the rebuild restores.
+    const liveLog = new Map<string, DecisionLogEntry>();
+    for (const c of customers) {
+      const log = await h.app.store!.decisionLog(c);
+      expect(log.unreadable).toBe(0);
+      for (const e of log.entries) liveLog.set(e.id, e);
+    }
+    expect(liveLog.size).toBeGreaterThan(0);
+    expect([...liveLog.values()].some((e) => e.decision === 'SUPPRESSED')).toBe(true);
     // The service stops, Redis loses everything, more records arrive, and a
     // service starts again on the same group and prefix.
     await h.app.stop();
@@ -119,9 +148,43 @@ describe('lost Redis state', () => {
     expect(actual.length).toBe(new Set(actual).size); // no duplicates
     expect([...actual].sort()).toEqual([...expected].sort());
 
-    // The contact history came back: explain's log holds decisions from before the loss.
-    const restored = await Promise.all([...customers].map((c) => store.decisionLog(c)));
-    expect(restored.flat().some((e) => (e as { restored?: boolean }).restored === true)).toBe(true);
+    // The decision log came back: each entry from before the loss is restored
+    // with everything the live one had (tier, priority, reasons, channel...).
+    const restoredLog = new Map<string, DecisionLogEntry>();
+    const withDecisions: string[] = [];
+    for (const c of customers) {
+      const log = await store.decisionLog(c);
+      expect(log.unreadable).toBe(0);
+      for (const e of log.entries) restoredLog.set(e.id, e);
+      if (log.entries.some((e) => e.restored)) withDecisions.push(c);
+    }
+    const withRestored = [...restoredLog.values()].filter((e) => e.restored);
+    expect(withRestored.length).toBeGreaterThan(0);
+    const mismatched = [...liveLog.values()]
+      .filter((live) => restoredLog.get(live.id)?.restored)
+      .filter((live) => JSON.stringify({ ...restoredLog.get(live.id), restored: false }) !== JSON.stringify(live));
+    expect(mismatched.slice(0, 3)).toEqual([]);
+    for (const e of withRestored) {
+      expect(e.tier).not.toBeNull();
+      expect(e.priority).not.toBeNull();
+      expect(e.reasons).not.toBeNull();
+      if (e.decision === 'ISSUED') expect(e.channel).not.toBeNull();
+    }
+
+    // The agent API answers 200 for every customer with decisions, and explain prints them without crashing.
+    const statuses = new Map<number, number>();
+    for (const c of withDecisions) {
+      const res = await fetch(`http://127.0.0.1:${app.httpPort}/v1/customers/${encodeURIComponent(c)}/tasks?limit=50`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      await res.arrayBuffer();
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 200: withDecisions.length });
+    for (const c of withDecisions.slice(0, 20)) {
+      const r = await explain(h.config, c);
+      expect(r.code).toBe(0);
+      expect(r.text).toContain('restored from the task topics');
+      expect(r.text).not.toContain('undefined');
+    }
 
     // The care-task status index came back too: every committed task, from before the loss and after.
     const indexed = new Set<string>();

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { handleApiRequest, type AgentApiOptions, type CustomerReader } from '../../../src/api/router.ts';
-import { featuresSchema, tasksSchema, errorSchema } from '../../../src/api/schemas.ts';
+import { featuresSchema, tasksSchema, errorSchema, type TasksBody } from '../../../src/api/schemas.ts';
 import { TokenSet } from '../../../src/api/tokens.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import type { FeatureView } from '../../../src/state/feature-view.ts';
+import { decisionLogEntry } from '../../../src/tasks/decision-log.ts';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const FULL = 'full-token-abc123';
@@ -36,19 +37,19 @@ const view: FeatureView = {
   profile: { age: 76, marketingConsent: false, riskTolerance: 3, riskAssessedAt: null, preferredChannels: ['APP'], hasRelationshipManager: false, updatedAt: Date.parse('2026-01-01T00:00:00+08:00') },
 };
 
-const issued = {
+const issued = decisionLogEntry.parse({
   id: 'task-fraud-1', decision: 'ISSUED', at: T0, ruleId: 'large-outflow', ruleVersion: 1, ruleSetVersion: 'bank-1',
   target: 'FRAUD_CHECK', offerCode: null, priority: 'P1', channel: 'CALL_CENTER', dueBy: T0 + 86_400_000,
   reasons: ['AMOUNT_OVER_THRESHOLD', 'NEW_COUNTERPARTY'],
   // Planted: an account reference and an ID number that a future rule might put in evidence.
   evidence: { amountMinor: '60000000', counterparty: 'NEW', maskedAccountNo: ACCOUNT, note: ID_NUMBER },
   tier: 'ORDINARY', triggerEventId: 'C-1-t5',
-};
-const suppressed = {
+});
+const suppressed = decisionLogEntry.parse({
   id: 'task-mortgage-1:suppressed', decision: 'SUPPRESSED', reason: 'NO_CONSENT', at: T0 - 86_400_000, ruleId: 'mortgage-interest', ruleVersion: 1,
   ruleSetVersion: 'bank-1', target: 'LIFE_STAGE_OFFER', offerCode: 'MORTGAGE_RENOVATION_BUNDLE', priority: 'P3',
   reasons: ['MORTGAGE_INTEREST'], evidence: { rateQueries30d: '3' }, tier: 'ORDINARY', triggerEventId: 'C-1-c4',
-};
+});
 const history = {
   contacts: [{ taskId: 'task-care-0', ruleId: 'welcome', kind: 'CARE', at: T0 - 9 * 86_400_000 }, { taskId: 'task-care-1', ruleId: 'welcome', kind: 'CARE', at: T0 - 86_400_000 }],
   outcomes: [{ at: T0, taskId: '', outcome: 'REACHED' }],
@@ -57,7 +58,7 @@ const history = {
 function memoryReader(over: Partial<CustomerReader> = {}): CustomerReader {
   return {
     inspect: async (id) => (id === 'C-1' ? view : null),
-    decisionLog: async (id) => (id === 'C-1' ? [issued, suppressed] : []),
+    decisionLog: async (id) => ({ entries: id === 'C-1' ? [issued, suppressed] : [], unreadable: 0 }),
     contactHistory: async (id) => (id === 'C-1' ? history : null),
     ...over,
   };
@@ -102,7 +103,7 @@ describe('agent API: statuses', () => {
     expect(r.status).toBe(200);
     const body = tasksSchema.parse(r.body);
     expect(body.tasks).toEqual([{
-      taskId: 'task-fraud-1', at: '2026-11-10T14:20:00+08:00', kind: 'FRAUD_CHECK', offerCode: null, ruleId: 'large-outflow', ruleVersion: 1,
+      taskId: 'task-fraud-1', at: '2026-11-10T14:20:00+08:00', decidedAt: null, kind: 'FRAUD_CHECK', offerCode: null, ruleId: 'large-outflow', ruleVersion: 1,
       ruleSetVersion: 'bank-1', priority: 'P1', reasons: ['AMOUNT_OVER_THRESHOLD', 'NEW_COUNTERPARTY'],
       evidence: { amountMinor: '60000000', counterparty: 'NEW', maskedAccountNo: '3219', note: '110101195001******' },
       tier: 'ORDINARY', triggerEventId: 'C-1-t5', channel: 'CALL_CENTER', dueBy: '2026-11-11T14:20:00+08:00',
@@ -180,7 +181,7 @@ describe('agent API: statuses', () => {
   it('shows stored ids that fail the check as stand-ins instead of failing the response', async () => {
     const planted = `E-${ID_NUMBER}`;
     const reader = memoryReader({
-      decisionLog: async () => [{ ...issued, triggerEventId: planted }, { ...suppressed, id: `${FULL_NAME}:suppressed` }],
+      decisionLog: async () => ({ entries: [{ ...issued, triggerEventId: planted }, { ...suppressed, id: `${FULL_NAME}:suppressed` }], unreadable: 0 }),
       contactHistory: async () => ({ contacts: [{ ...history.contacts[0]!, taskId: 'T\u001b[2J' }], outcomes: [{ at: T0, taskId: planted, outcome: 'REACHED' }] }),
     });
     const { get } = setup({ reader });
@@ -231,12 +232,11 @@ describe('agent API: statuses', () => {
     expect(JSON.stringify(r.body)).not.toContain(FULL_NAME);
     expect(leaky.lines.join('')).toContain('failed its schema');
     expect(leaky.lines.join('')).not.toContain(FULL_NAME);
-
   });
 
   it('degrades instead of failing for stored values: long digit runs in evidence are masked, amounts of any size stay exact', async () => {
     const big = String(Number.MAX_SAFE_INTEGER);
-    const stored = setup({ reader: memoryReader({ decisionLog: async () => [{ ...issued, evidence: { ref: `acct ${ACCOUNT}`, amountMinor: big, assetsBeforeMinor: '100000000000000' } }] }) });
+    const stored = setup({ reader: memoryReader({ decisionLog: async () => ({ entries: [{ ...issued, evidence: { ref: `acct ${ACCOUNT}`, amountMinor: big, assetsBeforeMinor: '100000000000000' } }], unreadable: 0 }) }) });
     const t = await stored.get('/v1/customers/C-1/tasks');
     expect(t.status).toBe(200);
     const body = tasksSchema.parse(t.body);
@@ -253,10 +253,29 @@ describe('agent API: statuses', () => {
     expect(fb.outflow24h).toEqual({ sumMinor: -Number.MAX_SAFE_INTEGER, count: 3 });
   });
 
-  it('500 when the decision log is not in the expected shape', async () => {
-    const { get, lines } = setup({ reader: memoryReader({ decisionLog: async () => [{ ...issued, decision: 'MAYBE' }] }) });
-    expect((await get('/v1/customers/C-1/tasks')).status).toBe(500);
-    expect(lines.join('')).toContain('decision log');
+  it('answers with the readable entries and logs the unreadable ones as an error', async () => {
+    const { get, lines } = setup({ reader: memoryReader({ decisionLog: async () => ({ entries: [issued], unreadable: 2 }) }) });
+    const r = await get('/v1/customers/C-1/tasks');
+    expect(r.status).toBe(200);
+    expect((r.body as TasksBody).tasks.map((t) => t.taskId)).toEqual(['task-fraud-1']);
+    expect(lines.join('')).toContain('"unreadable":2');
+  });
+
+  it('answers restored entries of older versions (no tier, priority, reasons or channel) with nulls, not a 500', async () => {
+    const legacy = decisionLogEntry.parse({
+      id: 'task-fraud-0', decision: 'ISSUED', at: T0, ruleId: 'large-outflow', ruleVersion: 1, ruleSetVersion: 'bank-1', target: 'FRAUD_CHECK',
+      offerCode: null, priority: 'P1', dueBy: T0 + 86_400_000, reasons: ['AMOUNT_OVER_THRESHOLD'], evidence: {}, triggerEventId: 'C-1-t1', restored: true,
+    });
+    const legacySuppressed = decisionLogEntry.parse({
+      id: 'task-m-0:suppressed', decision: 'SUPPRESSED', reason: 'COOLDOWN', at: T0, ruleId: 'mortgage-interest', ruleVersion: 1, ruleSetVersion: null,
+      target: 'LIFE_STAGE_OFFER', offerCode: null, evidence: { taskId: 'task-m-0' }, triggerEventId: null, restored: true,
+    });
+    const { get } = setup({ reader: memoryReader({ decisionLog: async () => ({ entries: [legacy, legacySuppressed], unreadable: 0 }) }) });
+    const r = await get('/v1/customers/C-1/tasks');
+    expect(r.status).toBe(200);
+    const body = r.body as TasksBody;
+    expect(body.tasks[0]).toMatchObject({ taskId: 'task-fraud-0', tier: null, channel: null, decidedAt: null });
+    expect(body.suppressions[0]).toMatchObject({ taskId: 'task-m-0', priority: null, reasons: null, tier: null });
   });
 
   it('never logs the token', async () => {

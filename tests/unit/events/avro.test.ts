@@ -6,7 +6,8 @@ import { ALL_TOPICS, SCHEMA_FILES, TOPICS, type Topic } from '../../../src/event
 import * as T from '../../../src/events/types.ts';
 
 // Field names copied by hand from docs/EVENTS.md, in its order (ruleSetVersion,
-// on tasks and suppressions, is the one field added since v1 was published).
+// tier, triggeredAt, priority and reasons at the end of tasks and suppressions
+// were added since v1 was published).
 const CONTRACT_FIELDS: Record<Topic, string[]> = {
   [TOPICS.transactions]: [
     'eventId', 'customerId', 'accountId', 'occurredAt', 'type', 'amountMinor', 'currency', 'channel',
@@ -19,15 +20,15 @@ const CONTRACT_FIELDS: Record<Topic, string[]> = {
   ],
   [TOPICS.fraudCheckTasks]: [
     'taskId', 'customerId', 'transactionEventId', 'createdAt', 'dueBy', 'priority', 'amountMinor',
-    'maskedAccountNo', 'reasons', 'ruleId', 'ruleVersion', 'evidence', 'suggestedScript', 'ruleSetVersion',
+    'maskedAccountNo', 'reasons', 'ruleId', 'ruleVersion', 'evidence', 'suggestedScript', 'ruleSetVersion', 'tier', 'triggeredAt',
   ],
   [TOPICS.outreachTasks]: [
     'taskId', 'customerId', 'kind', 'offerCode', 'tier', 'channel', 'priority', 'createdAt', 'dueBy',
-    'reasons', 'ruleId', 'ruleVersion', 'evidence', 'sourceEventIds', 'ruleSetVersion',
+    'reasons', 'ruleId', 'ruleVersion', 'evidence', 'sourceEventIds', 'ruleSetVersion', 'triggeredAt',
   ],
   [TOPICS.suppressions]: [
     'customerId', 'ruleId', 'ruleVersion', 'kind', 'offerCode', 'reason', 'createdAt', 'evidence',
-    'sourceEventIds', 'ruleSetVersion',
+    'sourceEventIds', 'ruleSetVersion', 'priority', 'reasons', 'tier', 'triggeredAt',
   ],
   [TOPICS.dlq]: [
     'sourceTopic', 'sourcePartition', 'sourceOffset', 'key', 'value', 'headers', 'reason', 'message', 'failedAt',

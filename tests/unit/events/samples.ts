@@ -100,6 +100,8 @@ export const SAMPLES: Readonly<Record<Topic, readonly Record<string, unknown>[]>
       evidence: { amountMinor: '50000000', age: '71' },
       suggestedScript: '您好，我们注意到您尾号8812的账户有一笔大额转账……',
       ruleSetVersion: '2026.11.1',
+      tier: 'VIP',
+      triggeredAt: '2026-11-22T09:30:00+08:00',
     },
   ],
   [TOPICS.outreachTasks]: [
@@ -119,6 +121,7 @@ export const SAMPLES: Readonly<Record<Topic, readonly Record<string, unknown>[]>
       evidence: { rateQueries7d: '3' },
       sourceEventIds: ['ce-0001'],
       ruleSetVersion: null,
+      triggeredAt: null,
     },
   ],
   [TOPICS.suppressions]: [
@@ -133,6 +136,10 @@ export const SAMPLES: Readonly<Record<Topic, readonly Record<string, unknown>[]>
       evidence: {},
       sourceEventIds: ['ce-0003', 'ce-0004'],
       ruleSetVersion: '2026.11.1',
+      priority: 'P3',
+      reasons: ['MORTGAGE_INTEREST'],
+      tier: null,
+      triggeredAt: '2026-11-23T00:00:00+08:00',
     },
   ],
   [TOPICS.dlq]: [

@@ -40,11 +40,11 @@ const channel = (over: Partial<ChannelEvent>): ChannelEvent => ({
 });
 const fraud = (over: Partial<FraudCheckTask> = {}): FraudCheckTask => ({
   taskId: 'T-f1', customerId: 'C-1', transactionEventId: 'tx-1', createdAt: 0, dueBy: DUE, priority: 'P1', amountMinor: 60_000_000,
-  maskedAccountNo: '3219', reasons: ['AMOUNT_OVER_THRESHOLD'], ruleId: 'large-outflow', ruleVersion: 1, evidence: {}, suggestedScript: '', ruleSetVersion: 'v', ...over,
+  maskedAccountNo: '3219', reasons: ['AMOUNT_OVER_THRESHOLD'], ruleId: 'large-outflow', ruleVersion: 1, evidence: {}, suggestedScript: '', ruleSetVersion: 'v', tier: 'ORDINARY', triggeredAt: null, ...over,
 });
 const outreach: OutreachTask = {
   taskId: 'T-o1', customerId: 'C-1', kind: 'SERVICE_RECOVERY', offerCode: null, tier: 'VIP', channel: 'RM_VISIT', priority: 'P2', createdAt: 0,
-  dueBy: DUE, reasons: [], ruleId: 'complaint-recovery', ruleVersion: 1, evidence: {}, sourceEventIds: ['c1'], ruleSetVersion: 'v',
+  dueBy: DUE, reasons: [], ruleId: 'complaint-recovery', ruleVersion: 1, evidence: {}, sourceEventIds: ['c1'], ruleSetVersion: 'v', triggeredAt: null,
 };
 
 describe('care-task updates', () => {

@@ -92,7 +92,7 @@ describe('buildFraudCheckTask', () => {
   const facts = { maskedAccountNo: event.maskedAccountNo, amountMinor: event.amountMinor, transactionEventId: event.eventId, occurredAt: event.occurredAt, type: 'TRANSFER_OUT' as const };
 
   it('has exactly the fields of the contract', () => {
-    const t = buildFraudCheckTask(candidate, facts, { createdAt: CREATED, ruleSetVersion: rs.version, timeZone: TZ });
+    const t = buildFraudCheckTask(candidate, facts, { tier: 'ORDINARY', createdAt: CREATED, ruleSetVersion: rs.version, timeZone: TZ });
     expect(t).toEqual({
       taskId: taskIdFor(candidate),
       customerId: 'C-000001',
@@ -108,19 +108,21 @@ describe('buildFraudCheckTask', () => {
       evidence: candidate.evidence,
       suggestedScript: '您尾号8812的账户于11月10日14:20转出600,000.00元，请问是否为您本人操作？',
       ruleSetVersion: 'default-1',
+      tier: 'ORDINARY',
+      triggeredAt: T0,
     });
     assertNoPersonalData(t, ['ACC-RAW-000123', 'cp-1']);
   });
 
   it('never shows more than four digits of the account, even if upstream sent more', () => {
-    const t = buildFraudCheckTask(candidate, { ...facts, maskedAccountNo: '6222021001123458812' }, { createdAt: CREATED, ruleSetVersion: 'x', timeZone: TZ });
+    const t = buildFraudCheckTask(candidate, { ...facts, maskedAccountNo: '6222021001123458812' }, { tier: 'ORDINARY', createdAt: CREATED, ruleSetVersion: 'x', timeZone: TZ });
     expect(t.maskedAccountNo).toBe('8812');
     assertNoPersonalData(t, ['6222021001123458812', '0211']);
   });
 
   it('refuses an outreach candidate', () => {
     const care = only(evaluateRules(ctx({ trigger: channelEvent({ action: 'ACCOUNT_OPENED' }) }), rs));
-    expect(() => buildFraudCheckTask(care, facts, { createdAt: CREATED, ruleSetVersion: 'x', timeZone: TZ })).toThrow(TypeError);
+    expect(() => buildFraudCheckTask(care, facts, { tier: 'ORDINARY', createdAt: CREATED, ruleSetVersion: 'x', timeZone: TZ })).toThrow(TypeError);
   });
 });
 
@@ -152,6 +154,7 @@ describe('buildOutreachTask and buildSuppression', () => {
       evidence: { mortgageInterest30d: '3', depositsMinor: '25000000' },
       sourceEventIds: ['ch-q3'],
       ruleSetVersion: 'default-1',
+      triggeredAt: c.occurredAt,
     });
     assertNoPersonalData(t, ['李四']);
   });
@@ -159,7 +162,7 @@ describe('buildOutreachTask and buildSuppression', () => {
   it('a suppressed candidate becomes a suppression with the rule\'s and the policy\'s evidence', () => {
     const c = only(evaluateRules(mortgageCtx(), rs));
     const d = decide([c], [], { profile: profile({ marketingConsent: false }), tier: 'ORDINARY' }, rs.policy);
-    const s = buildSuppression(d.suppressed[0]!, { createdAt: CREATED, ruleSetVersion: 'bank-a-3' });
+    const s = buildSuppression(d.suppressed[0]!, { tier: 'ORDINARY', createdAt: CREATED, ruleSetVersion: 'bank-a-3' });
     expect(s).toEqual({
       customerId: 'C-000001',
       ruleId: 'mortgage-interest',
@@ -171,6 +174,10 @@ describe('buildOutreachTask and buildSuppression', () => {
       evidence: { mortgageInterest30d: '3', depositsMinor: '25000000', marketingConsent: 'false', taskId: taskIdFor(c) },
       sourceEventIds: ['ch-q3'],
       ruleSetVersion: 'bank-a-3',
+      priority: 'P3',
+      reasons: ['MORTGAGE_INTEREST'],
+      tier: 'ORDINARY',
+      triggeredAt: c.occurredAt,
     });
   });
 
