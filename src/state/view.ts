@@ -1,34 +1,6 @@
-import type { Tally } from './feature-view.ts';
-
-/**
- * The features the rules see around one event (just before or just after it),
- * decoded from the array the Lua scripts return (includes/state.lua, `view`).
- * Windows are relative to the event's own time.
- */
-export interface EventView {
-  readonly assetsMinor: number;
-  readonly depositsMinor: number;
-  readonly holdingsMinor: number;
-  readonly avg30Minor: number;
-  readonly avg30AgoMinor: number;
-  /** Highest end-of-day assets on the 7 days before the event's day; null when none is known. */
-  readonly maxEodPrev7Minor: number | null;
-  readonly outflow1h: Tally;
-  readonly newCounterpartyOutflow1h: Tally;
-  readonly outflow24h: Tally;
-  readonly maxOutflow90dMinor: number;
-  /** Whether the event's counterparty was seen in the previous 90 days. */
-  readonly counterpartySeen: boolean;
-  readonly counterparties90d: number;
-  readonly highRiskStreak: number;
-  readonly mortgageInterest30d: number;
-  readonly lastInvestmentAt: number | null;
-  /** Month at whose first salary the payroll condition last held. */
-  readonly payrollMonth: number | null;
-  readonly babyMonths: readonly number[];
-  readonly salaryMonths: readonly number[];
-  readonly age: number | null;
-}
+/** The view type is the feature engine's (src/features/view.ts); this decodes the Lua scripts' array form of it. */
+export type { EventView } from '../features/view.ts';
+import type { EventView } from '../features/view.ts';
 
 // Lua's false arrives as null.
 const orNull = (v: unknown) => (v === null || v === undefined ? null : (v as number));

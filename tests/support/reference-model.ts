@@ -38,7 +38,6 @@
 // - age: floor((month(asOf) - birthMonth) / 12), asOf = watermark, or the
 //   profile's updatedAt when no transaction/channel event was applied.
 import type { FeatureView, ProfileView, Tally } from '../../src/state/feature-view.ts';
-import { BusinessCalendar, monthLabel } from '../../src/state/calendar.ts';
 import { parseReplayLine } from '../../src/events/json-form.ts';
 import type { ChannelEvent, CustomerProfile, CustomerTier, Transaction } from '../../src/events/types.ts';
 
@@ -47,6 +46,41 @@ const CE_TOPIC = 'bank.channel-events.v1';
 const PROFILE_TOPIC = 'bank.customer-profiles.v1';
 
 const SLOT_MS = 300_000;
+
+/**
+ * Its own business calendar (Intl, not src/features/calendar.ts), so a
+ * mistake in the engine's calendar cannot hide behind a shared one.
+ */
+class LocalCalendar {
+  private readonly format: Intl.DateTimeFormat;
+  private readonly cache = new Map<number, readonly [number, number, number]>();
+  constructor(timeZone: string) {
+    this.format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
+  }
+  private ymd(ms: number): readonly [number, number, number] {
+    let v = this.cache.get(ms);
+    if (!v) {
+      const parts = Object.fromEntries(this.format.formatToParts(ms).map((p) => [p.type, p.value]));
+      v = [Number(parts.year), Number(parts.month), Number(parts.day)] as const;
+      this.cache.set(ms, v);
+    }
+    return v;
+  }
+  /** Days since 1970-01-01 of the local date. */
+  day(ms: number): number {
+    const [y, m, d] = this.ymd(ms);
+    return Date.UTC(y, m - 1, d) / 86_400_000;
+  }
+  /** year * 12 + (month - 1) of the local date. */
+  month(ms: number): number {
+    const [y, m] = this.ymd(ms);
+    return y * 12 + (m - 1);
+  }
+}
+
+function monthLabel(month: number): string {
+  return `${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}`;
+}
 
 export interface ReferenceOptions {
   readonly timeZone: string;
@@ -134,7 +168,7 @@ function newCounts(): ReferenceCounts {
 // ---- folding ----
 
 export function referenceRun(lines: Iterable<string>, opts: ReferenceOptions): ReferenceRun {
-  const cal = new BusinessCalendar(opts.timeZone);
+  const cal = new LocalCalendar(opts.timeZone);
   const customers = new Map<string, CustomerState>();
   const total = newCounts();
   let ignored = 0;
@@ -213,7 +247,7 @@ export function referenceFeatures(lines: Iterable<string>, opts: ReferenceOption
 
 // ---- features as of the watermark ----
 
-function profileView(p: CustomerProfile | null, asOf: number | null, cal: BusinessCalendar): ProfileView | null {
+function profileView(p: CustomerProfile | null, asOf: number | null, cal: LocalCalendar): ProfileView | null {
   if (p === null) return null;
   const at = asOf ?? p.updatedAt;
   return {
@@ -243,7 +277,7 @@ function lastMonths(months: Iterable<number>): string[] {
   return [...new Set(months)].sort((a, b) => a - b).slice(-13).map(monthLabel);
 }
 
-function viewOf(s: CustomerState, cal: BusinessCalendar, opts: ReferenceOptions): FeatureView {
+function viewOf(s: CustomerState, cal: LocalCalendar, opts: ReferenceOptions): FeatureView {
   const asOf = s.watermark;
   const profile = profileView(s.profile, asOf, cal);
   if (asOf === null) {

@@ -1,0 +1,203 @@
+/**
+ * A customer's state: everything the features of docs/FEATURES.md are
+ * computed from, with named fields. Plain data (JSON-serialisable numbers,
+ * strings, arrays and objects), so a store can keep it as it likes.
+ *
+ * What it holds and why it is enough:
+ * - only the days, slots and entries some window can still read (trimmed
+ *   relative to the watermarks after every event, see apply.ts);
+ * - account ids and counterparty refs only as pseudonyms (the caller's keyed
+ *   hash), the birth date only as its month, no name or id number.
+ *
+ * Room for later (issue 13, time as a trigger): timers and the state
+ * conditions as last evaluated belong here too, as new optional fields
+ * (`timers: { dueAt, what }[]`, `lastEvaluated: { tier, ... }`) next to
+ * `contacts` and `outcomes`; `version` says which layout a stored value has.
+ *
+ * Size: the largest part is the end-of-day series (up to 212 numbers); a
+ * store should encode it as deltas (most days repeat or move a little), not
+ * as 212 doubles.
+ */
+
+/** A balance after a transaction, for one account. */
+export interface BalanceEntry {
+  readonly at: number;
+  readonly day: number;
+  readonly balanceMinor: number;
+}
+
+/** Outflows in one 5-minute slot: all of them, and those to a counterparty new at the time. */
+export interface OutflowSlot {
+  readonly sumMinor: number;
+  readonly count: number;
+  readonly newCounterpartySumMinor: number;
+  readonly newCounterpartyCount: number;
+}
+
+/** An eventId kept for duplicate detection: when it happened and a digest of its content. */
+export interface KeptEventId {
+  readonly at: number;
+  readonly digest: string;
+}
+
+export interface Watermark {
+  readonly at: number;
+  readonly day: number;
+}
+
+/** The profile as kept: no name, no id number, the birth date only as its month. */
+export interface KeptProfile {
+  readonly updatedAt: number;
+  /** year * 12 + (month - 1) of the birth date; null when unknown. */
+  readonly birthMonth: number | null;
+  readonly marketingConsent: boolean;
+  readonly riskTolerance: number | null;
+  readonly riskAssessedAt: number | null;
+  readonly preferredChannels: readonly string[];
+  readonly hasRelationshipManager: boolean;
+}
+
+/** A value contact issued to the customer (what caps and cool-downs count). */
+export interface KeptContact {
+  readonly taskId: string;
+  readonly ruleId: string;
+  readonly kind: string;
+  /** Event time of the task's trigger. */
+  readonly at: number;
+}
+
+/** A CONTACT_OUTCOME channel event. */
+export interface KeptOutcome {
+  readonly at: number;
+  readonly taskId: string;
+  readonly outcome: string;
+}
+
+/** A product purchase, for the high-risk streak. */
+export interface KeptPurchase {
+  readonly at: number;
+  readonly highRisk: boolean;
+}
+
+export interface CustomerState {
+  readonly version: 1;
+  /** Latest occurredAt applied over transactions and channel events, with its business day and month; features are read as of it. */
+  readonly watermark: (Watermark & { readonly month: number }) | null;
+  /** Latest occurredAt applied per input topic: lateness is judged per topic. */
+  readonly transactionsWatermark: Watermark | null;
+  readonly channelWatermark: Watermark | null;
+  /** Business day of the customer's first transaction or channel event. */
+  readonly firstDay: number | null;
+  /** Highest applied offset per input topic-partition (`<topic>#<partition>`). */
+  readonly offsets: Readonly<Record<string, number>>;
+  /** EventIds applied within their topic's lateness window (`t:<eventId>` transactions, `c:<eventId>` channel events). */
+  readonly eventIds: Readonly<Record<string, KeptEventId>>;
+  /** Per pseudonymous account: the entries of the mutable days and the latest one before them, in time order. */
+  readonly accounts: Readonly<Record<string, readonly BalanceEntry[]>>;
+  /** Purchases minus redemptions, all time. */
+  readonly holdingsNetMinor: number;
+  /** Net product flow per day, for the mutable days (to get holdings at the end of an earlier day). */
+  readonly holdingsFlowByDay: Readonly<Record<string, number>>;
+  /** End-of-day assets from `firstDay` on (`values[i]` is day `firstDay + i`); later days carry the last value. */
+  readonly endOfDay: { readonly firstDay: number; readonly values: readonly number[] } | null;
+  /** Outflows per 5-minute slot (`floor(ms / 300000)`), the last 24 h. */
+  readonly outflowSlots: Readonly<Record<string, OutflowSlot>>;
+  /** Largest outflow per business day, the last 90 days. */
+  readonly maxOutflowByDay: Readonly<Record<string, number>>;
+  /** Last business day each pseudonymous counterparty was seen, the last 90 days. */
+  readonly counterpartyLastDay: Readonly<Record<string, number>>;
+  /** Mortgage-interest channel events per business day, the last 30 days. */
+  readonly mortgageInterestByDay: Readonly<Record<string, number>>;
+  /** The last purchases in event-time order (at most MAX_PURCHASES) ... */
+  readonly recentPurchases: readonly KeptPurchase[];
+  /** ... and the high-risk run of the purchases before them. */
+  readonly highRiskRunBefore: number;
+  readonly lastInvestmentAt: number | null;
+  /** Months (year * 12 + month - 1) with a baby-MCC card purchase, ascending, the last 13. */
+  readonly babyMonths: readonly number[];
+  /** Months with a salary credit, ascending, the last 13. */
+  readonly salaryMonths: readonly number[];
+  /** Month at whose first salary the payroll condition last held. */
+  readonly payrollMonth: number | null;
+  readonly profile: KeptProfile | null;
+  /** Value contacts issued recently (the contact policy's history; see recordContacts). */
+  readonly contacts: readonly KeptContact[];
+  /** The last contact outcomes (at most MAX_OUTCOMES). */
+  readonly outcomes: readonly KeptOutcome[];
+}
+
+/** The state of a customer nothing is known about. */
+export function emptyState(): CustomerState {
+  return {
+    version: 1,
+    watermark: null,
+    transactionsWatermark: null,
+    channelWatermark: null,
+    firstDay: null,
+    offsets: {},
+    eventIds: {},
+    accounts: {},
+    holdingsNetMinor: 0,
+    holdingsFlowByDay: {},
+    endOfDay: null,
+    outflowSlots: {},
+    maxOutflowByDay: {},
+    counterpartyLastDay: {},
+    mortgageInterestByDay: {},
+    recentPurchases: [],
+    highRiskRunBefore: 0,
+    lastInvestmentAt: null,
+    babyMonths: [],
+    salaryMonths: [],
+    payrollMonth: null,
+    profile: null,
+    contacts: [],
+    outcomes: [],
+  };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The state while apply.ts changes it: the same shape, writable at the top and in its containers. */
+export interface Draft extends Omit<Mutable<CustomerState>, 'offsets' | 'eventIds' | 'accounts' | 'holdingsFlowByDay' | 'endOfDay' | 'outflowSlots' | 'maxOutflowByDay' | 'counterpartyLastDay' | 'mortgageInterestByDay' | 'recentPurchases' | 'babyMonths' | 'salaryMonths' | 'contacts' | 'outcomes'> {
+  offsets: Record<string, number>;
+  eventIds: Record<string, KeptEventId>;
+  accounts: Record<string, BalanceEntry[]>;
+  holdingsFlowByDay: Record<string, number>;
+  endOfDay: { firstDay: number; values: number[] } | null;
+  outflowSlots: Record<string, OutflowSlot>;
+  maxOutflowByDay: Record<string, number>;
+  counterpartyLastDay: Record<string, number>;
+  mortgageInterestByDay: Record<string, number>;
+  recentPurchases: KeptPurchase[];
+  babyMonths: number[];
+  salaryMonths: number[];
+  contacts: KeptContact[];
+  outcomes: KeptOutcome[];
+}
+
+/**
+ * A writable copy: containers are copied, their entries (frozen-by-convention
+ * value objects) are shared, so a copy costs one pass over the keys.
+ */
+export function draftOf(s: CustomerState): Draft {
+  const accounts: Record<string, BalanceEntry[]> = {};
+  for (const k in s.accounts) accounts[k] = s.accounts[k]!.slice();
+  return {
+    ...s,
+    offsets: { ...s.offsets },
+    eventIds: { ...s.eventIds },
+    accounts,
+    holdingsFlowByDay: { ...s.holdingsFlowByDay },
+    endOfDay: s.endOfDay && { firstDay: s.endOfDay.firstDay, values: s.endOfDay.values.slice() },
+    outflowSlots: { ...s.outflowSlots },
+    maxOutflowByDay: { ...s.maxOutflowByDay },
+    counterpartyLastDay: { ...s.counterpartyLastDay },
+    mortgageInterestByDay: { ...s.mortgageInterestByDay },
+    recentPurchases: s.recentPurchases.slice(),
+    babyMonths: s.babyMonths.slice(),
+    salaryMonths: s.salaryMonths.slice(),
+    contacts: s.contacts.slice(),
+    outcomes: s.outcomes.slice(),
+  };
+}
