@@ -103,7 +103,9 @@ const envShape = {
   HTTP_MAX_BODY_BYTES: int(0, 16 * 2 ** 20).default(4_096),
   CREATE_TOPICS: bool.default(true),
   REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('cs'),
-  PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').default('carestream-development-pseudonym-key'),
+  // Not trimmed, like every secret. Absent (and no file): the development key, refused with an explicit stack.
+  PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  PSEUDONYM_KEY_FILE: z.string().trim().min(1).optional(),
   ALLOWED_LATENESS_MS: int(0, DAY_MS).default(3_600_000),
   MAX_FUTURE_SKEW_MS: int(0).default(300_000),
   MAX_EVENT_AGE_MS: int(1).default(400 * DAY_MS),
@@ -184,10 +186,40 @@ const envSchema = z.object(envShape).superRefine((e, ctx) => {
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must be <= HTTP_REQUEST_TIMEOUT_MS' });
   }
+  if (e.PSEUDONYM_KEY !== undefined && e.PSEUDONYM_KEY_FILE !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['PSEUDONYM_KEY'], message: 'set PSEUDONYM_KEY or PSEUDONYM_KEY_FILE, not both' });
+  }
   for (const i of securityIssues(e)) ctx.addIssue({ code: 'custom', path: [i.variable], message: i.message });
 });
 
 type Env = z.output<typeof envSchema>;
+
+/**
+ * The pseudonym key when none is set: public (it is in this file), so the
+ * pseudonyms it makes can be reversed by anyone with a list of account ids.
+ * Fine for a laptop; refused where CARESTREAM_STACK=explicit (production).
+ */
+export const DEVELOPMENT_PSEUDONYM_KEY = 'carestream-development-pseudonym-key';
+
+/** PSEUDONYM_KEY, PSEUDONYM_KEY_FILE's contents, or the development key where that is allowed. */
+function pseudonymKey(e: Env): string {
+  let key = e.PSEUDONYM_KEY;
+  if (e.PSEUDONYM_KEY_FILE !== undefined) {
+    const path = e.PSEUDONYM_KEY_FILE;
+    try {
+      // One trailing newline is not part of it (echo > file adds one), as for every secret file.
+      key = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new CarestreamError('CS_ERR_CONFIG', `PSEUDONYM_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (key.length < 16) throw new CarestreamError('CS_ERR_CONFIG', `PSEUDONYM_KEY_FILE: ${path} must hold at least 16 characters`);
+  }
+  key ??= DEVELOPMENT_PSEUDONYM_KEY;
+  if (key === DEVELOPMENT_PSEUDONYM_KEY && e.CARESTREAM_STACK === 'explicit') {
+    throw new CarestreamError('CS_ERR_CONFIG', 'PSEUDONYM_KEY: the development key is refused when CARESTREAM_STACK is explicit; set PSEUDONYM_KEY or PSEUDONYM_KEY_FILE to a secret of your own');
+  }
+  return key;
+}
 
 export interface Config {
   readonly kafka: {
@@ -316,7 +348,7 @@ export function loadConfig(env: Source = process.env): Config {
     },
     state: {
       keyPrefix: e.REDIS_KEY_PREFIX,
-      pseudonymKey: e.PSEUDONYM_KEY,
+      pseudonymKey: pseudonymKey(e),
       allowedLatenessMs: e.ALLOWED_LATENESS_MS,
       babyMccs: e.BABY_MCCS,
     },

@@ -165,6 +165,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
     SCHEMA_REGISTRY_URL: o.registryUrl,
     REDIS_URL: redisUrl.toString(),
     CARESTREAM_STACK: 'explicit',
+    // The explicit stack refuses the development key.
+    PSEUDONYM_KEY: 'chaos-run-pseudonym-key-0123456789',
     LOG_LEVEL: 'info',
     HTTP_PORT: '0',
     KAFKA_SESSION_TIMEOUT_MS: '10000',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, CONFIG_VARIABLES } from '../../src/config.ts';
+import { loadConfig, CONFIG_VARIABLES, DEVELOPMENT_PSEUDONYM_KEY } from '../../src/config.ts';
 import { CarestreamError } from '../../src/errors.ts';
 
 function errorOf(env: Record<string, string>): CarestreamError {
@@ -107,5 +107,34 @@ describe('the HTTP listener settings', () => {
   it('refuse a header deadline later than the request deadline (Node would throw at start-up)', () => {
     expect(errorOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' }).message).toBe('HTTP_HEADERS_TIMEOUT_MS: must be <= HTTP_REQUEST_TIMEOUT_MS');
     expect(errorOf({ HTTP_MAX_CONNECTIONS: '0' }).message).toBe('HTTP_MAX_CONNECTIONS: must be >= 1');
+  });
+});
+
+describe('the pseudonym key', () => {
+  const explicit = { CARESTREAM_STACK: 'explicit', KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r:8081', REDIS_URL: 'redis://x:6379' };
+  const keyFile = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cs-key-')), 'pseudonym-key');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('falls back to the development key where no stack is explicit', () => {
+    expect(loadConfig({}).state.pseudonymKey).toBe(DEVELOPMENT_PSEUDONYM_KEY);
+  });
+
+  it('refuses the development key with CARESTREAM_STACK=explicit, unset or set, in one line', () => {
+    const expected = 'PSEUDONYM_KEY: the development key is refused when CARESTREAM_STACK is explicit; set PSEUDONYM_KEY or PSEUDONYM_KEY_FILE to a secret of your own';
+    expect(errorOf(explicit).message).toBe(expected);
+    expect(errorOf({ ...explicit, PSEUDONYM_KEY: DEVELOPMENT_PSEUDONYM_KEY }).message).toBe(expected);
+    expect(errorOf({ ...explicit, PSEUDONYM_KEY_FILE: keyFile(`${DEVELOPMENT_PSEUDONYM_KEY}\n`) }).message).toBe(expected);
+    expect(loadConfig({ ...explicit, PSEUDONYM_KEY: 'a-key-of-my-own-0123' }).state.pseudonymKey).toBe('a-key-of-my-own-0123');
+  });
+
+  it('reads PSEUDONYM_KEY_FILE like the other secrets: one trailing newline dropped, never both', () => {
+    expect(loadConfig({ ...explicit, PSEUDONYM_KEY_FILE: keyFile('from-a-file-0123456789\n') }).state.pseudonymKey).toBe('from-a-file-0123456789');
+    expect(errorOf({ PSEUDONYM_KEY: 'a-key-of-my-own-0123', PSEUDONYM_KEY_FILE: keyFile('from-a-file-0123456789') }).message).toBe('PSEUDONYM_KEY: set PSEUDONYM_KEY or PSEUDONYM_KEY_FILE, not both');
+    const short = keyFile('short\n');
+    expect(errorOf({ PSEUDONYM_KEY_FILE: short }).message).toBe(`PSEUDONYM_KEY_FILE: ${short} must hold at least 16 characters`);
+    expect(errorOf({ PSEUDONYM_KEY_FILE: '/nonexistent/key' }).message).toBe('PSEUDONYM_KEY_FILE: cannot read /nonexistent/key (ENOENT)');
   });
 });

@@ -49,7 +49,8 @@ describe('docker-compose.yml', () => {
     for (const name of ['carestream', 'generator']) {
       const env = withDefaults(services[name]!.environment);
       expect(Object.keys(env).filter((k) => !(CONFIG_VARIABLES as readonly string[]).includes(k)), name).toEqual([]);
-      const config = loadConfig(env);
+      // As the image runs it (deploy/Dockerfile sets CARESTREAM_STACK=explicit): the development key would be refused.
+      const config = loadConfig({ CARESTREAM_STACK: 'explicit', ...env });
       // An explicit stack of this file's services: nothing is resolved or started.
       expect(config.kafka.brokers, name).toEqual(['kafka:19092']);
       expect(new URL(config.registry.url!).hostname, name).toBe('schema-registry');

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../../../src/config.ts';
@@ -320,8 +322,14 @@ describe('.env.example', () => {
   // tests/unit/security/env-example.test.ts checks their examples with their companions.
   const SECURITY: readonly string[] = SECURITY_VARIABLES;
   it.each(CONFIG_VARIABLES.filter((n) => n !== 'CARESTREAM_CONFIG_FILE' && !SECURITY.includes(n)))('gives a valid example for %s', (name) => {
-    const example = /Example:\s*(\S+)/.exec(envExample.get(name)?.doc ?? '')?.[1];
+    let example = /Example:\s*(\S+)/.exec(envExample.get(name)?.doc ?? '')?.[1];
     expect(example, `${name} has no example`).toBeDefined();
+    // A file loadConfig reads: its example is a path, checked with a stand-in file.
+    if (name === 'PSEUDONYM_KEY_FILE') {
+      expect(example!.startsWith('/'), `${name}'s example is an absolute path`).toBe(true);
+      example = join(mkdtempSync(join(tmpdir(), 'cs-env-')), 'pseudonym-key');
+      writeFileSync(example, 'a-key-of-at-least-16-characters\n');
+    }
     const explicit = (EXPLICIT_STACK as readonly string[]).includes(name)
       ? Object.fromEntries(EXPLICIT_STACK.map((k) => [k, envExample.get(k)!.value]))
       : {};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../../src/config.ts';
+import { DEVELOPMENT_PSEUDONYM_KEY, loadConfig, type Config } from '../../../src/config.ts';
 import { INPUT_TOPICS } from '../../../src/events/topics.ts';
 import { defaultRuleSet, parseRuleSet, RULE_IDS } from '../../../src/rules/config.ts';
 import {
@@ -179,7 +179,9 @@ describe('Deployment', () => {
       expect(v.value, `${v.name} is set in the manifest`).toBeUndefined();
       expect(v.valueFrom?.secretKeyRef, `${v.name} is not from a Secret`).toBeDefined();
     }
-    expect(env.some((e) => e.valueFrom?.secretKeyRef), 'PSEUDONYM_KEY must not be the development default').toBe(true);
+    // The explicit stack refuses the development key; the pod's key is the Secret's.
+    expect(config.state.pseudonymKey).not.toBe(DEVELOPMENT_PSEUDONYM_KEY);
+    expect(config.state.pseudonymKey).toBe(exampleSecret.stringData?.['pseudonym-key']);
   });
 
   it('refers only to keys the Secret has (secret.example.yaml)', () => {
