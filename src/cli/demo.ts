@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { printable } from '../text/escape.ts';
 import { loadConfig, type Config } from '../config.ts';
@@ -51,7 +52,10 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   const { kafka, serde, stack } = connected;
   say(`  stack: ${stack.source} — kafka ${stack.kafkaBrokers.join(',')}, registry ${stack.registryUrl}, redis ${redactUrl(stack.redisUrl)}`);
   const explicitEnv = { KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.registryUrl, REDIS_URL: stack.redisUrl };
-  const serviceConfig = loadConfig({ ...process.env, ...explicitEnv, KAFKA_GROUP_ID: config.kafka.groupId, REDIS_KEY_PREFIX: DEMO_PREFIX, LOG_LEVEL: config.logLevel, HTTP_PORT: process.env.HTTP_PORT ?? '0' });
+  // With --serve and no tokens of your own, a one-off token for the console (printed below).
+  const consoleToken = values.serve && !process.env.API_TOKENS && !process.env.API_TOKENS_FILE ? randomBytes(24).toString('base64url') : undefined;
+  const demoTokens = consoleToken ? { API_TOKENS: JSON.stringify([{ name: 'demo-console', sha256: createHash('sha256').update(consoleToken).digest('hex'), scopes: ['features:read', 'tasks:read', 'outcomes:write'] }]) } : {};
+  const serviceConfig = loadConfig({ ...process.env, ...explicitEnv, ...demoTokens, KAFKA_GROUP_ID: config.kafka.groupId, REDIS_KEY_PREFIX: DEMO_PREFIX, LOG_LEVEL: config.logLevel, HTTP_PORT: process.env.HTTP_PORT ?? '0' });
 
   const redis = createRedis(stack.redisUrl, config);
   await redis.connect();
@@ -150,6 +154,7 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   say(`  a customer's features:            REDIS_KEY_PREFIX=${DEMO_PREFIX} npx carestream inspect ${examples[0]?.customerId ?? 'C000001'}`);
   say(`  the fraud desk's queue:           npx carestream tail ${TOPICS.fraudCheckTasks} --from-beginning --max 5`);
   if (values.serve) say(`  the service, still running:        http://127.0.0.1:${app.httpPort}/metrics and /readyz (Ctrl-C stops it)`);
+  if (values.serve) say(`  the console:                      http://127.0.0.1:${app.httpPort}/console${consoleToken ? ` (token ${consoleToken})` : ' (with one of your API_TOKENS)'}`);
   else say(`  the service itself:               npm start, or npm run demo -- --serve (metrics on http://127.0.0.1:9464/metrics)`);
   say(`  stop the stack:                   npm run stack:down`);
   say(`  (the demo took ${((Date.now() - started) / 1000).toFixed(0)} s; the stack is still running)`);
