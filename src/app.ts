@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { ResolvedStack } from './stack/resolve.ts';
 import { connect } from './kafka/bootstrap.ts';
 import { Ingestor } from './kafka/ingestor.ts';
+import { maxMessageBytes } from './kafka/topics.ts';
 import { FeatureStore, type Fence } from './state/store.ts';
 import { readToEnd } from './kafka/read-committed.ts';
 import { decisionRecordsFromTasks } from './pipeline/restore-contacts.ts';
@@ -42,6 +43,17 @@ const DECISION_RETENTION = { keepContactsMs: 60 * DAY_MS, logSize: 50 };
  * After Redis lost a task's state and its features were replayed: the contact
  * history and decision log of its customers, from the published task topics.
  */
+/** The dead-letter topic's size limit, read once at start-up with a short-lived admin client. */
+async function readMessageLimit(kafka: Kafka, topic: string): ReturnType<typeof maxMessageBytes> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await maxMessageBytes(admin, topic);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
 async function restoreContacts(kafka: Kafka, serde: Serde, store: FeatureStore, ruleSet: RuleSet, customers: ReadonlySet<string>, fence: Fence, logger: Logger, careTasks: { index: CareTaskIndex; retentionMs: number }): Promise<void> {
   const published = { fraudChecks: [] as FraudCheckTask[], outreach: [] as OutreachTask[], suppressions: [] as Suppression[] };
   const raw: { topic: string; value: Buffer }[] = [];
@@ -242,6 +254,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       const connected = await connect(config, logger);
       stack = connected.stack;
       const { kafka, serde } = connected;
+      const dlqLimit = await readMessageLimit(kafka, TOPICS.dlq);
+      if (dlqLimit.error) logger.warn({ err: dlqLimit.error, topic: TOPICS.dlq, bytes: dlqLimit.bytes }, 'could not read the dead-letter topic\'s max.message.bytes; assuming Kafka\'s default');
+      else logger.info({ topic: TOPICS.dlq, bytes: dlqLimit.bytes }, 'dead letters are cut to fit the topic\'s max.message.bytes');
       redis = createRedis(stack.redisUrl, config);
       await redis.connect();
       store = timeScriptCalls(createStore(redis, config), { apply: 'apply-events', recordDecisions: 'record-decisions', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
@@ -269,7 +284,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       if (consume) {
         ingestor = new Ingestor(
           kafka,
-          { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, limits: config.validation, now: Date.now },
+          { serde, store, maxFutureSkewMs: config.validation.maxFutureSkewMs, maxEventAgeMs: config.validation.maxEventAgeMs, limits: config.validation, maxDeadLetterBytes: dlqLimit.bytes, now: Date.now },
           {
             groupId: config.kafka.groupId,
             concurrency: config.consumer.concurrency,

@@ -11,6 +11,7 @@ import { originMetadata, parseOrigin } from './origin.ts';
 import { FencedError, StateLostError, type Fence } from '../state/store.ts';
 import { CarestreamError } from '../errors.ts';
 import { TOPIC_INDEX } from '../state/encode.ts';
+import { RECORD_OVERHEAD_BYTES } from '../pipeline/dead-letter-fit.ts';
 
 export interface IngestorOptions {
   readonly groupId: string;
@@ -662,7 +663,7 @@ export class Ingestor {
     const producer = await this.producerFor(partition);
     const tx = await producer.transaction();
     try {
-      for (const part of chunkBySize(outputs)) await retryConcurrent(() => tx.sendBatch({ topicMessages: topicMessages(part) }));
+      for (const part of chunkBySize(outputs, requestBytes(this.deps.maxDeadLetterBytes))) await retryConcurrent(() => tx.sendBatch({ topicMessages: topicMessages(part) }));
       await retryConcurrent(() =>
         tx.sendOffsets({
           consumerGroupId: this.o.groupId,
@@ -690,16 +691,27 @@ export class Ingestor {
 }
 
 /**
- * Splits outputs into requests well under the broker's default 1 MiB message
- * batch limit: a batch of dead letters carries every input record's bytes, so
- * it can be as large as the fetched batch itself.
+ * Bytes of outputs sent in one request at most: well under the broker's
+ * default 1 MiB batch limit, and under the dead-letter topic's own limit when
+ * that is smaller (the messages of one request to one partition form one batch).
+ */
+export function requestBytes(maxDeadLetterBytes: number | undefined): number {
+  const cap = 512 * 1024;
+  return maxDeadLetterBytes === undefined ? cap : Math.max(1, Math.min(cap, maxDeadLetterBytes - RECORD_OVERHEAD_BYTES));
+}
+
+/**
+ * Splits outputs into requests of at most `maxBytes` (a message bigger than
+ * that goes alone): a batch of dead letters carries every input record's
+ * bytes, so it can be as large as the fetched batch itself.
  */
 export function chunkBySize(outputs: readonly OutputMessage[], maxBytes = 512 * 1024): OutputMessage[][] {
   const chunks: OutputMessage[][] = [];
   let current: OutputMessage[] = [];
   let size = 0;
   for (const m of outputs) {
-    const bytes = m.value.length + (m.key ? Buffer.byteLength(m.key) : 0) + 64;
+    let bytes = m.value.length + (m.key ? Buffer.byteLength(m.key) : 0) + 64;
+    for (const [k, v] of Object.entries(m.headers ?? {})) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
     if (current.length > 0 && size + bytes > maxBytes) {
       chunks.push(current);
       current = [];

@@ -4,6 +4,7 @@ export interface Outgoing {
   readonly topic: string;
   readonly key: Buffer | string | null;
   readonly value: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -15,7 +16,7 @@ export function topicMessages(messages: readonly Outgoing[]): TopicMessages[] {
   for (const m of messages) {
     let list = byTopic.get(m.topic);
     if (!list) byTopic.set(m.topic, (list = []));
-    list.push({ key: m.key, value: m.value });
+    list.push(m.headers ? { key: m.key, value: m.value, headers: { ...m.headers } } : { key: m.key, value: m.value });
   }
   return [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
 }

@@ -26,11 +26,11 @@ export async function readCommitted(
   from: Offsets,
   keep: (key: string | null) => boolean = () => true,
   idleMs = 1500,
-): Promise<{ key: string | null; value: Buffer }[]> {
+): Promise<{ key: string | null; value: Buffer; headers: Record<string, string> }[]> {
   const consumer = kafka.consumer({ groupId: `carestream-reader-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`, readUncommitted: false, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const out: { key: string | null; value: Buffer }[] = [];
+  const out: { key: string | null; value: Buffer; headers: Record<string, string> }[] = [];
   const start = new Map(from[topic]?.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
   let timer: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
@@ -42,7 +42,10 @@ export async function readCommitted(
         timer = setTimeout(resolve, idleMs);
         if (BigInt(message.offset) < (start.get(partition) ?? 0n)) return;
         const key = message.key?.toString('utf8') ?? null;
-        if (keep(key)) out.push({ key, value: message.value! });
+        if (!keep(key)) return;
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+        out.push({ key, value: message.value!, headers });
       },
     });
   });

@@ -1,4 +1,5 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../pipeline/dead-letter-fit.ts';
 import type { Config } from '../config.ts';
 import { ALL_TOPICS, TOPICS, isInputTopic, type Topic } from '../events/topics.ts';
 
@@ -57,4 +58,28 @@ export async function ensureTopics(admin: Admin, config: Config): Promise<Ensure
     }
   }
   return { created: missing.map((p) => p.topic), existing: existing.map((p) => p.topic), mismatched };
+}
+
+export interface MessageLimit {
+  readonly bytes: number;
+  /** Where the number came from: the topic's effective config, or Kafka's default when it could not be read. */
+  readonly source: 'topic' | 'default';
+}
+
+/**
+ * A topic's effective `max.message.bytes` (its own override, else the
+ * broker's `message.max.bytes`: the broker answers with whichever applies).
+ * Kafka's default when the broker does not tell (no DescribeConfigs
+ * permission, for example); the error is returned for the caller to log.
+ */
+export async function maxMessageBytes(admin: Admin, topic: string): Promise<MessageLimit & { readonly error?: Error }> {
+  try {
+    const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
+    const entry = res.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
+    const bytes = Number(entry?.configValue);
+    if (Number.isSafeInteger(bytes) && bytes > 0) return { bytes, source: 'topic' };
+    return { bytes: KAFKA_DEFAULT_MAX_MESSAGE_BYTES, source: 'default' };
+  } catch (err) {
+    return { bytes: KAFKA_DEFAULT_MAX_MESSAGE_BYTES, source: 'default', error: err as Error };
+  }
 }

@@ -7,11 +7,14 @@ import type { StoreRecord } from '../state/encode.ts';
 import { decodeMessage, deadLetter, type DecodeResult } from './decode.ts';
 import type { InputLimits } from '../events/validate.ts';
 import { emptyTally, type Tally } from './tally.ts';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, fitDeadLetter } from './dead-letter-fit.ts';
 
 export interface OutputMessage {
   readonly topic: string;
   readonly key: Buffer | string | null;
   readonly value: Buffer;
+  /** Kafka record headers (a dead letter that had to be cut says so here). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** What the message is, for metrics without decoding it (never sent to Kafka). */
   readonly meta?: OutputMeta;
 }
@@ -29,6 +32,8 @@ export interface BatchDeps {
   readonly maxEventAgeMs: number;
   /** Ids and amounts (src/config.ts); the defaults when absent. */
   readonly limits?: InputLimits;
+  /** The dead-letter topic's `max.message.bytes` (read at start-up); Kafka's default when absent. */
+  readonly maxDeadLetterBytes?: number;
   readonly now: () => number;
 }
 
@@ -111,7 +116,12 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     }
   });
 
-  const outputs: OutputMessage[] = dead.map((d) => ({ topic: TOPICS.dlq, key: d.key, value: deps.serde.encodeKnown(TOPICS.dlq, d), meta: { type: 'dead-letter', sourceTopic: d.sourceTopic, reason: d.reason } }));
+  const encode = (d: DeadLetter) => deps.serde.encodeKnown(TOPICS.dlq, d);
+  const limit = deps.maxDeadLetterBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  const outputs: OutputMessage[] = dead.map((d) => {
+    const fitted = fitDeadLetter(d, encode, limit);
+    return { topic: TOPICS.dlq, key: fitted.key, value: fitted.value, ...(fitted.headers && { headers: fitted.headers }), meta: { type: 'dead-letter', sourceTopic: d.sourceTopic, reason: d.reason } };
+  });
   for (const d of dead) {
     tally.deadLettered++;
     tally.byReason[d.reason] = (tally.byReason[d.reason] ?? 0) + 1;

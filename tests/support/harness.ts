@@ -28,7 +28,7 @@ export interface Harness {
   /** Waits until the service has committed at least `n` more records than when the harness started. */
   waitForConsumed(n: number, timeoutMs?: number): Promise<void>;
   /** Committed records of a topic produced since the harness started. */
-  readTopic(topic: Topic, predicate?: (key: string | null) => boolean, idleMs?: number): Promise<{ key: string | null; value: Buffer }[]>;
+  readTopic(topic: Topic, predicate?: (key: string | null) => boolean, idleMs?: number): Promise<{ key: string | null; value: Buffer; headers: Record<string, string> }[]>;
   /** Starts the service when the harness was created with { deferStart: true } (topics pre-loaded first). */
   startService(): Promise<void>;
   stop(): Promise<void>;
