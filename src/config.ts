@@ -5,6 +5,7 @@ import { SASL_MECHANISMS, loadSecurity, securityIssues, type SecuritySettings } 
 import { apiTokensJson, type ApiToken } from './api/tokens.ts';
 import { DEFAULT_ID_RULES, idPattern, type IdRules } from './events/identifier.ts';
 import { DEFAULT_LIMITS } from './events/validate.ts';
+import { SUM_CAP_MINOR } from './events/types.ts';
 
 /**
  * Every setting carestream reads, in one zod schema over plain strings (the
@@ -109,7 +110,8 @@ const envShape = {
   ALLOWED_LATENESS_MS: int(0, DAY_MS).default(3_600_000),
   MAX_FUTURE_SKEW_MS: int(0).default(300_000),
   MAX_EVENT_AGE_MS: int(1).default(400 * DAY_MS),
-  MAX_AMOUNT_MINOR: int(1).default(DEFAULT_LIMITS.maxAmountMinor),
+  // Above the bound of the features' sums an amount could not be kept exactly.
+  MAX_AMOUNT_MINOR: int(1, SUM_CAP_MINOR).default(DEFAULT_LIMITS.maxAmountMinor),
   ID_MAX_LENGTH: int(1, 1024).default(DEFAULT_ID_RULES.maxLength),
   ID_PATTERN: z
     .string()

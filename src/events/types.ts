@@ -14,6 +14,12 @@ import type { Topic } from './topics.ts';
 export type EpochMillis = number;
 /** Integer amount in minor units (fen for CNY); always a safe integer. */
 export type MinorUnits = number;
+/**
+ * Every sum of amounts the features keep (deposits, holdings, assets,
+ * windows) saturates at ±this (90 trillion CNY): exact below it, never past
+ * it. The Lua scripts hold the same number (includes/state.lua MAX_EXACT).
+ */
+export const SUM_CAP_MINOR = 9_000_000_000_000_000;
 export type StringMap = Readonly<Record<string, string>>;
 
 export const TRANSACTION_TYPES = [

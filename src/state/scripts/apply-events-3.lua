@@ -71,8 +71,8 @@ end
 local function apply_transaction(e)
   local d = tostring(e.d)
   if e.buy == 1 then
-    s.hn = s.hn + e.amt
-    s.hd[d] = (s.hd[d] or 0) + e.amt
+    s.hn = sat(s.hn + e.amt)
+    s.hd[d] = sat((s.hd[d] or 0) + e.amt)
     insert_sorted(s.pl, { e.ts, e.high })
     if #s.pl > MAX_PL then
       local dropped = table.remove(s.pl, 1)
@@ -80,8 +80,8 @@ local function apply_transaction(e)
     end
     if e.inv == 1 and (not s.li or e.ts > s.li) then s.li = e.ts end
   elseif e.sell == 1 then
-    s.hn = s.hn - e.amt
-    s.hd[d] = (s.hd[d] or 0) - e.amt
+    s.hn = sat(s.hn - e.amt)
+    s.hd[d] = sat((s.hd[d] or 0) - e.amt)
   end
   local entries = s.acc[e.acct]
   if not entries then entries = {}; s.acc[e.acct] = entries end
@@ -89,8 +89,8 @@ local function apply_transaction(e)
   if e.out == 1 then
     local slot = tostring(math.floor(e.ts / 300000))
     local b = s.o5[slot] or { 0, 0, 0, 0 }
-    b[1] = b[1] + e.amt; b[2] = b[2] + 1
-    if e.newcp == 1 then b[3] = b[3] + e.amt; b[4] = b[4] + 1 end
+    b[1] = sat(b[1] + e.amt); b[2] = b[2] + 1
+    if e.newcp == 1 then b[3] = sat(b[3] + e.amt); b[4] = b[4] + 1 end
     s.o5[slot] = b
     if e.amt > (s.mx[d] or 0) then s.mx[d] = e.amt end
   end

@@ -4,6 +4,37 @@ import { TOPICS } from '../../../src/events/topics.ts';
 import type { DeadLetter } from '../../../src/events/types.ts';
 import { StateKeys } from '../../../src/state/keys.ts';
 import { contentDigest } from '../../../src/events/digest.ts';
+import avro from 'avsc';
+import { frame, schemaStringFor } from '../../../src/events/avro.ts';
+import { handleApiRequest } from '../../../src/api/router.ts';
+import { featuresSchema } from '../../../src/api/schemas.ts';
+import { TokenSet } from '../../../src/api/tokens.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { createHash } from 'node:crypto';
+import { SUM_CAP_MINOR } from '../../../src/events/types.ts';
+
+/**
+ * A transaction with an amount no Number holds exactly (2^60), written as any
+ * other producer could: the contract's schema with longs as BigInt.
+ */
+function bigAmountTransaction(base: Record<string, unknown>, amount: bigint): Buffer {
+  const bigLong = avro.types.LongType.__with({
+    fromBuffer: (b: Buffer) => b.readBigInt64LE(),
+    toBuffer: (n: bigint) => {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64LE(n);
+      return b;
+    },
+    fromJSON: (v: unknown) => BigInt(v as number),
+    toJSON: (v: bigint) => Number(v),
+    isValid: (v: unknown) => typeof v === 'bigint',
+    compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+  });
+  // Without the logical type every long of the record is the BigInt long above.
+  const schema = schemaStringFor(TOPICS.transactions).replace(/\{\s*"type":\s*"long",\s*"logicalType":\s*"timestamp-millis"\s*\}/g, '"long"');
+  const type = avro.Type.forSchema(JSON.parse(schema), { registry: { long: bigLong }, wrapUnions: 'never' });
+  return type.toBuffer({ ...base, occurredAt: BigInt(base.occurredAt as number), balanceAfterMinor: BigInt(base.balanceAfterMinor as number), amountMinor: amount });
+}
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { tx } from '../../support/events.ts';
 import { uniqueName } from '../../support/stack.ts';
@@ -138,5 +169,55 @@ describe('hostile records: ids that are not identifiers and records keyed by no 
 
     const f = await h.app.store!.inspect(c);
     expect(f?.depositsMinor).toBe(100_000);
+  });
+
+  it('refuses amounts above the maximum and 2^60, keeps sums past 2^53 exact up to the bound and answers /features with them', { timeout: 300_000 }, async () => {
+    const c = uniqueName('C-money');
+    const before = { ...h.app.tally, byReason: { ...h.app.tally.byReason } };
+    const Q = 1_000_000_000_000_000; // 10^15, the default maximum
+    const deposit = (n: number, at: string, balance: number) =>
+      tx(c, at, { type: 'DEPOSIT', accountId: `ACC-${c}-${n}`, amountMinor: Q, balanceAfterMinor: balance, counterparty: null });
+    // Nine accounts of 10^15 on day one: deposits 9 x 10^15, just below 2^53.
+    for (let n = 0; n < 9; n++) await h.produce(TOPICS.transactions, deposit(n, `2026-11-10T10:0${n}:00+08:00`, Q));
+    // Day two: one minor unit out of the first account. The two-day average is
+    // (9e15 + 9e15 - 1) / 2: its sum is past 2^53, where doubles step by 2.
+    await h.produce(TOPICS.transactions, tx(c, '2026-11-11T10:00:00+08:00', { type: 'WITHDRAWAL', accountId: `ACC-${c}-0`, amountMinor: 1, balanceAfterMinor: Q - 1, counterparty: null }));
+    const tooLarge = tx(c, '2026-11-11T10:01:00+08:00', { amountMinor: 2 * Q });
+    await h.produce(TOPICS.transactions, tooLarge);
+    const txId = await h.serde.schemaIdFor(TOPICS.transactions);
+    await h.produceRaw(TOPICS.transactions, c, frame(txId, bigAmountTransaction(tx(c, '2026-11-11T10:02:00+08:00') as unknown as Record<string, unknown>, 2n ** 60n)));
+    await h.waitForConsumed(before.consumed + 12);
+
+    const t = h.app.tally;
+    expect(t.applied - before.applied).toBe(10);
+    expect(t.deadLettered - before.deadLettered).toBe(2);
+    const letters = await deadLetters(h, (k) => k === c);
+    expect(letters.map((l) => [l.reason, l.message.split(':')[0]])).toEqual([['VALIDATION', 'amountMinor'], ['AVRO_DECODE', expect.any(String)]]);
+    expect(letters[0]!.message).toBe(`amountMinor: must be at most ${Q}`);
+
+    const f1 = await h.app.store!.inspect(c);
+    expect(f1?.depositsMinor).toBe(9 * Q - 1);
+    expect(f1?.avg30Minor).toBe(9 * Q - 1); // floor(8999999999999999.5), exactly
+
+    // A tenth account takes deposits past the bound of sums (9 x 10^15): they stay at it, and the API shows them.
+    await h.produce(TOPICS.transactions, deposit(9, '2026-11-11T11:00:00+08:00', Q));
+    await h.waitForConsumed(before.consumed + 13);
+    const f2 = await h.app.store!.inspect(c);
+    expect(f2?.depositsMinor).toBe(SUM_CAP_MINOR);
+    expect(f2?.assetsMinor).toBe(SUM_CAP_MINOR);
+    expect(f2?.avg30Minor).toBe(SUM_CAP_MINOR);
+
+    const token = 'money-test-token';
+    const r = await handleApiRequest(
+      { method: 'GET', url: `/v1/customers/${c}/features`, authorization: `Bearer ${token}` },
+      {
+        tokens: new TokenSet([{ name: 't', sha256: createHash('sha256').update(token).digest('hex'), scopes: ['features:read'] }]),
+        reader: () => h.app.store,
+        timeZone: h.config.businessTimeZone,
+        logger: createLogger('silent'),
+      },
+    );
+    expect(r.status).toBe(200);
+    expect(featuresSchema.parse(r.body).assetsMinor).toBe(SUM_CAP_MINOR);
   });
 });

@@ -38,6 +38,20 @@ local DAY90 = 90
 local SLOTS24 = 288
 local MAX_PL = 8
 
+-- Money is integer minor units; Lua numbers are doubles, exact up to 2^53.
+-- Inputs are at most MAX_AMOUNT_MINOR (10^15 by default), but sums over many
+-- of them are not bounded, so every sum saturates at +-9 x 10^15 (90 trillion
+-- CNY, beyond any customer): below it it is exact, beyond it it stays at the
+-- bound instead of losing digits. Both operands are within the bound, so a
+-- true sum past it is always caught. Why not 2^53 - 1: ioredis 6 decodes an
+-- integer reply within 48 of 2^53 wrongly (its digit loop passes 2^53).
+local MAX_EXACT = 9000000000000000
+local function sat(x)
+  if x > MAX_EXACT then return MAX_EXACT end
+  if x < -MAX_EXACT then return -MAX_EXACT end
+  return x
+end
+
 local function load_state(key)
   local raw = redis.call('GET', key)
   if not raw then return nil end
@@ -63,14 +77,23 @@ local function eod_at(s, d)
   return s.eod[i]
 end
 
+-- floor(mean) of up to 30 values within +-(2^53 - 1), exactly: their sum
+-- may pass 2^53, so each value is split into v = hi * 2^26 + lo (0 <= lo < 2^26)
+-- and the two small sums are divided separately (hi = qh * n + rh).
+local TWO26 = 67108864
 local function avg30(s, d)
-  local sum, n = 0, 0
+  local hi, lo, n = 0, 0, 0
   for x = d - 29, d do
     local v = eod_at(s, x)
-    if v then sum = sum + v; n = n + 1 end
+    if v then
+      local h = math.floor(v / TWO26)
+      hi = hi + h; lo = lo + (v - h * TWO26); n = n + 1
+    end
   end
   if n == 0 then return 0 end
-  return math.floor(sum / n)
+  local qh = math.floor(hi / n)
+  local rh = hi - qh * n
+  return qh * TWO26 + math.floor((rh * TWO26 + lo) / n)
 end
 
 -- false when no day of the 7 has a value (false, not nil: it sits inside an array)
@@ -95,7 +118,7 @@ end
 local function holdings_at(s, d)
   local h = s.hn
   for k, net in pairs(s.hd) do
-    if tonumber(k) > d then h = h - net end
+    if tonumber(k) > d then h = sat(h - net) end
   end
   if h < 0 then h = 0 end
   return h
@@ -105,7 +128,7 @@ local function deposits_at(s, d)
   local sum = 0
   for _, entries in pairs(s.acc) do
     local b = bal_at(entries, d)
-    if b then sum = sum + b end
+    if b then sum = sat(sum + b) end
   end
   return sum
 end
@@ -114,7 +137,7 @@ local function deposits_now(s)
   local sum = 0
   for _, entries in pairs(s.acc) do
     local e = entries[#entries]
-    if e then sum = sum + e[3] end
+    if e then sum = sat(sum + e[3]) end
   end
   return sum
 end
@@ -154,7 +177,7 @@ local function recompute_eod(s, from_day)
   local last = s.twd
   if s.eb and s.eb + #s.eod - 1 > last then last = s.eb + #s.eod - 1 end
   for d = from_day, last do
-    set_eod(s, d, deposits_at(s, d) + holdings_at(s, d))
+    set_eod(s, d, sat(deposits_at(s, d) + holdings_at(s, d)))
   end
 end
 
@@ -176,7 +199,7 @@ local function window_sums(s, slot_now, width)
   for k, b in pairs(s.o5) do
     local sl = tonumber(k)
     if sl >= lo and sl <= slot_now then
-      sum = sum + b[1]; cnt = cnt + b[2]; nsum = nsum + b[3]; ncnt = ncnt + b[4]
+      sum = sat(sum + b[1]); cnt = cnt + b[2]; nsum = sat(nsum + b[3]); ncnt = ncnt + b[4]
     end
   end
   return sum, cnt, nsum, ncnt
@@ -244,7 +267,7 @@ local function view(s, ts, d, m, ref)
   local bm, sm = {}, {}
   for i, x in ipairs(s.bm) do bm[i] = x end
   for i, x in ipairs(s.sm) do sm[i] = x end
-  return { deposits + holdings, deposits, holdings, avg30(s, d), avg30(s, d - 180), max_eod_prev7(s, d),
+  return { sat(deposits + holdings), deposits, holdings, avg30(s, d), avg30(s, d - 180), max_eod_prev7(s, d),
            s1, c1, ns1, nc1, s24, c24, max_out90(s, d), seen, cp_count90(s, d), streak(s), mortgage30(s, d),
            s.li or false, s.pc or false, bm, sm, age_at(s, m) }
 end
