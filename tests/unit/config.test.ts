@@ -43,6 +43,7 @@ describe('loadConfig', () => {
     [{ ID_PATTERN: '[A-Z' }, 'ID_PATTERN: expected a regular expression'],
     [{ ID_MAX_LENGTH: '0' }, 'ID_MAX_LENGTH: must be >= 1'],
     [{ MAX_AMOUNT_MINOR: '0' }, 'MAX_AMOUNT_MINOR: must be >= 1'],
+    [{ MAX_AMOUNT_MINOR: '9000000000000001' }, 'MAX_AMOUNT_MINOR: must be <= 9000000000000000'],
   ])('refuses %o with one line naming the variable', (env, expected) => {
     const err = errorOf(env as Record<string, string>);
     expect(err.code).toBe('CS_ERR_CONFIG');
