@@ -22,7 +22,7 @@ import { parseReplayLine } from '../events/json-form.ts';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
 import { validateEvent, type InputLimits } from '../events/validate.ts';
 import type { ChannelEvent, CustomerProfile, FraudCheckTask, OutreachTask, Suppression, Transaction } from '../events/types.ts';
-import { apply, BusinessCalendar, emptyState, recordContacts, type CustomerState, type FeatureRecord } from '../features/index.ts';
+import { applyEach, BusinessCalendar, emptyState, recordContacts, type CustomerState, type FeatureRecord } from '../features/index.ts';
 import { keyProblem } from '../pipeline/decode.ts';
 import { decideBatch } from '../pipeline/decide.ts';
 import type { RuleSet } from '../rules/config.ts';
@@ -199,20 +199,18 @@ export function runRuleSets(ruleSets: readonly RuleSet[], history: Iterable<stri
   const outputs: Outputs[] = ruleSets.map(() => ({ fraudChecks: [], outreach: [], suppressions: [] }));
   let applied = 0, skipped = 0, late = 0, conflicts = 0;
   for (const records of customers.values()) {
-    let state = emptyState();
     // The contact history per rule set: what each one issued.
     const contacts = ruleSets.map(() => emptyState());
-    for (const record of records) {
-      const r = apply(state, record, options);
-      state = r.state;
+    applyEach(emptyState(), records, options, (record, r, state) => {
       if (r.status === 'APPLIED') applied++;
       else if (r.status === 'LATE') late++;
       else if (r.status === 'CONFLICT') conflicts++;
       else skipped++;
-      if (record.kind === 'profile' || !r.before || !r.after) continue;
+      if (record.kind === 'profile' || !r.before || !r.after) return;
       const item = { record, outcome: { status: STATUS.APPLIED, before: r.before, after: r.after } };
+      const base = factsOf(state);
       ruleSets.forEach((ruleSet, i) => {
-        const facts = { ...factsOf(state), contacts: contacts[i]!.contacts };
+        const facts = { ...base, contacts: contacts[i]!.contacts };
         const d = decideBatch({ applied: [item], customers: new Map([[record.event.customerId, facts]]), ruleSet, calendar, now: createdAt });
         const out = outputs[i]!;
         out.fraudChecks.push(...d.fraudChecks);
@@ -220,7 +218,7 @@ export function runRuleSets(ruleSets: readonly RuleSet[], history: Iterable<stri
         out.suppressions.push(...d.suppressions);
         for (const rec of d.records) contacts[i] = recordContacts(contacts[i]!, rec.contacts, keepMs);
       });
-    }
+    });
   }
   return { outputs, tally: { ...read, applied, skipped, late, conflicts } };
 }

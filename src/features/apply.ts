@@ -79,6 +79,17 @@ export function applyAll(state: CustomerState, records: readonly FeatureRecord[]
   return { state: s, results };
 }
 
+/**
+ * Applies records in order, telling `each` what became of every one with the
+ * state just after it (read it there, do not keep it: it changes with the
+ * next record). Pure towards `state`, copied once; returns the final state.
+ */
+export function applyEach(state: CustomerState, records: readonly FeatureRecord[], o: FeatureOptions, each: (record: FeatureRecord, result: Omit<Applied, 'state'>, after: CustomerState) => void): CustomerState {
+  const s = draftOf(state);
+  for (const r of records) each(r, applyTo(s, r, o), s);
+  return s;
+}
+
 /** The in-place step behind apply() and applyAll(): `s` must be the caller's own draft. */
 function applyTo(s: Draft, record: FeatureRecord, o: FeatureOptions): Omit<Applied, 'state'> {
   const tp = `${TOPIC_INDEX[record.ref.topic]}.${record.ref.partition}`;
