@@ -244,6 +244,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             service: async () => ({ health: readiness(readinessState()), suppressionsByReason: await suppressionsByReason(metrics) }),
           },
           idRules: config.validation.ids,
+          pseudonymKey: config.state.pseudonymKey,
+          onAccess: (a) => metrics.apiRequests.inc({ endpoint: a.endpoint, client: a.client ?? 'none', status: String(a.status) }),
         }),
         ...consoleRoutes(),
         '/healthz': livenessRoute,

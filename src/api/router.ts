@@ -4,6 +4,7 @@ import type { Route } from '../observability/http.ts';
 import type { FeatureView } from '../state/feature-view.ts';
 import type { DecisionLog } from '../state/store.ts';
 import { handleCareTaskRequest, type CareTaskApi } from './care-task-routes.ts';
+import { accessOf, type Access } from './access-log.ts';
 import { openApiDocument } from './openapi.ts';
 import { presentTasks, printableFeatures, type ContactHistory } from './present.ts';
 import { DEFAULT_ID_RULES, idProblem, type IdRules } from '../events/identifier.ts';
@@ -30,6 +31,10 @@ export interface AgentApiOptions {
   readonly reader: () => CustomerReader | undefined;
   readonly timeZone: string;
   readonly logger: Logger;
+  /** Secret of the keyed hash that names customers in the access log (PSEUDONYM_KEY). */
+  readonly pseudonymKey?: string;
+  /** Told about every request but the OpenAPI document's (the access metric). */
+  readonly onAccess?: (a: Access) => void;
   /** The care-task queue and outcomes (./care-task-routes.ts); absent: those endpoints answer 503. */
   readonly careTasks?: CareTaskApi;
   /** What a customer id may be (the service passes config.validation.ids). */
@@ -145,8 +150,12 @@ export function agentApiRoute(o: AgentApiOptions): Route {
     const path = (req.url ?? '/').split('?')[0]!;
     const body = req.method === 'POST' ? raw.toString('utf8') : undefined;
     const r = await handleApiRequest({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization, ...(body === undefined ? {} : { body }) }, o);
-    // The customer id is a pseudonymous key, not identity data; the token is never logged, its holder's name is.
-    o.logger.debug({ method: req.method, path, status: r.status, client: r.client }, 'agent API request');
+    // The access log: the token's holder (never the token), the endpoint and a keyed hash of the customer (never the id).
+    const access = accessOf({ method: req.method ?? 'GET', path, status: r.status, client: r.client }, o.pseudonymKey);
+    if (access.endpoint !== 'openapi') {
+      o.logger.info({ access: { client: access.client, endpoint: access.endpoint, status: access.status, customer: access.customer } }, 'agent API access');
+      o.onAccess?.(access);
+    }
     res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', ...r.headers }).end(JSON.stringify(r.body));
   };
 }

@@ -56,6 +56,7 @@ export const METRIC_TYPES = Object.freeze({
   carestream_care_escalations: 'gauge',
   carestream_care_complaints: 'gauge',
   carestream_care_vip_downgrades: 'gauge',
+  carestream_api_requests_total: 'counter',
 } as const satisfies Record<string, MetricType>);
 
 export type MetricName = keyof typeof METRIC_TYPES;
@@ -119,6 +120,7 @@ export interface Metrics {
   readonly careEscalations: Gauge<'tier'>;
   readonly careComplaints: Gauge<'tier'>;
   readonly careVipDowngrades: Gauge<'tier'>;
+  readonly apiRequests: Counter<'endpoint' | 'client' | 'status'>;
   /** Tells the scrape-time gauges (ready, assigned partitions, rebuilding, rule set) where to look. */
   bindState(source: StateSource): void;
   /** The text exposition of every metric, and its content type. */
@@ -222,6 +224,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     careEscalations: careGauge('carestream_care_escalations', 'Care tasks escalated (a fraud check whose dueBy passed unanswered), by tier.', ['tier'], perTier((k) => k.escalations)),
     careComplaints: careGauge('carestream_care_complaints', 'Complaints (complaint-recovery tasks), by tier.', ['tier'], perTier((k) => k.complaints)),
     careVipDowngrades: careGauge('carestream_care_vip_downgrades', 'VIP downgrades (vip-downgrade tasks: churn), by tier.', ['tier'], perTier((k) => k.vipDowngrades)),
+    apiRequests: counter('carestream_api_requests_total', 'Agent API requests (the access log), by endpoint, token name (bounded by the configured tokens; "none" without a valid one) and status.', ['endpoint', 'client', 'status']),
     bindState(source) {
       state = source;
     },

@@ -6,7 +6,8 @@ import { TOPICS } from '../../../src/events/topics.ts';
 import { applied, input, output } from './fixtures.ts';
 
 // tier (VIP, POTENTIAL, ORDINARY, UNKNOWN), priority (P1-P4) and status (open, overdue) are enums too.
-const ALLOWED_LABELS = new Set(['topic', 'partition', 'reason', 'rule', 'kind', 'script', 'version', 'tier', 'priority', 'status']);
+// client is the API token's name: bounded by the configured tokens (plus "none"), never a customer.
+const ALLOWED_LABELS = new Set(['topic', 'partition', 'reason', 'rule', 'kind', 'script', 'version', 'tier', 'priority', 'status', 'endpoint', 'client']);
 
 async function values(m: Metrics, name: string): Promise<{ labels: Record<string, string | number>; value: number; metricName?: string }[]> {
   const metric = m.registry.getSingleMetric(name);
