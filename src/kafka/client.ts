@@ -28,6 +28,8 @@ function silenceKafkaJsTimerWarnings(): void {
   });
 }
 
+const TRANSIENT = ['The coordinator is loading', 'The group coordinator is not available', 'There is no leader for this topic-partition', 'This is not the correct coordinator'];
+
 /** KafkaJS log lines go through pino, at the levels pino is set to. */
 function pinoLogCreator(logger: Logger): logCreator {
   const child = logger.child({ component: 'kafkajs' });
@@ -40,6 +42,8 @@ function pinoLogCreator(logger: Logger): logCreator {
     // The coordinator still completing the previous commit: expected between
     // back-to-back transactions, and retried by the ingestor.
     if ((extra as { error?: unknown }).error === 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing') return child.debug(extra, message);
+    // Transient start-up states of a broker or a new group, retried by kafkajs itself.
+    if (TRANSIENT.some((t) => message.includes(t) || String((extra as { error?: unknown }).error ?? '').includes(t))) return child.debug(extra, message);
     if (level === logLevel.ERROR) child.error(extra, message);
     else if (level === logLevel.WARN) child.warn(extra, message);
     else if (level === logLevel.INFO) child.debug(extra, message);

@@ -12,6 +12,7 @@ import { FencedError, StateLostError, type Fence } from '../state/store.ts';
 import { CarestreamError } from '../errors.ts';
 import { TOPIC_INDEX } from '../state/encode.ts';
 import { RECORD_OVERHEAD_BYTES } from '../pipeline/dead-letter-fit.ts';
+import { backoffDelayMs } from './backoff.ts';
 
 export interface IngestorOptions {
   readonly groupId: string;
@@ -452,7 +453,9 @@ export class Ingestor {
       }
     }
     task.rebuild = { total, done: 0, customers: new Set() };
-    this.log.warn({ partition: p, records: total }, 'the task state is missing in Redis; rebuilding it from the input topics');
+    // A new group (or one seeded where its records begin) has nothing to rebuild: not worth a warning.
+    if (total === 0) this.log.info({ partition: p }, 'no task state in Redis yet and nothing to rebuild (a first run); starting fresh');
+    else this.log.warn({ partition: p, records: total }, 'the task state is missing in Redis; rebuilding it from the input topics');
     this.o.observer?.rebuildProgress?.({ partition: p, done: 0, total, finished: false });
   }
 
@@ -544,7 +547,7 @@ export class Ingestor {
     const ownership = isRetryableOwnership(err);
     const attempt = ownership ? 1 : (this.failures.get(partition) ?? 0) + 1;
     if (!ownership) this.failures.set(partition, attempt);
-    const delay = ownership ? 500 : Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+    const delay = ownership ? 500 : backoffDelayMs(attempt);
     const level = err instanceof StateLostError ? 'warn' : 'error';
     this.log[level]({ err, partition, attempt, retryInMs: delay }, err instanceof StateLostError ? 'Redis lost the task state; the task will rebuild it' : 'processing a chunk failed; it will be read again');
     this.o.observer?.chunkFailed?.({ partition, error: err, attempt, retryInMs: delay });

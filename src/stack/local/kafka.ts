@@ -22,7 +22,7 @@ function ensureJars(dir: string, log: StackLog): string {
   const libs = join(dir, 'downloads', `kafka-${KAFKA_VERSION}`);
   if (existsSync(join(libs, '.complete'))) return libs;
   const mvn = requireMaven();
-  log(`kafka: fetching Kafka ${KAFKA_VERSION} jars from Maven Central (once)`);
+  log(`kafka: first run: downloading the Kafka ${KAFKA_VERSION} jars (~55 MB) from Maven Central into ${join(dir, 'downloads')}, once; usually under two minutes`);
   const tmp = `${libs}.partial`;
   rmSync(tmp, { recursive: true, force: true });
   runMaven(mvn, ['-f', POM, `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime'], `Kafka ${KAFKA_VERSION}`);

@@ -21,7 +21,7 @@ function ensureDistribution(dir: string, log: StackLog): string {
   const home = join(dir, 'downloads', `apicurio-registry-${APICURIO_VERSION}`);
   if (existsSync(join(home, '.complete'))) return home;
   const mvn = requireMaven();
-  log(`registry: fetching Apicurio Registry ${APICURIO_VERSION} from Maven Central (once, ~110 MB)`);
+  log(`registry: first run: downloading Apicurio Registry ${APICURIO_VERSION} (~110 MB) from Maven Central into ${join(dir, 'downloads')}, once; usually two to three minutes`);
   const tmp = `${home}.partial`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
