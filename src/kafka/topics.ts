@@ -1,4 +1,6 @@
-import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
+// kafkajs is CommonJS: Node's ESM loader cannot see ConfigResourceTypes as a
+// named export (vitest's transform can, so only a plain `node` run fails).
+import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../pipeline/dead-letter-fit.ts';
 import type { Config } from '../config.ts';
 import { ALL_TOPICS, TOPICS, isInputTopic, type Topic } from '../events/topics.ts';
@@ -74,7 +76,7 @@ export interface MessageLimit {
  */
 export async function maxMessageBytes(admin: Admin, topic: string): Promise<MessageLimit & { readonly error?: Error }> {
   try {
-    const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
+    const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
     const entry = res.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
     const bytes = Number(entry?.configValue);
     if (Number.isSafeInteger(bytes) && bytes > 0) return { bytes, source: 'topic' };
