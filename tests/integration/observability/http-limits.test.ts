@@ -5,6 +5,7 @@ import { TOPICS } from '../../../src/events/topics.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { profile } from '../../support/events.ts';
 import { uniqueName } from '../../support/stack.ts';
+import { waitForStatus } from './scrape.ts';
 
 // The HTTP listener shares the event loop with the pipeline: a slow or greedy
 // client must not hold it, and every answer carries the same safety headers.
@@ -74,6 +75,9 @@ describe('the HTTP listener on the real stack', () => {
     port = h.app.httpPort!;
     await h.produce(TOPICS.customerProfiles, profile(customer, { marketingConsent: true }));
     await h.waitForConsumed(1);
+    // Consuming a record does not yet mean ready (tasks may still be taken
+    // over); the header check below expects /readyz to answer 200.
+    await waitForStatus(port, '/readyz', 200);
   });
   afterAll(() => h?.stop());
 
