@@ -268,11 +268,17 @@ export interface Config {
   readonly httpPort: number;
   /** The HTTP listener's bind address and limits; host undefined: every interface. */
   readonly http: {
+    /** Bind address; undefined: every interface (IPv4 and IPv6). */
     readonly host: string | undefined;
+    /** From the connection (or the previous request) to the end of the request's headers. */
     readonly headersTimeoutMs: number;
+    /** From the connection (or the previous request) to the end of the request's body. */
     readonly requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open. */
     readonly keepAliveTimeoutMs: number;
+    /** Connections open at once; those beyond are closed as they arrive. */
     readonly maxConnections: number;
+    /** The largest request body on any path; a larger one is refused with 413 before routing. */
     readonly maxBodyBytes: number;
   };
   /** Agent API bearer tokens (hashes); the file is read when the service starts. */

@@ -1,5 +1,6 @@
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Config } from '../config.ts';
 
 /** `body`: the request's body, read by the listener within HTTP_MAX_BODY_BYTES (empty for most requests). */
 export type Route = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
@@ -9,22 +10,8 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** The listener's limits (src/config.ts, `HTTP_*`). */
-export interface HttpOptions {
-  readonly port: number;
-  /** Bind address; undefined: every interface (IPv4 and IPv6). */
-  readonly host: string | undefined;
-  /** From the connection (or the previous request) to the end of the request's headers. */
-  readonly headersTimeoutMs: number;
-  /** From the connection (or the previous request) to the end of the request's body. */
-  readonly requestTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open. */
-  readonly keepAliveTimeoutMs: number;
-  /** Connections open at once; those beyond are closed as they arrive. */
-  readonly maxConnections: number;
-  /** The largest request body on any path; a larger one is refused with 413 before routing. */
-  readonly maxBodyBytes: number;
-}
+/** The port and the listener's limits: the `http` settings of src/config.ts (`HTTP_*`), one definition. */
+export type HttpOptions = { readonly port: number } & Config['http'];
 
 /**
  * Sent with every response, whatever answers: a route, the 404, the 413, an
