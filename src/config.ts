@@ -203,6 +203,13 @@ type Env = z.output<typeof envSchema>;
  */
 export const DEVELOPMENT_PSEUDONYM_KEY = 'carestream-development-pseudonym-key';
 
+/**
+ * Placeholders published in the repository's examples (deploy/k8s's
+ * secret.example.yaml): as public as the development key, so a manifest
+ * applied unchanged must not start with one.
+ */
+export const EXAMPLE_PSEUDONYM_KEYS: readonly string[] = ['replace-with-at-least-16-random-characters'];
+
 /** PSEUDONYM_KEY, PSEUDONYM_KEY_FILE's contents, or the development key where that is allowed. */
 function pseudonymKey(e: Env): string {
   let key = e.PSEUDONYM_KEY;
@@ -219,6 +226,9 @@ function pseudonymKey(e: Env): string {
   key ??= DEVELOPMENT_PSEUDONYM_KEY;
   if (key === DEVELOPMENT_PSEUDONYM_KEY && e.CARESTREAM_STACK === 'explicit') {
     throw new CarestreamError('CS_ERR_CONFIG', 'PSEUDONYM_KEY: the development key is refused when CARESTREAM_STACK is explicit; set PSEUDONYM_KEY or PSEUDONYM_KEY_FILE to a secret of your own');
+  }
+  if (EXAMPLE_PSEUDONYM_KEYS.includes(key) && e.CARESTREAM_STACK === 'explicit') {
+    throw new CarestreamError('CS_ERR_CONFIG', "PSEUDONYM_KEY: the example's placeholder is refused when CARESTREAM_STACK is explicit; set PSEUDONYM_KEY or PSEUDONYM_KEY_FILE to a secret of your own");
   }
   return key;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, CONFIG_VARIABLES, DEVELOPMENT_PSEUDONYM_KEY } from '../../src/config.ts';
+import { loadConfig, CONFIG_VARIABLES, DEVELOPMENT_PSEUDONYM_KEY, EXAMPLE_PSEUDONYM_KEYS } from '../../src/config.ts';
 import { CarestreamError } from '../../src/errors.ts';
 
 function errorOf(env: Record<string, string>): CarestreamError {
@@ -129,6 +129,15 @@ describe('the pseudonym key', () => {
     expect(errorOf({ ...explicit, PSEUDONYM_KEY: DEVELOPMENT_PSEUDONYM_KEY }).message).toBe(expected);
     expect(errorOf({ ...explicit, PSEUDONYM_KEY_FILE: keyFile(`${DEVELOPMENT_PSEUDONYM_KEY}\n`) }).message).toBe(expected);
     expect(loadConfig({ ...explicit, PSEUDONYM_KEY: 'a-key-of-my-own-0123' }).state.pseudonymKey).toBe('a-key-of-my-own-0123');
+  });
+
+  it("refuses the examples' published placeholder with CARESTREAM_STACK=explicit, and only there", () => {
+    const expected = "PSEUDONYM_KEY: the example's placeholder is refused when CARESTREAM_STACK is explicit; set PSEUDONYM_KEY or PSEUDONYM_KEY_FILE to a secret of your own";
+    for (const placeholder of EXAMPLE_PSEUDONYM_KEYS) {
+      expect(errorOf({ ...explicit, PSEUDONYM_KEY: placeholder }).message).toBe(expected);
+      expect(errorOf({ ...explicit, PSEUDONYM_KEY_FILE: keyFile(`${placeholder}\n`) }).message).toBe(expected);
+      expect(loadConfig({ PSEUDONYM_KEY: placeholder }).state.pseudonymKey).toBe(placeholder);
+    }
   });
 
   it('reads PSEUDONYM_KEY_FILE like the other secrets: one trailing newline dropped, never both', () => {

@@ -38,7 +38,8 @@ const env = container.env ?? [];
 /** The variables as the manifest sets them (secret values stood in for). */
 const rawEnv = environmentFor(container);
 /** What the service makes of them, with the Secret's and ConfigMap's files mounted. */
-const config: Config = loadConfig(podEnvironment(pod, container));
+const ownKey = 'a-pseudonym-key-of-the-banks-own-0123456789';
+const config: Config = loadConfig(podEnvironment(pod, container, { 'pseudonym-key': ownKey }));
 const scaledObject = onlyManifest<ScaledObjectSpec>('ScaledObject');
 const secretKeys = new Set(Object.keys({ ...exampleSecret.data, ...exampleSecret.stringData }));
 const secretName = exampleSecret.metadata.name;
@@ -181,7 +182,12 @@ describe('Deployment', () => {
     }
     // The explicit stack refuses the development key; the pod's key is the Secret's.
     expect(config.state.pseudonymKey).not.toBe(DEVELOPMENT_PSEUDONYM_KEY);
-    expect(config.state.pseudonymKey).toBe(exampleSecret.stringData?.['pseudonym-key']);
+    expect(config.state.pseudonymKey).toBe(ownKey);
+  });
+
+  it("refuses to start on secret.example.yaml's placeholder key, applied unchanged", () => {
+    expect(exampleSecret.stringData?.['pseudonym-key']).toBeDefined();
+    expect(() => loadConfig(podEnvironment(pod, container))).toThrow(/the example's placeholder is refused/);
   });
 
   it('refers only to keys the Secret has (secret.example.yaml)', () => {

@@ -219,12 +219,14 @@ export function volumeFiles(volume: Volume | undefined): Record<string, string> 
  * the files a *_FILE setting names, so it can only be run on the pod as
  * Kubernetes would mount it.
  */
-export function podEnvironment(pod: PodSpec, container: Container): Record<string, string> {
+export function podEnvironment(pod: PodSpec, container: Container, replaced: Record<string, string> = {}): Record<string, string> {
   const root = mkdtempSync(join(tmpdir(), 'cs-pod-'));
   const mounts = (container.volumeMounts ?? []).map((m) => ({ ...m, mountPath: m.mountPath.replace(/\/$/, '') }));
   for (const mount of mounts) {
     const files = volumeFiles(pod.volumes?.find((v) => v.name === mount.name));
-    for (const [path, text] of Object.entries(files ?? {})) {
+    for (const [path, example] of Object.entries(files ?? {})) {
+      // What an operator puts in place of an example's placeholder.
+      const text = replaced[path] ?? example;
       if (mount.subPath !== undefined && mount.subPath !== path) continue;
       const target = join(root, mount.subPath !== undefined ? mount.mountPath : join(mount.mountPath, path));
       mkdirSync(dirname(target), { recursive: true });
