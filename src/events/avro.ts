@@ -1,13 +1,14 @@
 // Avro types per topic, built from schemas/*.avsc, plus Confluent framing.
 // Decoded form (see types.ts): timestamp-millis -> epoch-millis number,
-// long -> number (exact; beyond Number.MAX_SAFE_INTEGER throws, see
+// long -> number (exact; beyond Number.MAX_SAFE_INTEGER an input topic's
+// long is a bigint that validation refuses, another topic's throws, see
 // avro-long.ts), bytes -> Buffer, ["null", T] unions -> T | null (never
 // avsc's wrapped {"T": v} form).
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import type { Type } from 'avsc';
-import { exactLongType } from './avro-long.ts';
-import { SCHEMA_FILES, type Topic } from './topics.ts';
+import { exactLongType, wideLongType } from './avro-long.ts';
+import { SCHEMA_FILES, isInputTopic, type Topic } from './topics.ts';
 
 // avsc builds a logical type's underlying long itself, bypassing the exact
 // long of avro-long.ts; its float arithmetic is exact for |ms| < 2^52
@@ -39,12 +40,15 @@ class TimestampMillisType extends avro.types.LogicalType {
 /**
  * avsc options giving the decoded form of types.ts. Fresh on each call: the
  * registry collects named types, and the schema files repeat enum names on
- * purpose. Also for parsing writer schemas fetched from the registry.
+ * purpose. Also for parsing writer schemas fetched from the registry (a
+ * writer's long type does not matter: avsc reads a long with the reader's).
+ * `wideLongs`: longs beyond the safe range decode to bigint instead of
+ * failing, for the input topics (see avro-long.ts).
  */
-export function avroTypeOptions() {
+export function avroTypeOptions(wideLongs = false) {
   return {
     logicalTypes: { 'timestamp-millis': TimestampMillisType },
-    registry: { long: exactLongType },
+    registry: { long: wideLongs ? wideLongType : exactLongType },
     // Our only unions are ["null", T]; 'never' turns an ambiguous union added
     // later into a load-time error instead of a silently different JS form.
     wrapUnions: 'never' as const,
@@ -53,8 +57,8 @@ export function avroTypeOptions() {
 }
 
 /** An avsc Type for any schema (e.g. a writer schema by id), with our options. */
-export function avroTypeForSchema(schema: unknown): Type {
-  return avro.Type.forSchema(schema as avro.Schema, avroTypeOptions());
+export function avroTypeForSchema(schema: unknown, wideLongs = false): Type {
+  return avro.Type.forSchema(schema as avro.Schema, avroTypeOptions(wideLongs));
 }
 
 interface Loaded {
@@ -77,7 +81,8 @@ function load(topic: Topic): Loaded {
   }
   const entry: Loaded = {
     schema: JSON.stringify(parsed),
-    type: avroTypeForSchema(parsed),
+    // An input's out-of-range amount is a VALIDATION failure, not bad bytes.
+    type: avroTypeForSchema(parsed, isInputTopic(topic)),
   };
   loaded.set(topic, entry);
   return entry;

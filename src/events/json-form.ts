@@ -136,6 +136,10 @@ function toJson(type: Type, v: unknown, timeZone: string, topic: string, path: P
     }
     case 'union:unwrapped':
       return v === null || v === undefined ? null : toJson(nonNullBranch(type, topic, path), v, timeZone, topic, path);
+    case 'abstract:long':
+      // An input's long beyond the safe range decodes to a bigint (avro-long.ts), which
+      // JSON cannot hold: `tail` shows the nearest number (validation refuses such records).
+      return typeof v === 'bigint' ? Number(v) : v === undefined ? fail(topic, path, 'missing') : (v as Json);
     default:
       // Scalars (string, enum, boolean, int, long) are the same in both forms.
       return v === undefined ? fail(topic, path, 'missing') : (v as Json);

@@ -4,8 +4,10 @@ import type { Topic } from './topics.ts';
 // timestamp-millis logical type mapped to numbers, see avro.ts):
 // - timestamps are epoch milliseconds (UTC), never Date, so they compare,
 //   hash and serialise without surprises;
-// - money is an integer number of minor units, always a safe integer: the
-//   long type of avro.ts refuses anything beyond on decode and encode;
+// - money is an integer number of minor units, always a safe integer once
+//   validated: an input's Avro long beyond the safe range decodes to a bigint
+//   that validation refuses (VALIDATION), other topics' longs refuse it on
+//   decode, and nothing beyond is ever encoded (avro-long.ts);
 // - enums are string unions; the symbol lists below must equal the .avsc
 //   enums (a unit test compares them).
 // - nullable fields are `T | null`, never undefined.

@@ -55,8 +55,6 @@ const msg =
 
 const nonBlank = z.string().regex(/\S/, { error: msg('must not be empty') });
 const epochMillis = z.int({ error: msg('must be integer epoch milliseconds') });
-// z.int() accepts safe integers only, which is what Avro longs decode to.
-const minorUnits = z.int({ error: msg('must be an integer amount in minor units within ±(2^53 - 1)') });
 const level1to5 = z.int().min(1, { error: msg('must be 1..5') }).max(5, { error: msg('must be 1..5') });
 
 /** A string that must be an identifier (identifier.ts); the message gives its length, never its value. */
@@ -66,7 +64,26 @@ const identifier = (rules: IdRules) =>
     if (problem) ctx.issues.push({ code: 'custom', message: problem, input: undefined });
   });
 
-const amountAtMost = (max: number) => ({ error: msg(`must be at most ${max}`) });
+/**
+ * An amount in minor units within [min, max]. An input's Avro long beyond the
+ * safe range decodes to a bigint (avro-long.ts): it is out of range like any
+ * number past the limit, and the message names the limit, never the value.
+ */
+const minorUnits = (min: number, max: number, minRule: string) =>
+  z
+    .custom<number>((v) => typeof v === 'number' || typeof v === 'bigint', { error: msg('must be an integer amount in minor units') })
+    .check((ctx) => {
+      const v: unknown = ctx.value;
+      if (typeof v !== 'number' && typeof v !== 'bigint') return; // the type's own issue says so
+      const problem =
+        typeof v === 'number' && !Number.isInteger(v) ? 'must be an integer amount in minor units'
+        : v > max ? `must be at most ${max}`
+        : v < min ? minRule
+        : typeof v === 'bigint' ? 'must be an integer amount in minor units' // in range, yet not a number: no decoder of ours gives this
+        : undefined;
+      // continue: like zod's own number checks, so the record's other rules are still reported.
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: undefined, continue: true });
+    });
 
 const BIRTH_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -86,12 +103,10 @@ const transactionSchema = (l: InputLimits): z.ZodType<Transaction> => z
     accountId: nonBlank,
     occurredAt: epochMillis,
     type: z.enum(TRANSACTION_TYPES),
-    amountMinor: minorUnits.positive({ error: msg('must be greater than 0') }).max(l.maxAmountMinor, amountAtMost(l.maxAmountMinor)),
+    amountMinor: minorUnits(1, l.maxAmountMinor, 'must be greater than 0'),
     currency: z.string().regex(/^[A-Z]{3}$/, { error: msg('must be an ISO 4217 code of three capital letters') }),
     channel: z.enum(TRANSACTION_CHANNELS),
-    balanceAfterMinor: minorUnits
-      .min(-l.maxAmountMinor, { error: msg(`must be at least -${l.maxAmountMinor}`) })
-      .max(l.maxAmountMinor, amountAtMost(l.maxAmountMinor)),
+    balanceAfterMinor: minorUnits(-l.maxAmountMinor, l.maxAmountMinor, `must be at least -${l.maxAmountMinor}`),
     counterparty: z.object({ accountRef: nonBlank, ownAccount: z.boolean() }).nullable(),
     merchantCategory: z.string().regex(/^\d{4}$/, { error: msg('must be a four-digit ISO 18245 code') }).nullable(),
     product: z

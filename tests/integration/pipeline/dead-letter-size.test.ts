@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigResourceTypes } from 'kafkajs';
 import { TOPICS } from '../../../src/events/topics.ts';
 import type { DeadLetter } from '../../../src/events/types.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { tx } from '../../support/events.ts';
 import { uniqueName } from '../../support/stack.ts';
+import { deadLetterTopicLimit, recordAtLimit } from '../../support/hostile.ts';
 
 // Issue 11: a record the broker accepted at its size limit gave a dead letter
 // 177 bytes too large; the broker refused it (MESSAGE_TOO_LARGE), the chunk
@@ -15,24 +15,15 @@ describe('a record at the broker size limit is dead-lettered, cut to fit, and pr
   let limit: number;
   beforeAll(async () => {
     h = await startHarness();
-    const admin = h.kafka.admin();
-    await admin.connect();
-    try {
-      const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPICS.dlq, configNames: ['max.message.bytes'] }] });
-      limit = Number(res.resources[0]!.configEntries.find((e) => e.configName === 'max.message.bytes')!.configValue);
-    } finally {
-      await admin.disconnect();
-    }
+    limit = await deadLetterTopicLimit(h.kafka);
   });
   afterAll(() => h?.stop());
 
   it('keeps the original bytes up to the limit with truncated=true, the original size and SHA-256', async () => {
     const c = uniqueName('C-big');
-    // As large as the input topic takes (same limit here): the record batch adds 61 bytes and the record ~20 plus its key.
-    const size = limit - 188;
-    const big = Buffer.alloc(size, 0x41);
-    big[0] = 1; // not the Confluent magic byte: BAD_FRAMING
-    big.write('the end of the record', size - 21);
+    // As large as the input topic takes (same limit here), not framed: BAD_FRAMING.
+    const big = recordAtLimit(limit);
+    const size = big.length;
     const good = tx(c, '2026-11-20T10:00:00+08:00');
 
     await h.produceRaw(TOPICS.transactions, c, big);

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { exactLongType } from '../../../src/events/avro-long.ts';
+import { exactLongType, wideLongType } from '../../../src/events/avro-long.ts';
 
 const stock = avro.Type.forSchema('long');
 const max = Number.MAX_SAFE_INTEGER;
@@ -42,3 +42,35 @@ describe('exactLongType', () => {
     }
   });
 });
+
+describe('wideLongType (input topics)', () => {
+  it.each([0, 1, -1, 2 ** 52 + 1, -(2 ** 52) - 1, max, -max])('decodes the safe integer %i as that number', (n) => {
+    expect(wideLongType.fromBuffer(wideLongType.toBuffer(n))).toBe(n);
+  });
+
+  it('decodes a valid long beyond the safe range exactly, as a bigint, instead of failing', () => {
+    // The varints an int64 producer writes; the exact long refuses them all.
+    for (const n of [2n ** 53n, -(2n ** 53n), 2n ** 60n, 2n ** 63n - 1n, -(2n ** 63n)]) {
+      const bytes = Buffer.from(zigzag(n));
+      expect(wideLongType.fromBuffer(bytes), String(n)).toBe(n);
+      expect(() => exactLongType.fromBuffer(bytes)).toThrow(/MAX_SAFE_INTEGER/);
+    }
+  });
+
+  it('still writes only safe integers', () => {
+    for (const v of [max + 1, 2n ** 60n, 1n, 1.5]) expect(() => wideLongType.toBuffer(v)).toThrow();
+  });
+});
+
+/** Avro zig-zag varint of a 64-bit value. */
+function zigzag(n: bigint): number[] {
+  let u = n >= 0n ? n << 1n : (-n << 1n) - 1n;
+  const out: number[] = [];
+  do {
+    let b = Number(u & 0x7fn);
+    u >>= 7n;
+    if (u) b |= 0x80;
+    out.push(b);
+  } while (u);
+  return out;
+}

@@ -54,6 +54,11 @@ describe('JSON form round trip', () => {
     expect(toJsonForm(TOPICS.transactions, decoded, 'Europe/Berlin').occurredAt).toBe('2026-11-22T02:30:00+01:00');
   });
 
+  it('shows an input amount beyond 2^53 (a bigint from the decoder) as a JSON number, so tail prints the record', () => {
+    const decoded = { ...fromJsonForm(TOPICS.transactions, SAMPLES[TOPICS.transactions][0]), amountMinor: 2n ** 60n };
+    expect(JSON.parse(JSON.stringify(toJsonForm(TOPICS.transactions, decoded))).amountMinor).toBe(2 ** 60);
+  });
+
   it('fills fields that have defaults when absent (the additive ruleSetVersion)', () => {
     const { ruleSetVersion: _omit, ...older } = SAMPLES[TOPICS.fraudCheckTasks][0]!;
     expect(fromJsonForm(TOPICS.fraudCheckTasks, older).ruleSetVersion).toBeNull();
