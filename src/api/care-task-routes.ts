@@ -5,7 +5,7 @@ import { formatInstant, parseInstant } from '../events/time.ts';
 import type { ChannelEvent } from '../events/types.ts';
 import { OUTREACH_KINDS, PRIORITIES, SUPPRESSION_REASONS } from '../events/types.ts';
 import { careSummary } from '../tasks/care-kpis.ts';
-import { validateEvent } from '../events/validate.ts';
+import { validateEvent, type InputLimits } from '../events/validate.ts';
 import { TOPICS } from '../events/topics.ts';
 import type { CareTaskPage, CareTaskQuery } from '../state/care-task-index.ts';
 import { CARE_TASK_STATUSES, timeLeftMs, type CareTask, type CareTaskStatus } from '../tasks/care-task-status.ts';
@@ -42,9 +42,12 @@ export interface CareTaskApi {
   /** Produces a channel event to Kafka (registry-framed Avro, keyed by customer). */
   readonly publish: (event: ChannelEvent) => Promise<void>;
   readonly now: () => number;
-  /** The validation bounds events are held to, so the API never publishes one the pipeline would dead-letter. */
-  readonly maxFutureSkewMs: number;
-  readonly maxEventAgeMs: number;
+  /**
+   * The validation settings input events are held to (config.validation: time
+   * bounds, id rules, amount limit), so the API never publishes an outcome the
+   * pipeline would dead-letter, nor refuses one it would apply.
+   */
+  readonly validation: InputLimits & { readonly maxFutureSkewMs: number; readonly maxEventAgeMs: number };
   readonly service: () => Promise<ServiceFacts>;
 }
 
@@ -132,42 +135,70 @@ function validated(schema: z.ZodType, body: unknown, status: number, client: str
   return fail(500, 'INTERNAL', 'internal error', {}, client);
 }
 
-/** Handles /v1/tasks and /v1/tasks/{id}/outcome; undefined for any other path. */
-export async function handleCareTaskRequest(req: ApiRequest, path: string, query: URLSearchParams, o: Options): Promise<ApiResponse | undefined> {
-  if (path === OVERVIEW_PATH) return overview(req, o);
-  const m = OUTCOME_PATH.exec(path);
-  if (path !== QUEUE_PATH && !m) return undefined;
-  const method = m ? 'POST' : 'GET';
-  if (req.method !== method) return fail(405, 'METHOD_NOT_ALLOWED', `only ${method} is supported`, { allow: method });
-  const g = guard(o.tokens, req.authorization, m ? 'outcomes:write' : 'tasks:read');
-  if (!g.ok) return g.response;
-  const client = g.client;
+type Entered = { readonly ok: true; readonly client: string; readonly api: CareTaskApi; readonly index: CareTaskReader } | { readonly ok: false; readonly response: ApiResponse };
+
+/** What every care-task endpoint checks first, in this order: the method (405), the token and its scope (401/403), a connected service (503). */
+function enter(req: ApiRequest, method: 'GET' | 'POST', scope: Scope, o: Options): Entered {
+  if (req.method !== method) return { ok: false, response: fail(405, 'METHOD_NOT_ALLOWED', `only ${method} is supported`, { allow: method }) };
+  const g = guard(o.tokens, req.authorization, scope);
+  if (!g.ok) return g;
   const api = o.careTasks;
   const index = api?.index();
-  if (!api || !index) return fail(503, 'UNAVAILABLE', 'the service is starting', { 'retry-after': '5' }, client);
+  if (!api || !index) return { ok: false, response: fail(503, 'UNAVAILABLE', 'the service is starting', { 'retry-after': '5' }, g.client) };
+  return { ok: true, client: g.client, api, index };
+}
 
+/** Runs an endpoint's work; a failure it did not expect is a 500 (logged without the request's data). */
+async function guarded(what: string, client: string, o: Options, work: () => Promise<ApiResponse>): Promise<ApiResponse> {
   try {
-    if (!m) {
-      const q = queueQuery.safeParse(Object.fromEntries(query));
-      if (!q.success) {
-        const issue = q.error.issues[0]!;
-        return fail(400, 'BAD_REQUEST', `${issue.path.join('.') || 'query'}: ${issue.message}`, {}, client);
-      }
-      const now = api.now();
-      const page = await index.list({ statuses: q.data.status, now, dueBefore: q.data.dueBefore, priority: q.data.priority, kind: q.data.kind, offset: q.data.offset, limit: q.data.limit });
-      const next = q.data.offset + page.tasks.length;
-      return validated(careTaskQueueSchema, {
-        asOf: formatInstant(now, o.timeZone),
-        total: page.total,
-        offset: q.data.offset,
-        nextOffset: next < page.total ? next : null,
-        tasks: page.tasks.map((t) => presentCareTask(t, now, o.timeZone)),
-      }, 200, client, o.logger);
-    }
+    return await work();
+  } catch (err) {
+    o.logger.error({ err: (err as Error).message }, `agent API: ${what} failed`);
+    return fail(500, 'INTERNAL', 'internal error', {}, client);
+  }
+}
 
+/** Handles /v1/tasks, /v1/tasks/{id}/outcome and /v1/overview; undefined for any other path. */
+export async function handleCareTaskRequest(req: ApiRequest, path: string, query: URLSearchParams, o: Options): Promise<ApiResponse | undefined> {
+  if (path === OVERVIEW_PATH) return overview(req, o);
+  if (path === QUEUE_PATH) return queue(req, query, o);
+  const m = OUTCOME_PATH.exec(path);
+  return m ? outcome(req, m[1]!, o) : undefined;
+}
+
+/** GET /v1/tasks: the care-task queue. */
+async function queue(req: ApiRequest, query: URLSearchParams, o: Options): Promise<ApiResponse> {
+  const e = enter(req, 'GET', 'tasks:read', o);
+  if (!e.ok) return e.response;
+  const { client, api, index } = e;
+  return guarded('the care-task request', client, o, async () => {
+    const q = queueQuery.safeParse(Object.fromEntries(query));
+    if (!q.success) {
+      const issue = q.error.issues[0]!;
+      return fail(400, 'BAD_REQUEST', `${issue.path.join('.') || 'query'}: ${issue.message}`, {}, client);
+    }
+    const now = api.now();
+    const page = await index.list({ statuses: q.data.status, now, dueBefore: q.data.dueBefore, priority: q.data.priority, kind: q.data.kind, offset: q.data.offset, limit: q.data.limit });
+    const next = q.data.offset + page.tasks.length;
+    return validated(careTaskQueueSchema, {
+      asOf: formatInstant(now, o.timeZone),
+      total: page.total,
+      offset: q.data.offset,
+      nextOffset: next < page.total ? next : null,
+      tasks: page.tasks.map((t) => presentCareTask(t, now, o.timeZone)),
+    }, 200, client, o.logger);
+  });
+}
+
+/** POST /v1/tasks/{taskId}/outcome: publishes a CONTACT_OUTCOME channel event. */
+async function outcome(req: ApiRequest, encodedTaskId: string, o: Options): Promise<ApiResponse> {
+  const e = enter(req, 'POST', 'outcomes:write', o);
+  if (!e.ok) return e.response;
+  const { client, api, index } = e;
+  return guarded('the care-task request', client, o, async () => {
     let raw: string;
     try {
-      raw = decodeURIComponent(m[1]!);
+      raw = decodeURIComponent(encodedTaskId);
     } catch {
       return fail(400, 'BAD_REQUEST', 'the task id is not valid percent-encoding', {}, client);
     }
@@ -196,7 +227,8 @@ export async function handleCareTaskRequest(req: ApiRequest, path: string, query
       topic: null,
       attributes: { taskId: task.taskId, outcome: body.data.outcome },
     };
-    const v = validateEvent(TOPICS.channelEvents, event, { nowMs: now, maxFutureSkewMs: api.maxFutureSkewMs, maxAgeMs: api.maxEventAgeMs });
+    // The pipeline's own check with the configured limits: what it would dead-letter is refused here.
+    const v = validateEvent(TOPICS.channelEvents, event, { nowMs: now, maxFutureSkewMs: api.validation.maxFutureSkewMs, maxAgeMs: api.validation.maxEventAgeMs }, api.validation);
     if (!v.ok) return fail(400, 'BAD_REQUEST', v.message, {}, client);
     try {
       await api.publish(event);
@@ -206,40 +238,30 @@ export async function handleCareTaskRequest(req: ApiRequest, path: string, query
     }
     o.logger.info({ client, taskId: task.taskId, outcome: body.data.outcome, eventId: event.eventId }, 'agent API: contact outcome published');
     return validated(outcomeAcceptedSchema, { eventId: event.eventId, taskId: task.taskId, outcome: body.data.outcome, at: formatInstant(now, o.timeZone) }, 202, client, o.logger);
-  } catch (err) {
-    o.logger.error({ err: (err as Error).message }, 'agent API: the care-task request failed');
-    return fail(500, 'INTERNAL', 'internal error', {}, client);
-  }
+  });
 }
 
 /** GET /v1/overview: health, the queue's size by priority, suppressions by reason and the care KPIs. */
 async function overview(req: ApiRequest, o: Options): Promise<ApiResponse> {
-  if (req.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'only GET is supported', { allow: 'GET' });
-  const g = guard(o.tokens, req.authorization, 'tasks:read');
-  if (!g.ok) return g.response;
-  const client = g.client;
-  const api = o.careTasks;
-  const index = api?.index();
-  if (!api || !index) return fail(503, 'UNAVAILABLE', 'the service is starting', { 'retry-after': '5' }, client);
-  try {
+  const e = enter(req, 'GET', 'tasks:read', o);
+  if (!e.ok) return e.response;
+  const { client, api, index } = e;
+  return guarded('the overview', client, o, async () => {
     const now = api.now();
     const tasks: CareTask[] = [];
     for await (const t of index.all()) tasks.push(t);
     const summary = careSummary(tasks, now);
     const zero = () => Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<string, number>;
-    const queue = { open: zero(), overdue: zero() };
-    for (const q of summary.queue) queue[q.status][q.priority] = (queue[q.status][q.priority] ?? 0) + q.count;
+    const waiting = { open: zero(), overdue: zero() };
+    for (const q of summary.queue) waiting[q.status][q.priority] = (waiting[q.status][q.priority] ?? 0) + q.count;
     const service = await api.service();
     const suppressionsByReason = Object.fromEntries(SUPPRESSION_REASONS.map((r) => [r, service.suppressionsByReason[r] ?? 0]));
     return validated(overviewSchema, {
       asOf: formatInstant(now, o.timeZone),
       health: { ready: service.health.ready, failing: [...service.health.failing] },
-      queue,
+      queue: waiting,
       suppressionsByReason,
       kpis: summary.kpis,
     }, 200, client, o.logger);
-  } catch (err) {
-    o.logger.error({ err: (err as Error).message }, 'agent API: the overview failed');
-    return fail(500, 'INTERNAL', 'internal error', {}, client);
-  }
+  });
 }
