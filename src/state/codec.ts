@@ -1,0 +1,896 @@
+/**
+ * A compact, versioned binary layout for the feature engine's customer state
+ * (src/features/state.ts): what a store keeps under a customer's key.
+ *
+ *   encodeState(state) -> Buffer      decodeState(buf) -> state
+ *
+ * Pure (no I/O), exact (decodeState(encodeState(s)) deep-equals s) and strict:
+ * a value the layout cannot hold exactly (a number that is not a safe
+ * integer, a field the codec does not know) is refused when encoding, never
+ * rounded or dropped, and a corrupt or truncated buffer gives a
+ * StateCodecError, never a hang or a huge allocation (every count and length
+ * is bounded by the bytes left, as src/events/avro-guard.ts does for Avro).
+ *
+ * Layout 1 (docs/FEATURES.md, "How a customer's state is stored"):
+ *   byte 0    the layout version (1). A msgpack blob of the Lua path starts
+ *             with a map byte (0x80-0x8f, 0xde, 0xdf), so the two are told
+ *             apart by the first byte.
+ *   varint    flags: bit 0 = every time is a whole second (times are then
+ *             written in seconds: about one byte less each).
+ *   varint    field-presence bitmap: bit n set = field n is written; an
+ *             absent field has its empty value (null, 0, {} or []).
+ *   bases     T0 (a time), D0 (a business day) and M0 (a month): the
+ *             watermark's, or the best stand-in. Most numbers are written
+ *             as small differences from them or from their predecessor.
+ *   fields    the present ones, in field-number order (FIELDS below).
+ * Integers are LEB128 varints, signed ones zigzag-encoded; strings carry a
+ * kind: base64url text (pseudonyms, digests) as its raw bytes, a UUID as 16
+ * bytes, a word of the DICTIONARY as its index, anything else as UTF-8.
+ *
+ * Extending it (time's timers and last-evaluated tier, say): give the new
+ * field the next number in FIELDS, with its write/read pair, and make
+ * `present` false for its empty value. States written before have the bit
+ * clear and decode with the field empty: no version bump, no migration.
+ * A reader meeting a bit it does not know refuses the buffer (it cannot skip
+ * a payload it cannot parse, and dropping the field on the next write would
+ * lose it), so readers must be deployed before writers that set new bits.
+ * Bump LAYOUT_VERSION only to change how an existing field is written, and
+ * keep the old reader for the old version. DICTIONARY is append-only.
+ */
+import type { BalanceEntry, CustomerState, KeptContact, KeptEventId, KeptOutcome, KeptProfile, KeptPurchase, OutflowSlot, Watermark } from '../features/state.ts';
+
+export const LAYOUT_VERSION = 1;
+
+/** More end-of-day values than any trimmed state has (212): a bound for what a buffer may declare. */
+export const MAX_SERIES_VALUES = 10_000;
+
+export class StateCodecError extends Error {
+  constructor(message: string) {
+    super(`customer state: ${message}`);
+    this.name = 'StateCodecError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+const SLOT_MS = 300_000;
+
+/**
+ * Words that stand for themselves as one byte: channels, contact outcomes,
+ * outreach kinds, rule ids. Append-only: an index, once written, must keep
+ * meaning the same word.
+ */
+const DICTIONARY: readonly string[] = [
+  'APP', 'WEB', 'WECHAT', 'BRANCH', 'CALL_CENTER', 'SMS', 'EMAIL', 'RM_VISIT',
+  'REACHED', 'NO_ANSWER', 'CONFIRMED_GENUINE', 'CONFIRMED_FRAUD', 'DECLINED',
+  'RETENTION', 'VIP_UPGRADE', 'GROWTH_PLAN', 'RISK_REASSESSMENT', 'SUITABILITY_REVIEW', 'LIFE_STAGE_OFFER', 'CARE', 'SERVICE_RECOVERY',
+  'FRAUD_CHECK', 'vip-upgrade', 'vip-outflow-retention', 'complaint-recovery', 'large-outflow', 'risky-streak', 'new-parent', 'welcome',
+  'payroll-plan', 'asset-growth', 'mortgage-interest', 'outflow-velocity', 'suitability',
+];
+const DICTIONARY_INDEX: ReadonlyMap<string, number> = new Map(DICTIONARY.map((w, i) => [w, i]));
+
+const STR_UTF8 = 0;
+const STR_BASE64URL = 1;
+const STR_WORD = 2;
+const STR_UUID = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const INT_KEY = /^(0|-?[1-9][0-9]*)$/;
+
+/** Thrown inside encode when a time is not a whole second: the state is written again in milliseconds. */
+class NotWholeSeconds extends Error {}
+
+// ---------------------------------------------------------------- writing
+
+let scratch = Buffer.allocUnsafe(4096);
+
+class Writer {
+  // one scratch buffer for every encode (it only grows); done() copies the bytes out
+  private buf = scratch;
+  private pos = 0;
+  /** Milliseconds per written time unit (1000 or 1). */
+  unit = 1;
+  t0 = 0;
+  d0 = 0;
+  m0 = 0;
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = scratch = next;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** An unsigned integer up to 2^53 - 1 (at most 8 bytes). */
+  uint(n: number, what: string): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new StateCodecError(`${what}: ${n} is not a non-negative safe integer`);
+    while (n >= 0x80) {
+      this.byte((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    this.byte(n);
+  }
+
+  /**
+   * A signed integer, zigzag: the sign in the lowest bit. Computed on the
+   * magnitude so that it stays exact up to +-(2^53 - 1), where 2n + 1 would
+   * not be a double any more. Differences of two safe integers can reach
+   * 2^54: those go through BigInt.
+   */
+  int(n: number | bigint, what: string): void {
+    if (typeof n === 'bigint') return this.bigInt(n);
+    if (!Number.isSafeInteger(n)) throw new StateCodecError(`${what}: ${n} is not a safe integer`);
+    const neg = n < 0;
+    let m = neg ? -n - 1 : n;
+    let first = ((m % 64) << 1) | (neg ? 1 : 0);
+    m = Math.floor(m / 64);
+    if (m > 0) first |= 0x80;
+    this.byte(first);
+    while (m > 0) {
+      const b = m % 0x80;
+      m = Math.floor(m / 0x80);
+      this.byte(m > 0 ? b | 0x80 : b);
+    }
+  }
+
+  private bigInt(n: bigint): void {
+    let z = n < 0n ? ((-n - 1n) << 1n) | 1n : n << 1n;
+    while (z >= 0x80n) {
+      this.byte(Number(z & 0x7fn) | 0x80);
+      z >>= 7n;
+    }
+    this.byte(Number(z));
+  }
+
+  /** value - base, exactly, for any two safe integers. */
+  delta(value: number, base: number, what: string): void {
+    if (!Number.isSafeInteger(value)) throw new StateCodecError(`${what}: ${value} is not a safe integer`);
+    const d = value - base;
+    this.int(Number.isSafeInteger(d) ? d : BigInt(value) - BigInt(base), what);
+  }
+
+  /** A time, as the difference from `base` in the state's time unit. */
+  time(t: number, base: number, what: string): void {
+    if (!Number.isSafeInteger(t)) throw new StateCodecError(`${what}: ${t} is not a safe integer`);
+    if (this.unit !== 1 && t % this.unit !== 0) throw new NotWholeSeconds();
+    this.delta(t / this.unit, base / this.unit, what);
+  }
+
+  /** The business day of time `at`: it differs from the UTC day by the zone offset, so 0 or +-1. */
+  dayOf(day: number, at: number, what: string): void {
+    this.delta(day, Math.floor(at / DAY_MS), what);
+  }
+
+  str(s: string): void {
+    // a lone surrogate has no UTF-8 form: it would come back as U+FFFD
+    if (!s.isWellFormed()) throw new StateCodecError(`string ${JSON.stringify(s)} is not well-formed UTF-16`);
+    const word = DICTIONARY_INDEX.get(s);
+    if (word !== undefined) return this.uint(word * 4 + STR_WORD, 'string');
+    if (s.length === 36 && UUID.test(s)) {
+      this.uint(STR_UUID, 'string');
+      this.room(16);
+      this.pos += this.buf.write(s.replaceAll('-', ''), this.pos, 'hex');
+      return;
+    }
+    const raw = canonicalBase64urlBytes(s);
+    if (raw >= 0) {
+      this.uint(raw * 4 + STR_BASE64URL, 'string');
+      this.room(raw);
+      this.pos += this.buf.write(s, this.pos, 'base64url');
+      return;
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.uint(n * 4 + STR_UTF8, 'string');
+    this.room(n);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** Sorted strings, each after the length of the prefix it shares with the one before (eventIds, offsets' keys). */
+  frontCoded(sorted: readonly string[]): void {
+    let prev = '';
+    for (const s of sorted) {
+      let p = 0;
+      const max = Math.min(prev.length, s.length);
+      while (p < max && prev.charCodeAt(p) === s.charCodeAt(p)) p++;
+      // never split a surrogate pair: the suffix must be valid text on its own
+      if (p > 0 && p < s.length && isLowSurrogate(s.charCodeAt(p))) p--;
+      this.uint(p, 'prefix');
+      this.str(s.slice(p));
+      prev = s;
+    }
+  }
+
+  done(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+}
+
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
+
+/**
+ * The byte length of `s` as unpadded base64url when decoding and encoding it
+ * again gives `s` back (pseudonyms, digests), else -1: every character in
+ * the alphabet, a length that is not 1 mod 4, and no bits set in the last
+ * character beyond the bytes it carries.
+ */
+function canonicalBase64urlBytes(s: string): number {
+  const n = s.length;
+  if (n === 0 || n % 4 === 1) return -1;
+  let last = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    last = c < 128 ? B64_VALUE[c]! : -1;
+    if (last < 0) return -1;
+  }
+  if (n % 4 === 2 && (last & 0x0f) !== 0) return -1;
+  if (n % 4 === 3 && (last & 0x03) !== 0) return -1;
+  return Math.floor((n * 3) / 4);
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+// ---------------------------------------------------------------- reading
+
+class Reader {
+  private pos = 0;
+  unit = 1;
+  t0 = 0;
+  d0 = 0;
+  m0 = 0;
+
+  private readonly buf: Buffer;
+
+  constructor(buf: Uint8Array) {
+    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get left(): number {
+    return this.buf.length - this.pos;
+  }
+
+  fail(what: string): never {
+    throw new StateCodecError(`${what} at byte ${this.pos} of ${this.buf.length}`);
+  }
+
+  byte(what: string): number {
+    if (this.pos >= this.buf.length) this.fail(`truncated reading ${what}`);
+    return this.buf[this.pos++]!;
+  }
+
+  /** The text of the next n bytes in `encoding`. */
+  text(n: number, encoding: 'hex' | 'base64url' | 'utf8', what: string): string {
+    if (n > this.left) this.fail(`truncated reading ${what} (${n} bytes declared, ${this.left} left)`);
+    const t = this.buf.toString(encoding, this.pos, this.pos + n);
+    this.pos += n;
+    return t;
+  }
+
+  uint(what: string): number {
+    let n = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte(what);
+      n += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        if (!Number.isSafeInteger(n)) this.fail(`${what} out of range`);
+        return n;
+      }
+      scale *= 0x80;
+    }
+    this.fail(`${what}: varint longer than 8 bytes`);
+  }
+
+  /** A count of items that take at least one byte each: never more than the bytes left. */
+  count(what: string): number {
+    const n = this.uint(what);
+    if (n > this.left) this.fail(`${what}: ${n} declared, only ${this.left} bytes left`);
+    return n;
+  }
+
+  /** A zigzag integer; a bigint when beyond the safe range (a difference, see Writer.delta). */
+  intOrBig(what: string): number | bigint {
+    const start = this.pos;
+    let len = 0;
+    for (;;) {
+      const b = this.byte(what);
+      len++;
+      if ((b & 0x80) === 0) break;
+      if (len === 9) this.fail(`${what}: varint longer than 9 bytes`);
+    }
+    if (len <= 7) {
+      // at most 49 bits: exact in doubles
+      let z = 0;
+      let scale = 1;
+      for (let i = start; i < start + len; i++) {
+        z += (this.buf[i]! & 0x7f) * scale;
+        scale *= 0x80;
+      }
+      return z % 2 === 1 ? -(z - 1) / 2 - 1 : z / 2;
+    }
+    let z = 0n;
+    for (let i = start + len - 1; i >= start; i--) z = (z << 7n) | BigInt(this.buf[i]! & 0x7f);
+    const n = (z & 1n) === 1n ? -(z >> 1n) - 1n : z >> 1n;
+    return Number.isSafeInteger(Number(n)) && BigInt(Number(n)) === n ? Number(n) : n;
+  }
+
+  int(what: string): number {
+    const n = this.intOrBig(what);
+    if (typeof n === 'bigint') this.fail(`${what} out of range`);
+    return n;
+  }
+
+  delta(base: number, what: string): number {
+    const d = this.intOrBig(what);
+    const v = typeof d === 'bigint' ? BigInt(base) + d : base + d;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || (typeof v === 'bigint' && BigInt(n) !== v)) this.fail(`${what} out of range`);
+    return n;
+  }
+
+  time(base: number, what: string): number {
+    const t = this.delta(base / this.unit, what) * this.unit;
+    if (!Number.isSafeInteger(t)) this.fail(`${what} out of range`);
+    return t;
+  }
+
+  dayOf(at: number, what: string): number {
+    return this.delta(Math.floor(at / DAY_MS), what);
+  }
+
+  str(what: string): string {
+    const h = this.uint(what);
+    const kind = h % 4;
+    const n = Math.floor(h / 4);
+    if (kind === STR_WORD) {
+      const w = DICTIONARY[n];
+      if (w === undefined) this.fail(`${what}: unknown dictionary word ${n}`);
+      return w;
+    }
+    if (kind === STR_UUID) {
+      const hex = this.text(16, 'hex', what);
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    }
+    return this.text(n, kind === STR_BASE64URL ? 'base64url' : 'utf8', what);
+  }
+
+  frontCoded(n: number, what: string): string[] {
+    const out: string[] = [];
+    let prev = '';
+    for (let i = 0; i < n; i++) {
+      const p = this.uint(what);
+      if (p > prev.length) this.fail(`${what}: shared prefix ${p} longer than the previous key`);
+      prev = prev.slice(0, p) + this.str(what);
+      out.push(prev);
+    }
+    return out;
+  }
+}
+
+/**
+ * A record for decoded keys: without a prototype, so a key such as
+ * '__proto__' is an ordinary own property, and in V8's dictionary mode from
+ * the start — adding many distinct keys (pseudonyms, eventIds) to a `{}`
+ * walks its hidden-class transitions and costs several times as much.
+ */
+function record<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+// ---------------------------------------------------------------- fields
+
+type Field<K extends keyof CustomerState> = {
+  readonly present: (v: CustomerState[K]) => boolean;
+  readonly write: (w: Writer, v: CustomerState[K], s: CustomerState) => void;
+  readonly read: (r: Reader, s: Partial<Record<keyof CustomerState, unknown>>) => CustomerState[K];
+  readonly empty: () => CustomerState[K];
+};
+
+function field<K extends keyof CustomerState>(f: Field<K>): Field<K> {
+  return f;
+}
+
+const nonEmpty = (o: object): boolean => {
+  for (const _ in o) return true;
+  return false;
+};
+
+function writeTopicWatermark(w: Writer, v: Watermark | null, what: string): void {
+  w.time(v!.at, w.t0, what);
+  w.dayOf(v!.day, v!.at, what);
+}
+
+function readTopicWatermark(r: Reader, what: string): Watermark {
+  const at = r.time(r.t0, what);
+  return { at, day: r.dayOf(at, what) };
+}
+
+/** A map keyed by integers (days, slots): keys ascending, each after the one before; values by `value`. */
+function writeIntMap<V>(w: Writer, m: Readonly<Record<string, V>>, base: number, what: string, value: (v: V) => void): void {
+  const keys = Object.keys(m).map((k) => {
+    if (!INT_KEY.test(k) || !Number.isSafeInteger(Number(k))) throw new StateCodecError(`${what}: key ${JSON.stringify(k)} is not an integer`);
+    return Number(k);
+  });
+  keys.sort((a, b) => a - b);
+  w.uint(keys.length, what);
+  let prev = base;
+  for (const k of keys) {
+    w.delta(k, prev, what);
+    prev = k;
+    value(m[String(k)]!);
+  }
+}
+
+function readIntMap<V>(r: Reader, base: number, what: string, value: () => V): Record<string, V> {
+  const n = r.count(what);
+  const out = record<V>();
+  let prev = base;
+  for (let i = 0; i < n; i++) {
+    const k = r.delta(prev, what);
+    prev = k;
+    out[String(k)] = value();
+  }
+  return out;
+}
+
+function writeMonths(w: Writer, months: readonly number[], what: string): void {
+  w.uint(months.length, what);
+  let prev = w.m0;
+  for (const m of months) {
+    w.delta(m, prev, what);
+    prev = m;
+  }
+}
+
+function readMonths(r: Reader, what: string): number[] {
+  const n = r.count(what);
+  const out: number[] = [];
+  let prev = r.m0;
+  for (let i = 0; i < n; i++) out.push((prev = r.delta(prev, what)));
+  return out;
+}
+
+function sortedKeys(o: object): string[] {
+  // code-unit order, as front coding needs (and as Array.prototype.sort does)
+  return Object.keys(o).sort();
+}
+
+/**
+ * The fields in the order of their presence bits. The Record type makes a
+ * field added to CustomerState without an entry here a compile error.
+ */
+const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Field<K> } = {
+  // the bases are the watermark's when it exists: nothing more to write
+  watermark: field<'watermark'>({
+    present: (v) => v !== null,
+    write: () => {},
+    read: (r) => ({ at: r.t0, day: r.d0, month: r.m0 }),
+    empty: () => null,
+  }),
+  transactionsWatermark: field<'transactionsWatermark'>({
+    present: (v) => v !== null,
+    write: (w, v) => writeTopicWatermark(w, v, 'transactionsWatermark'),
+    read: (r) => readTopicWatermark(r, 'transactionsWatermark'),
+    empty: () => null,
+  }),
+  channelWatermark: field<'channelWatermark'>({
+    present: (v) => v !== null,
+    write: (w, v) => writeTopicWatermark(w, v, 'channelWatermark'),
+    read: (r) => readTopicWatermark(r, 'channelWatermark'),
+    empty: () => null,
+  }),
+  firstDay: field<'firstDay'>({
+    present: (v) => v !== null,
+    write: (w, v) => w.delta(v!, w.d0, 'firstDay'),
+    read: (r) => r.delta(r.d0, 'firstDay'),
+    empty: () => null,
+  }),
+  offsets: field<'offsets'>({
+    present: nonEmpty,
+    write: (w, v) => {
+      const keys = sortedKeys(v);
+      w.uint(keys.length, 'offsets');
+      w.frontCoded(keys);
+      for (const k of keys) w.int(v[k]!, 'offsets');
+    },
+    read: (r) => {
+      const keys = r.frontCoded(r.count('offsets'), 'offsets');
+      const out = record<number>();
+      for (const k of keys) out[k] = r.int('offsets');
+      return out;
+    },
+    empty: () => ({}),
+  }),
+  eventIds: field<'eventIds'>({
+    present: nonEmpty,
+    write: (w, v) => {
+      const keys = sortedKeys(v);
+      w.uint(keys.length, 'eventIds');
+      w.frontCoded(keys);
+      for (const k of keys) {
+        w.time(v[k]!.at, w.t0, 'eventIds');
+        w.str(v[k]!.digest);
+      }
+    },
+    read: (r) => {
+      const keys = r.frontCoded(r.count('eventIds'), 'eventIds');
+      const out = record<KeptEventId>();
+      for (const k of keys) out[k] = { at: r.time(r.t0, 'eventIds'), digest: r.str('eventIds') };
+      return out;
+    },
+    empty: () => ({}),
+  }),
+  accounts: field<'accounts'>({
+    present: nonEmpty,
+    write: (w, v) => {
+      const keys = sortedKeys(v);
+      w.uint(keys.length, 'accounts');
+      for (const k of keys) {
+        w.str(k);
+        const entries = v[k]!;
+        w.uint(entries.length, 'accounts');
+        let at = w.t0;
+        let balance = 0;
+        for (const e of entries) {
+          w.time(e.at, at, 'accounts');
+          w.dayOf(e.day, e.at, 'accounts');
+          w.delta(e.balanceMinor, balance, 'accounts');
+          at = e.at;
+          balance = e.balanceMinor;
+        }
+      }
+    },
+    read: (r) => {
+      const n = r.count('accounts');
+      const out = record<BalanceEntry[]>();
+      for (let i = 0; i < n; i++) {
+        const k = r.str('accounts');
+        const m = r.count('accounts');
+        const entries: BalanceEntry[] = [];
+        let at = r.t0;
+        let balance = 0;
+        for (let j = 0; j < m; j++) {
+          at = r.time(at, 'accounts');
+          const day = r.dayOf(at, 'accounts');
+          balance = r.delta(balance, 'accounts');
+          entries.push({ at, day, balanceMinor: balance });
+        }
+        out[k] = entries;
+      }
+      return out;
+    },
+    empty: () => ({}),
+  }),
+  holdingsNetMinor: field<'holdingsNetMinor'>({
+    present: (v) => v !== 0,
+    write: (w, v) => w.int(v, 'holdingsNetMinor'),
+    read: (r) => r.int('holdingsNetMinor'),
+    empty: () => 0,
+  }),
+  holdingsFlowByDay: field<'holdingsFlowByDay'>({
+    present: nonEmpty,
+    write: (w, v) => writeIntMap(w, v, w.d0, 'holdingsFlowByDay', (x) => w.int(x, 'holdingsFlowByDay')),
+    read: (r) => readIntMap(r, r.d0, 'holdingsFlowByDay', () => r.int('holdingsFlowByDay')),
+    empty: () => ({}),
+  }),
+  // Day after day the assets repeat or move a little: each value is written
+  // as the difference from the day before, and a run of unchanged days as a
+  // zero followed by the run's length.
+  endOfDay: field<'endOfDay'>({
+    present: (v) => v !== null,
+    write: (w, v) => {
+      const { firstDay, values } = v!;
+      if (values.length > MAX_SERIES_VALUES) throw new StateCodecError(`endOfDay: ${values.length} values, more than ${MAX_SERIES_VALUES}`);
+      w.delta(firstDay, w.d0, 'endOfDay');
+      w.uint(values.length, 'endOfDay');
+      let prev = 0;
+      for (let i = 0; i < values.length; ) {
+        const v = values[i]!;
+        if (!Number.isSafeInteger(v)) throw new StateCodecError(`endOfDay: ${v} is not a safe integer`);
+        if (i > 0 && v === prev) {
+          let run = 1;
+          while (i + run < values.length && values[i + run] === prev) run++;
+          w.int(0, 'endOfDay');
+          w.uint(run - 1, 'endOfDay');
+          i += run;
+          continue;
+        }
+        w.delta(v, prev, 'endOfDay');
+        prev = v;
+        i++;
+      }
+    },
+    read: (r) => {
+      const firstDay = r.delta(r.d0, 'endOfDay');
+      const n = r.uint('endOfDay');
+      // a run can stand for many values, so the count is bounded by the layout, not by the bytes left
+      if (n > MAX_SERIES_VALUES) r.fail(`endOfDay: ${n} values declared, more than ${MAX_SERIES_VALUES}`);
+      const values: number[] = [];
+      let prev = 0;
+      while (values.length < n) {
+        const v = r.delta(prev, 'endOfDay');
+        if (values.length > 0 && v === prev) {
+          const run = r.uint('endOfDay') + 1;
+          if (values.length + run > n) r.fail(`endOfDay: a run of ${run} passes the ${n} values declared`);
+          for (let i = 0; i < run; i++) values.push(v);
+          continue;
+        }
+        values.push(v);
+        prev = v;
+      }
+      return { firstDay, values };
+    },
+    empty: () => null,
+  }),
+  outflowSlots: field<'outflowSlots'>({
+    present: nonEmpty,
+    write: (w, v) =>
+      writeIntMap(w, v, Math.floor(w.t0 / SLOT_MS), 'outflowSlots', (b) => {
+        w.int(b.sumMinor, 'outflowSlots');
+        w.int(b.count, 'outflowSlots');
+        w.int(b.newCounterpartySumMinor, 'outflowSlots');
+        w.int(b.newCounterpartyCount, 'outflowSlots');
+      }),
+    read: (r) =>
+      readIntMap<OutflowSlot>(r, Math.floor(r.t0 / SLOT_MS), 'outflowSlots', () => ({
+        sumMinor: r.int('outflowSlots'),
+        count: r.int('outflowSlots'),
+        newCounterpartySumMinor: r.int('outflowSlots'),
+        newCounterpartyCount: r.int('outflowSlots'),
+      })),
+    empty: () => ({}),
+  }),
+  maxOutflowByDay: field<'maxOutflowByDay'>({
+    present: nonEmpty,
+    write: (w, v) => writeIntMap(w, v, w.d0, 'maxOutflowByDay', (x) => w.int(x, 'maxOutflowByDay')),
+    read: (r) => readIntMap(r, r.d0, 'maxOutflowByDay', () => r.int('maxOutflowByDay')),
+    empty: () => ({}),
+  }),
+  counterpartyLastDay: field<'counterpartyLastDay'>({
+    present: nonEmpty,
+    write: (w, v) => {
+      const keys = sortedKeys(v);
+      w.uint(keys.length, 'counterpartyLastDay');
+      for (const k of keys) {
+        w.str(k);
+        w.delta(v[k]!, w.d0, 'counterpartyLastDay');
+      }
+    },
+    read: (r) => {
+      const n = r.count('counterpartyLastDay');
+      const out = record<number>();
+      for (let i = 0; i < n; i++) {
+        const k = r.str('counterpartyLastDay');
+        out[k] = r.delta(r.d0, 'counterpartyLastDay');
+      }
+      return out;
+    },
+    empty: () => ({}),
+  }),
+  mortgageInterestByDay: field<'mortgageInterestByDay'>({
+    present: nonEmpty,
+    write: (w, v) => writeIntMap(w, v, w.d0, 'mortgageInterestByDay', (x) => w.int(x, 'mortgageInterestByDay')),
+    read: (r) => readIntMap(r, r.d0, 'mortgageInterestByDay', () => r.int('mortgageInterestByDay')),
+    empty: () => ({}),
+  }),
+  // the time after the one before (they are in time order), the flag in the lowest bit
+  recentPurchases: field<'recentPurchases'>({
+    present: (v) => v.length > 0,
+    write: (w, v) => {
+      w.uint(v.length, 'recentPurchases');
+      let at = w.t0;
+      for (const p of v) {
+        w.time(p.at, at, 'recentPurchases');
+        w.byte(p.highRisk ? 1 : 0);
+        at = p.at;
+      }
+    },
+    read: (r) => {
+      const n = r.count('recentPurchases');
+      const out: KeptPurchase[] = [];
+      let at = r.t0;
+      for (let i = 0; i < n; i++) {
+        at = r.time(at, 'recentPurchases');
+        const flag = r.byte('recentPurchases');
+        if (flag > 1) r.fail(`recentPurchases: flag ${flag}`);
+        out.push({ at, highRisk: flag === 1 });
+      }
+      return out;
+    },
+    empty: () => [],
+  }),
+  highRiskRunBefore: field<'highRiskRunBefore'>({
+    present: (v) => v !== 0,
+    write: (w, v) => w.int(v, 'highRiskRunBefore'),
+    read: (r) => r.int('highRiskRunBefore'),
+    empty: () => 0,
+  }),
+  lastInvestmentAt: field<'lastInvestmentAt'>({
+    present: (v) => v !== null,
+    write: (w, v) => w.time(v!, w.t0, 'lastInvestmentAt'),
+    read: (r) => r.time(r.t0, 'lastInvestmentAt'),
+    empty: () => null,
+  }),
+  babyMonths: field<'babyMonths'>({
+    present: (v) => v.length > 0,
+    write: (w, v) => writeMonths(w, v, 'babyMonths'),
+    read: (r) => readMonths(r, 'babyMonths'),
+    empty: () => [],
+  }),
+  salaryMonths: field<'salaryMonths'>({
+    present: (v) => v.length > 0,
+    write: (w, v) => writeMonths(w, v, 'salaryMonths'),
+    read: (r) => readMonths(r, 'salaryMonths'),
+    empty: () => [],
+  }),
+  payrollMonth: field<'payrollMonth'>({
+    present: (v) => v !== null,
+    write: (w, v) => w.delta(v!, w.m0, 'payrollMonth'),
+    read: (r) => r.delta(r.m0, 'payrollMonth'),
+    empty: () => null,
+  }),
+  // flags: consent, relationship manager, and which of the nullable three are there
+  profile: field<'profile'>({
+    present: (v) => v !== null,
+    write: (w, v) => {
+      const p = v!;
+      w.time(p.updatedAt, w.t0, 'profile');
+      const flags =
+        (p.marketingConsent ? 1 : 0) | (p.hasRelationshipManager ? 2 : 0) | (p.birthMonth !== null ? 4 : 0) | (p.riskTolerance !== null ? 8 : 0) | (p.riskAssessedAt !== null ? 16 : 0);
+      w.byte(flags);
+      if (p.birthMonth !== null) w.delta(p.birthMonth, w.m0, 'profile');
+      if (p.riskTolerance !== null) w.int(p.riskTolerance, 'profile');
+      if (p.riskAssessedAt !== null) w.time(p.riskAssessedAt, w.t0, 'profile');
+      w.uint(p.preferredChannels.length, 'profile');
+      for (const c of p.preferredChannels) w.str(c);
+    },
+    read: (r): KeptProfile => {
+      const updatedAt = r.time(r.t0, 'profile');
+      const flags = r.byte('profile');
+      if (flags > 31) r.fail(`profile: flags ${flags}`);
+      const birthMonth = flags & 4 ? r.delta(r.m0, 'profile') : null;
+      const riskTolerance = flags & 8 ? r.int('profile') : null;
+      const riskAssessedAt = flags & 16 ? r.time(r.t0, 'profile') : null;
+      const n = r.count('profile');
+      const preferredChannels: string[] = [];
+      for (let i = 0; i < n; i++) preferredChannels.push(r.str('profile'));
+      return { updatedAt, birthMonth, marketingConsent: (flags & 1) !== 0, riskTolerance, riskAssessedAt, preferredChannels, hasRelationshipManager: (flags & 2) !== 0 };
+    },
+    empty: () => null,
+  }),
+  contacts: field<'contacts'>({
+    present: (v) => v.length > 0,
+    write: (w, v) => {
+      w.uint(v.length, 'contacts');
+      let at = w.t0;
+      for (const c of v) {
+        w.str(c.taskId);
+        w.str(c.ruleId);
+        w.str(c.kind);
+        w.time(c.at, at, 'contacts');
+        at = c.at;
+      }
+    },
+    read: (r) => {
+      const n = r.count('contacts');
+      const out: KeptContact[] = [];
+      let at = r.t0;
+      for (let i = 0; i < n; i++) {
+        const taskId = r.str('contacts');
+        const ruleId = r.str('contacts');
+        const kind = r.str('contacts');
+        at = r.time(at, 'contacts');
+        out.push({ taskId, ruleId, kind, at });
+      }
+      return out;
+    },
+    empty: () => [],
+  }),
+  outcomes: field<'outcomes'>({
+    present: (v) => v.length > 0,
+    write: (w, v) => {
+      w.uint(v.length, 'outcomes');
+      let at = w.t0;
+      for (const o of v) {
+        w.time(o.at, at, 'outcomes');
+        w.str(o.taskId);
+        w.str(o.outcome);
+        at = o.at;
+      }
+    },
+    read: (r) => {
+      const n = r.count('outcomes');
+      const out: KeptOutcome[] = [];
+      let at = r.t0;
+      for (let i = 0; i < n; i++) {
+        at = r.time(at, 'outcomes');
+        out.push({ at, taskId: r.str('outcomes'), outcome: r.str('outcomes') });
+      }
+      return out;
+    },
+    empty: () => [],
+  }),
+};
+
+type FieldName = keyof typeof FIELD_TABLE;
+/** Field n is bit n of the presence bitmap: the order is the layout, append only. */
+const FIELDS = Object.keys(FIELD_TABLE) as FieldName[];
+const KNOWN_KEYS: ReadonlySet<string> = new Set<string>(['version', ...FIELDS]);
+
+/** Days from 1970-01-01 to the UTC month index (year * 12 + month - 1) they fall in. */
+function monthOfDay(day: number): number {
+  const d = new Date(day * DAY_MS);
+  const m = d.getUTCFullYear() * 12 + d.getUTCMonth();
+  return Number.isNaN(m) ? 0 : m;
+}
+
+/** T0, D0, M0: the watermark's, or stand-ins close to the state's other numbers. */
+function basesOf(s: CustomerState): { t0: number; d0: number; m0: number } {
+  const t0 = s.watermark?.at ?? s.transactionsWatermark?.at ?? s.channelWatermark?.at ?? s.profile?.updatedAt ?? 0;
+  const d0 = s.watermark?.day ?? s.firstDay ?? Math.floor(t0 / DAY_MS);
+  const m0 = s.watermark?.month ?? monthOfDay(d0);
+  return { t0, d0, m0 };
+}
+
+/** Encodes a customer state in layout LAYOUT_VERSION. Throws a StateCodecError for a value it cannot hold exactly. */
+export function encodeState(state: CustomerState): Buffer {
+  if (state.version !== 1) throw new StateCodecError(`state version ${String(state.version)} is not 1`);
+  for (const k of Object.keys(state)) if (!KNOWN_KEYS.has(k)) throw new StateCodecError(`field ${JSON.stringify(k)} has no place in layout ${LAYOUT_VERSION} (add it to src/state/codec.ts)`);
+  try {
+    return encodeWith(state, 1000);
+  } catch (err) {
+    if (err instanceof NotWholeSeconds) return encodeWith(state, 1);
+    throw err;
+  }
+}
+
+function encodeWith(s: CustomerState, unit: number): Buffer {
+  const w = new Writer();
+  const { t0, d0, m0 } = basesOf(s);
+  w.unit = unit;
+  w.t0 = t0;
+  w.d0 = d0;
+  w.m0 = m0;
+  w.byte(LAYOUT_VERSION);
+  w.uint(unit === 1000 ? 1 : 0, 'flags');
+  let bitmap = 0;
+  FIELDS.forEach((name, i) => {
+    const f = FIELD_TABLE[name] as Field<FieldName>;
+    if (f.present(s[name])) bitmap += 2 ** i;
+  });
+  w.uint(bitmap, 'fields');
+  w.time(t0, 0, 'T0');
+  w.delta(d0, Math.floor(t0 / DAY_MS), 'D0');
+  w.delta(m0, monthOfDay(d0), 'M0');
+  FIELDS.forEach((name, i) => {
+    if (Math.floor(bitmap / 2 ** i) % 2 === 1) (FIELD_TABLE[name] as Field<FieldName>).write(w, s[name], s);
+  });
+  return w.done();
+}
+
+/** Decodes a buffer of encodeState. Throws a StateCodecError when it is not one (corrupt, truncated, another layout). */
+export function decodeState(buf: Uint8Array): CustomerState {
+  const r = new Reader(buf);
+  const version = r.byte('the layout version');
+  if (version !== LAYOUT_VERSION) r.fail(`layout version ${version} unknown (this reader knows ${LAYOUT_VERSION}${version >= 0x80 ? '; a msgpack map of the Lua path starts so' : ''})`);
+  const flags = r.uint('flags');
+  if (flags > 1) r.fail(`unknown flags ${flags}`);
+  r.unit = flags === 1 ? 1000 : 1;
+  const bitmap = r.uint('the field bitmap');
+  if (bitmap >= 2 ** FIELDS.length) r.fail(`fields ${bitmap.toString(2)}: bits beyond the ${FIELDS.length} this reader knows (written by a newer layout)`);
+  r.t0 = r.time(0, 'T0');
+  r.d0 = r.delta(Math.floor(r.t0 / DAY_MS), 'D0');
+  r.m0 = r.delta(monthOfDay(r.d0), 'M0');
+  const out: Record<string, unknown> = { version: 1 };
+  FIELDS.forEach((name, i) => {
+    const f = FIELD_TABLE[name] as Field<FieldName>;
+    out[name] = Math.floor(bitmap / 2 ** i) % 2 === 1 ? f.read(r, out) : f.empty();
+  });
+  if (r.left !== 0) r.fail(`${r.left} bytes after the last field`);
+  return out as unknown as CustomerState;
+}

@@ -1,0 +1,298 @@
+// The binary layout of a customer's state (src/state/codec.ts): exact round
+// trips over generated states, the hand cases at the edges, and corrupt or
+// truncated buffers refused with a clear error, never a hang or a huge
+// allocation.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { emptyState, type CustomerState } from '../../../src/features/index.ts';
+import { decodeState, encodeState, LAYOUT_VERSION, MAX_SERIES_VALUES, StateCodecError } from '../../../src/state/codec.ts';
+import { generate } from '../../../src/generate/index.ts';
+import { pseudonym } from '../../../src/state/encode.ts';
+import { fold } from '../features/fold.ts';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 11, 2, 6, 30);
+const BOUND = 9_000_000_000_000_000;
+
+function roundTrip(s: CustomerState): CustomerState {
+  const back = decodeState(encodeState(s));
+  expect(back).toEqual(s);
+  return back;
+}
+
+// ---- arbitraries: realistic values most of the time, the extremes often enough
+
+const anyInt = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -10_000_000, max: 10_000_000 }) },
+  { weight: 2, arbitrary: fc.integer({ min: -(10 ** 15), max: 10 ** 15 }) },
+  { weight: 1, arbitrary: fc.maxSafeInteger() },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, -1, 63, 64, -64, -65, BOUND, -BOUND, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 52, -(2 ** 52)) },
+);
+const count = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom(0, Number.MAX_SAFE_INTEGER));
+// times near now in whole seconds (the generator's), in milliseconds, or anywhere
+const time = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: -90 * 86_400, max: 86_400 }).map((s) => Math.floor(NOW / 1000) * 1000 + s * 1000) },
+  { weight: 2, arbitrary: fc.integer({ min: NOW - 90 * DAY, max: NOW + DAY }) },
+  { weight: 1, arbitrary: fc.maxSafeInteger() },
+);
+const day = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: Math.floor(NOW / DAY) - 300, max: Math.floor(NOW / DAY) + 2 }) }, { weight: 1, arbitrary: fc.maxSafeInteger() });
+const month = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 2000 * 12, max: 2100 * 12 }) }, { weight: 1, arbitrary: fc.maxSafeInteger() });
+const pseudo = fc.uint8Array({ minLength: 9, maxLength: 9 }).map((b) => Buffer.from(b).toString('base64url'));
+const digest = fc.uint8Array({ minLength: 8, maxLength: 8 }).map((b) => Buffer.from(b).toString('base64url'));
+const text = fc.oneof(
+  pseudo,
+  digest,
+  fc.uuid(),
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.constantFrom('', 'APP', 'SMS', 'REACHED', 'RETENTION', 'vip-upgrade', 'A', 'AB', 'ABC', 'ABCD', '__proto__', 'constructor'),
+);
+const intKeyed = <T>(v: fc.Arbitrary<T>, key: fc.Arbitrary<number> = day) =>
+  fc.array(fc.tuple(key, v), { maxLength: 12 }).map((es) => Object.fromEntries(es.map(([k, x]) => [String(k), x])));
+const eventKey = fc.tuple(fc.constantFrom('0:', '1:'), fc.oneof(fc.integer({ min: 0, max: 99_999 }).map((n) => `E000042-${String(n).padStart(5, '0')}`), fc.uuid(), fc.string())).map(([t, id]) => t + id);
+
+const profile = fc.record({
+  updatedAt: time,
+  birthMonth: fc.option(month, { nil: null }),
+  marketingConsent: fc.boolean(),
+  riskTolerance: fc.option(fc.oneof(fc.integer({ min: 1, max: 5 }), anyInt), { nil: null }),
+  riskAssessedAt: fc.option(time, { nil: null }),
+  preferredChannels: fc.array(fc.oneof(fc.constantFrom('APP', 'WEB', 'WECHAT', 'BRANCH', 'CALL_CENTER', 'SMS', 'EMAIL', 'RM_VISIT'), text), { maxLength: 8 }),
+  hasRelationshipManager: fc.boolean(),
+});
+
+const stateArb: fc.Arbitrary<CustomerState> = fc.record({
+  version: fc.constant(1 as const),
+  watermark: fc.option(fc.record({ at: time, day, month }), { nil: null }),
+  transactionsWatermark: fc.option(fc.record({ at: time, day }), { nil: null }),
+  channelWatermark: fc.option(fc.record({ at: time, day }), { nil: null }),
+  firstDay: fc.option(day, { nil: null }),
+  offsets: fc.dictionary(fc.oneof(fc.constantFrom('0.0', '1.0', '2.0', '0.17', '2.5'), text), fc.oneof(fc.integer({ min: 0, max: 10 ** 9 }), anyInt), { maxKeys: 6 }),
+  eventIds: fc.dictionary(eventKey, fc.record({ at: time, digest: fc.oneof(digest, text) }), { maxKeys: 12 }),
+  accounts: fc.dictionary(fc.oneof(pseudo, text), fc.array(fc.record({ at: time, day, balanceMinor: anyInt }), { maxLength: 12 }), { maxKeys: 5 }),
+  holdingsNetMinor: anyInt,
+  holdingsFlowByDay: intKeyed(anyInt),
+  endOfDay: fc.option(
+    fc.record({
+      firstDay: day,
+      // runs of repeats, small moves, jumps to the bounds
+      values: fc.array(fc.oneof(fc.constantFrom(0, 1_000_000, BOUND, -BOUND), anyInt), { maxLength: 220 }).map((vs) => vs.map((v, i) => (i % 3 === 0 && i > 0 ? vs[i - 1]! : v))),
+    }),
+    { nil: null },
+  ),
+  outflowSlots: intKeyed(fc.record({ sumMinor: anyInt, count, newCounterpartySumMinor: anyInt, newCounterpartyCount: count }), fc.oneof(fc.integer({ min: Math.floor(NOW / 300_000) - 400, max: Math.floor(NOW / 300_000) }), fc.maxSafeInteger())),
+  maxOutflowByDay: intKeyed(anyInt),
+  counterpartyLastDay: fc.dictionary(fc.oneof(pseudo, text), day, { maxKeys: 10 }),
+  mortgageInterestByDay: intKeyed(count),
+  recentPurchases: fc.array(fc.record({ at: time, highRisk: fc.boolean() }), { maxLength: 8 }),
+  highRiskRunBefore: count,
+  lastInvestmentAt: fc.option(time, { nil: null }),
+  babyMonths: fc.array(month, { maxLength: 13 }),
+  salaryMonths: fc.array(month, { maxLength: 13 }),
+  payrollMonth: fc.option(month, { nil: null }),
+  profile: fc.option(profile, { nil: null }),
+  contacts: fc.array(fc.record({ taskId: text, ruleId: text, kind: text, at: time }), { maxLength: 6 }),
+  outcomes: fc.array(fc.record({ at: time, taskId: text, outcome: text }), { maxLength: 10 }),
+});
+
+describe('encodeState / decodeState', () => {
+  it('round-trips every generated state exactly', () => {
+    fc.assert(
+      fc.property(stateArb, (s) => {
+        const buf = encodeState(s);
+        expect(buf[0]).toBe(LAYOUT_VERSION);
+        expect(decodeState(buf)).toEqual(s);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes the same bytes for the same state whatever the order of its keys', () => {
+    fc.assert(
+      fc.property(stateArb, (s) => {
+        const reversed = Object.fromEntries(Object.entries(s).reverse()) as unknown as CustomerState;
+        const again = decodeState(encodeState(s));
+        expect(encodeState(reversed)).toEqual(encodeState(s));
+        expect(encodeState(again)).toEqual(encodeState(s));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the empty state in a few bytes', () => {
+    const buf = encodeState(emptyState());
+    expect(buf.length).toBeLessThanOrEqual(6);
+    expect(decodeState(buf)).toEqual(emptyState());
+  });
+
+  it('holds the largest windows: 212 days of end-of-day values, 288 outflow slots, 92 days of maxima, 13 months', () => {
+    const base = emptyState();
+    const wDay = Math.floor(NOW / DAY);
+    const slots: Record<string, { sumMinor: number; count: number; newCounterpartySumMinor: number; newCounterpartyCount: number }> = {};
+    for (let i = 0; i < 288; i++) slots[String(Math.floor(NOW / 300_000) - i)] = { sumMinor: 10 ** 15, count: 1000, newCounterpartySumMinor: 10 ** 15, newCounterpartyCount: 1000 };
+    const maxima: Record<string, number> = {};
+    const seen: Record<string, number> = {};
+    for (let i = 0; i < 92; i++) {
+      maxima[String(wDay - i)] = 10 ** 15 - i;
+      seen[pseudonym(`acct-${i}`, 'a test key of 16 chars')] = wDay - i;
+    }
+    const s: CustomerState = {
+      ...base,
+      watermark: { at: NOW, day: wDay, month: 2026 * 12 + 11 },
+      transactionsWatermark: { at: NOW, day: wDay },
+      firstDay: wDay - 211,
+      endOfDay: { firstDay: wDay - 211, values: Array.from({ length: 212 }, (_, i) => (i * 7919) % 5 === 0 ? BOUND : i * 1_000_003) },
+      outflowSlots: slots,
+      maxOutflowByDay: maxima,
+      counterpartyLastDay: seen,
+      babyMonths: Array.from({ length: 13 }, (_, i) => 2025 * 12 + i),
+      salaryMonths: Array.from({ length: 13 }, (_, i) => 2025 * 12 + i),
+    };
+    roundTrip(s);
+  });
+
+  it('keeps saturated sums at +-9 x 10^15 and the safe-integer extremes exactly, including differences past 2^53', () => {
+    const s: CustomerState = {
+      ...emptyState(),
+      holdingsNetMinor: BOUND,
+      holdingsFlowByDay: { '20000': -BOUND, '20001': BOUND },
+      endOfDay: { firstDay: 20000, values: [-BOUND, BOUND, BOUND, -BOUND, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0] },
+      accounts: { a: [{ at: Number.MIN_SAFE_INTEGER, day: Number.MAX_SAFE_INTEGER, balanceMinor: Number.MAX_SAFE_INTEGER }, { at: Number.MAX_SAFE_INTEGER, day: Number.MIN_SAFE_INTEGER, balanceMinor: Number.MIN_SAFE_INTEGER }] },
+      outflowSlots: { '6000000': { sumMinor: BOUND, count: 3, newCounterpartySumMinor: -BOUND, newCounterpartyCount: 0 } },
+    };
+    roundTrip(s);
+  });
+
+  it('keeps negative balances and a negative net holding', () => {
+    roundTrip({
+      ...emptyState(),
+      watermark: { at: NOW, day: Math.floor(NOW / DAY), month: 24323 },
+      accounts: { [pseudonym('acct', 'a test key of 16 chars')]: [{ at: NOW - 3_600_000, day: Math.floor(NOW / DAY), balanceMinor: -125_000 }, { at: NOW, day: Math.floor(NOW / DAY), balanceMinor: -(10 ** 15) }] },
+      holdingsNetMinor: -42,
+      endOfDay: { firstDay: Math.floor(NOW / DAY) - 2, values: [-1, -1, -(10 ** 15) - 42] },
+    });
+  });
+
+  it('keeps optional fields absent and present: a profile with nothing known, one with everything, nulls beside values', () => {
+    const bare = { updatedAt: NOW, birthMonth: null, marketingConsent: false, riskTolerance: null, riskAssessedAt: null, preferredChannels: [], hasRelationshipManager: false };
+    const full = { updatedAt: NOW + 1, birthMonth: 1980 * 12 + 4, marketingConsent: true, riskTolerance: 5, riskAssessedAt: NOW - 1, preferredChannels: ['APP', 'SMS', 'a channel not in the dictionary'], hasRelationshipManager: true };
+    for (const profile of [null, bare, full]) {
+      for (const lastInvestmentAt of [null, 0, NOW]) {
+        for (const payrollMonth of [null, 0, 24323]) roundTrip({ ...emptyState(), profile, lastInvestmentAt, payrollMonth, firstDay: payrollMonth === null ? null : 0 });
+      }
+    }
+  });
+
+  it('refuses to write what it cannot hold exactly, saying what', () => {
+    const bad: [string, CustomerState][] = [
+      ['holdingsNetMinor', { ...emptyState(), holdingsNetMinor: 1.5 }],
+      ['holdingsNetMinor', { ...emptyState(), holdingsNetMinor: 2 ** 60 }],
+      ['holdingsNetMinor', { ...emptyState(), holdingsNetMinor: Number.NaN }],
+      ['endOfDay', { ...emptyState(), endOfDay: { firstDay: 1, values: [Infinity] } }],
+      ['maxOutflowByDay', { ...emptyState(), maxOutflowByDay: { '01': 5 } }],
+      ['well-formed', { ...emptyState(), counterpartyLastDay: { '\ud800': 1 } }],
+      ['timers', { ...emptyState(), timers: [] } as unknown as CustomerState],
+      ['version', { ...emptyState(), version: 2 } as unknown as CustomerState],
+      ['endOfDay', { ...emptyState(), endOfDay: { firstDay: 1, values: new Array<number>(MAX_SERIES_VALUES + 1).fill(0) } }],
+    ];
+    for (const [what, s] of bad) {
+      expect(() => encodeState(s), what).toThrow(StateCodecError);
+      expect(() => encodeState(s), what).toThrow(what);
+    }
+  });
+
+  it('writes times in whole seconds when it can and in milliseconds when it must', () => {
+    const s = (at: number): CustomerState => ({ ...emptyState(), watermark: { at, day: Math.floor(at / DAY), month: 24323 }, recentPurchases: [{ at: at - 86_400_000, highRisk: true }] });
+    expect(encodeState(s(NOW))[1]).toBe(1);
+    expect(encodeState(s(NOW + 1))[1]).toBe(0);
+    roundTrip(s(NOW + 1));
+    roundTrip(s(NOW));
+  });
+});
+
+describe('decodeState on bad input', () => {
+  const samples = fc.sample(stateArb, { numRuns: 8, seed: 5 }).map(encodeState);
+
+  it('refuses every truncation of a valid buffer with a StateCodecError', () => {
+    for (const buf of samples) {
+      for (let n = 0; n < buf.length; n++) expect(() => decodeState(buf.subarray(0, n))).toThrow(StateCodecError);
+    }
+  });
+
+  it('gives a decoded state or a StateCodecError for any corruption', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...samples), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (buf, flips) => {
+        const b = Buffer.from(buf);
+        for (const [i, v] of flips) b[i % b.length] = v;
+        // a hang would be caught by the test's timeout; a huge allocation by the bounds test below
+        try {
+          decodeState(b);
+        } catch (err) {
+          expect(err).toBeInstanceOf(StateCodecError);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses random bytes with a StateCodecError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const b = Buffer.from(bytes);
+        if (b.length > 0) b[0] = LAYOUT_VERSION;
+        try {
+          decodeState(b);
+        } catch (err) {
+          expect(err).toBeInstanceOf(StateCodecError);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('bounds every declared count and length by the bytes left, so nothing big is allocated', () => {
+    // version, flags, bitmap = accounts only, T0 = 0, D0, M0, then 2^50 accounts declared
+    const hugeCount = Buffer.from([1, 0, 1 << 6, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
+    expect(() => decodeState(hugeCount)).toThrow(/accounts: \d+ declared, only 0 bytes left/);
+    // endOfDay (bit 9) declaring more values than any state has
+    const bitmap9 = [0x80, 0x04];
+    const hugeSeries = Buffer.from([1, 0, ...bitmap9, 0, 0, 0, 0, 0xff, 0xff, 0x03]);
+    expect(() => decodeState(hugeSeries)).toThrow(/endOfDay: 65535 values declared/);
+    // a run passing the declared count: 3 values, a first value then a run of 100
+    const longRun = Buffer.from([1, 0, ...bitmap9, 0, 0, 0, 0, 3, 2, 0, 99]);
+    expect(() => decodeState(longRun)).toThrow(/a run of 100 passes the 3 values declared/);
+    // a string declaring 1000 bytes with 2 left
+    const longString = Buffer.from([1, 0, 1 << 6, 0, 0, 0, 1, 0xa0, 0x1f, 0x41, 0x42]);
+    expect(() => decodeState(longString)).toThrow(/1000 bytes declared, 2 left/);
+    // a varint that never ends
+    expect(() => decodeState(Buffer.from([1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow(/varint longer than 9 bytes/);
+  });
+
+  it('names what it was given when it is not this layout', () => {
+    expect(() => decodeState(Buffer.alloc(0))).toThrow(/truncated reading the layout version at byte 0 of 0/);
+    // a msgpack map: what the Lua path stores
+    expect(() => decodeState(Buffer.from([0x8f, 0xa1, 0x76, 0x01]))).toThrow(/layout version 143 unknown .*msgpack/);
+    expect(() => decodeState(Buffer.from([LAYOUT_VERSION + 1]))).toThrow(/layout version 2 unknown/);
+    // a field bit this reader does not know (a newer layout's field)
+    expect(() => decodeState(Buffer.from([1, 0, 0x80, 0x80, 0x80, 0x10, 0, 0, 0]))).toThrow(/written by a newer layout/);
+    const ok = encodeState(emptyState());
+    expect(() => decodeState(Buffer.concat([ok, Buffer.from([0])]))).toThrow(/1 bytes after the last field/);
+  });
+});
+
+describe('the states of a generated bank', () => {
+  it('round-trip, and take well under half the bytes the JSON does (about 470 B a customer)', () => {
+    const { lines } = generate({ seed: 3, customers: 60, days: 90, start: '2026-03-01' });
+    const { states } = fold(lines, { timeZone: 'Asia/Shanghai', allowedLatenessMs: 3_600_000, babyMccs: ['5641', '5945'] });
+    let bytes = 0;
+    let json = 0;
+    for (const s of states.values()) {
+      roundTrip(s);
+      bytes += encodeState(s).length;
+      json += JSON.stringify(s).length;
+    }
+    expect(states.size).toBe(60);
+    expect(bytes / states.size).toBeLessThan(700);
+    expect(bytes).toBeLessThan(json / 4);
+  });
+});
