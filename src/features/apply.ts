@@ -3,6 +3,7 @@ import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { ChannelEvent, CustomerProfile, Transaction } from '../events/types.ts';
 import { monthOfDate, type BusinessCalendar } from './calendar.ts';
 import { draftOf, type CustomerState, type Draft, type KeptPurchase } from './state.ts';
+import { sat } from './saturate.ts';
 import { depositsAt, holdingsAt, eventView, DAYS_30, DAYS_90, SLOT_MS, SLOTS_24H, type EventView } from './view.ts';
 
 /** Where a record came from: offsets make applying idempotent. */
@@ -181,8 +182,8 @@ function addMonth(set: number[], m: number): void {
 function applyTransaction(s: Draft, t: Transaction, x: { day: number; month: number; ref: string | null; isNew: boolean }, o: FeatureOptions): void {
   const { day, month, ref } = x;
   if (t.type === 'PRODUCT_PURCHASE') {
-    s.holdingsNetMinor += t.amountMinor;
-    s.holdingsFlowByDay[day] = (s.holdingsFlowByDay[day] ?? 0) + t.amountMinor;
+    s.holdingsNetMinor = sat(s.holdingsNetMinor + t.amountMinor);
+    s.holdingsFlowByDay[day] = sat((s.holdingsFlowByDay[day] ?? 0) + t.amountMinor);
     const p = t.product;
     const purchase: KeptPurchase = { at: t.occurredAt, highRisk: p !== null && (p.riskLevel >= 4 || p.category === 'PRIVATE_EQUITY') };
     insertByTime(s.recentPurchases, purchase);
@@ -192,8 +193,8 @@ function applyTransaction(s: Draft, t: Transaction, x: { day: number; month: num
     }
     if (p !== null && !NOT_INVESTMENTS.has(p.category) && (s.lastInvestmentAt === null || t.occurredAt > s.lastInvestmentAt)) s.lastInvestmentAt = t.occurredAt;
   } else if (t.type === 'PRODUCT_REDEMPTION') {
-    s.holdingsNetMinor -= t.amountMinor;
-    s.holdingsFlowByDay[day] = (s.holdingsFlowByDay[day] ?? 0) - t.amountMinor;
+    s.holdingsNetMinor = sat(s.holdingsNetMinor - t.amountMinor);
+    s.holdingsFlowByDay[day] = sat((s.holdingsFlowByDay[day] ?? 0) - t.amountMinor);
   }
   const account = o.pseudonym(t.accountId);
   const entries = (s.accounts[account] ??= []);
@@ -203,9 +204,9 @@ function applyTransaction(s: Draft, t: Transaction, x: { day: number; month: num
     const slot = Math.floor(t.occurredAt / SLOT_MS);
     const b = s.outflowSlots[slot] ?? { sumMinor: 0, count: 0, newCounterpartySumMinor: 0, newCounterpartyCount: 0 };
     s.outflowSlots[slot] = {
-      sumMinor: b.sumMinor + t.amountMinor,
+      sumMinor: sat(b.sumMinor + t.amountMinor),
       count: b.count + 1,
-      newCounterpartySumMinor: b.newCounterpartySumMinor + (x.isNew ? t.amountMinor : 0),
+      newCounterpartySumMinor: x.isNew ? sat(b.newCounterpartySumMinor + t.amountMinor) : b.newCounterpartySumMinor,
       newCounterpartyCount: b.newCounterpartyCount + (x.isNew ? 1 : 0),
     };
     if (t.amountMinor > (s.maxOutflowByDay[day] ?? 0)) s.maxOutflowByDay[day] = t.amountMinor;
@@ -249,7 +250,7 @@ function recomputeEndOfDay(s: Draft, fromDay: number): void {
   let last = s.transactionsWatermark!.day;
   const e = s.endOfDay;
   if (e !== null && e.firstDay + e.values.length - 1 > last) last = e.firstDay + e.values.length - 1;
-  for (let d = fromDay; d <= last; d++) setEndOfDay(s, d, depositsAt(s, d) + holdingsAt(s, d));
+  for (let d = fromDay; d <= last; d++) setEndOfDay(s, d, sat(depositsAt(s, d) + holdingsAt(s, d)));
 }
 
 /** A channel event moves no money: it only starts the series earlier (assets 0 before any transaction). */

@@ -1,5 +1,6 @@
 import type { FeatureView, Tally } from '../state/feature-view.ts';
 import { monthLabel } from './calendar.ts';
+import { sat } from './saturate.ts';
 import type { CustomerState, BalanceEntry } from './state.ts';
 import { tierOf, DEFAULT_TIERS, type TierThresholds } from './tier.ts';
 
@@ -50,18 +51,29 @@ export function eodAt(s: CustomerState, d: number): number | null {
   return e.values[i]!;
 }
 
-/** avg30(d): mean of the days of d-29 .. d that have a value, rounded down; 0 when none has. */
+const TWO26 = 67_108_864;
+
+/**
+ * avg30(d): mean of the days of d-29 .. d that have a value, rounded down; 0
+ * when none has. Exact even when the 30 values sum past 2^53: each is split
+ * at 2^26 and the two sums are divided apart (floorMean in saturate.ts).
+ */
 export function avg30(s: CustomerState, d: number): number {
-  let sum = 0;
+  let hi = 0;
+  let lo = 0;
   let n = 0;
   for (let x = d - 29; x <= d; x++) {
     const v = eodAt(s, x);
     if (v !== null) {
-      sum += v;
+      const h = Math.floor(v / TWO26);
+      hi += h;
+      lo += v - h * TWO26;
       n++;
     }
   }
-  return n === 0 ? 0 : Math.floor(sum / n);
+  if (n === 0) return 0;
+  const qh = Math.floor(hi / n);
+  return qh * TWO26 + Math.floor(((hi - qh * n) * TWO26 + lo) / n);
 }
 
 function maxEodPrev7(s: CustomerState, d: number): number | null {
@@ -84,14 +96,14 @@ export function depositsAt(s: CustomerState, d: number): number {
   let sum = 0;
   for (const k in s.accounts) {
     const b = balanceAt(s.accounts[k]!, d);
-    if (b !== null) sum += b;
+    if (b !== null) sum = sat(sum + b);
   }
   return sum;
 }
 
 export function holdingsAt(s: CustomerState, d: number): number {
   let h = s.holdingsNetMinor;
-  for (const k in s.holdingsFlowByDay) if (Number(k) > d) h -= s.holdingsFlowByDay[k]!;
+  for (const k in s.holdingsFlowByDay) if (Number(k) > d) h = sat(h - s.holdingsFlowByDay[k]!);
   return h < 0 ? 0 : h;
 }
 
@@ -100,7 +112,7 @@ function depositsNow(s: CustomerState): number {
   for (const k in s.accounts) {
     const entries = s.accounts[k]!;
     const last = entries[entries.length - 1];
-    if (last) sum += last.balanceMinor;
+    if (last) sum = sat(sum + last.balanceMinor);
   }
   return sum;
 }
@@ -112,9 +124,9 @@ function outflows(s: CustomerState, slotNow: number, width: number): { all: Tall
     const slot = Number(k);
     if (slot < lo || slot > slotNow) continue;
     const b = s.outflowSlots[k]!;
-    sum += b.sumMinor;
+    sum = sat(sum + b.sumMinor);
     count += b.count;
-    nsum += b.newCounterpartySumMinor;
+    nsum = sat(nsum + b.newCounterpartySumMinor);
     ncount += b.newCounterpartyCount;
   }
   return { all: { sumMinor: sum, count }, newCounterparty: { sumMinor: nsum, count: ncount } };
@@ -186,7 +198,7 @@ export function eventView(s: CustomerState, at: number, day: number, month: numb
   const h1 = outflows(s, slot, SLOTS_1H);
   const h24 = outflows(s, slot, SLOTS_24H);
   return {
-    assetsMinor: deposits + holdings,
+    assetsMinor: sat(deposits + holdings),
     depositsMinor: deposits,
     holdingsMinor: holdings,
     avg30Minor: avg30(s, day),
