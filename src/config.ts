@@ -72,7 +72,21 @@ const timeZone = z
     }
   }, 'expected an IANA time zone such as Asia/Shanghai');
 
-const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** pino's levels, for LOG_LEVEL and the command's --log-level. */
+export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
+const logLevel = z.enum(LOG_LEVELS);
+
+/**
+ * Defaults of the `carestream` command's options (each command's --help shows
+ * them). The demo's bank is the README's (3,000 customers over 90 days, about
+ * 680,000 events); `generate`'s is smaller, for a file to look at.
+ */
+export const CLI_DEFAULTS = Object.freeze({
+  demo: Object.freeze({ customers: 3000, days: 90, seed: 2026 }),
+  generate: Object.freeze({ customers: 1000, days: 60, seed: 42, start: '2026-06-01', out: 'events.jsonl', labels: 'labels.json' }),
+  // JSON: the replay format, so what tail prints can be replayed.
+  tail: Object.freeze({ format: 'json' as 'json' | 'text' }),
+});
 
 /** Optional settings have no default: absent means "resolve it" (see src/stack). */
 const envShape = {
@@ -273,6 +287,11 @@ export interface Config {
   readonly rulesFile: string | undefined;
   readonly businessTimeZone: string;
   readonly logLevel: Env['LOG_LEVEL'];
+  /**
+   * LOG_LEVEL was set (environment, file or --log-level): commands other than
+   * the service then print JSON log lines at that level instead of their human lines.
+   */
+  readonly logLevelExplicit: boolean;
   /** Period of the info-level summary line; 0 turns it off. */
   readonly logSummaryIntervalMs: number;
   readonly httpPort: number;
@@ -383,6 +402,7 @@ export function loadConfig(env: Source = process.env): Config {
     rulesFile: e.RULES_FILE,
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     logLevel: e.LOG_LEVEL,
+    logLevelExplicit: merged.LOG_LEVEL !== undefined,
     logSummaryIntervalMs: e.LOG_SUMMARY_INTERVAL_MS,
     httpPort: e.HTTP_PORT,
     http: {

@@ -1,53 +1,77 @@
-import { loadConfig, type Config } from '../config.ts';
-import { CarestreamError, isCarestreamError } from '../errors.ts';
-import { stackCommand } from './stack.ts';
-import { runCommand } from './run.ts';
-import { replayCommand } from './replay.ts';
-import { tailCommand } from './tail.ts';
-import { inspectCommand } from './inspect.ts';
-import { generateCommand } from './generate.ts';
-import { explainCommand } from './explain.ts';
-import { demoCommand } from './demo.ts';
+// The `carestream` command: commander parses and checks every argument, prints
+// --help and --version, and runs the command's action only when all is well.
+// Each command is one module in ./commands/ exporting `register(program, cli)`;
+// adding a command is adding a file there.
+import { readdirSync, readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { LOG_LEVELS } from '../config.ts';
+import { isCarestreamError } from '../errors.ts';
+import { printable } from '../text/escape.ts';
+import { createCli, EXIT, EXIT_CODES_HELP, type Output, type Register } from './context.ts';
 
-type Command = (config: Config, args: string[]) => Promise<number>;
+const COMMANDS_DIR = new URL('./commands/', import.meta.url);
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  demo: { run: demoCommand, help: '[--customers N] [--days D] — a synthetic bank through carestream, with a report (leaves the stack running)' },
-  run: { run: runCommand, help: 'start the service against the resolved stack (creates topics and schemas)' },
-  replay: { run: replayCommand, help: '<file.jsonl> — produce replay-format lines to their topics' },
-  tail: { run: tailCommand, help: '<topic> [--from-beginning] [--max N] [--idle-ms MS] — print records as replay-format lines' },
-  inspect: { run: inspectCommand, help: "<customerId> — the customer's current features as JSON" },
-  explain: { run: explainCommand, help: '<customerId> [--json] — why this customer was or was not contacted' },
-  generate: { run: generateCommand, help: '[--customers N] [--days D] [--seed S] [--start DATE] — a synthetic stream with planted scenarios and labels' },
-  stack: { run: stackCommand, help: 'up | down [--keep-data] | status — the local stack of real processes' },
-};
-
-function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  carestream ${name.padEnd(10)} ${c.help}`);
-  return ['usage:', ...lines].join('\n');
+/** Every module of ./commands/, by file name. */
+async function commandModules(): Promise<{ file: string; register: Register }[]> {
+  const files = readdirSync(COMMANDS_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  return Promise.all(files.map(async (file) => {
+    const m = (await import(new URL(file, COMMANDS_DIR).href)) as { register?: unknown };
+    if (typeof m.register !== 'function') throw new Error(`src/cli/commands/${file} exports no register(program, cli)`);
+    return { file, register: m.register as Register };
+  }));
 }
 
-/** Exit codes: 0 ok, 1 failure, 2 usage, 78 configuration (EX_CONFIG). */
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(`${usage()}\n`);
-    return name ? 0 : 2;
+const version = (): string => (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const fullName = (c: Command): string => (c.parent ? `${fullName(c.parent)} ${c.name()}` : c.name());
+
+function* commandTree(c: Command): Generator<Command> {
+  yield c;
+  for (const sub of c.commands) yield* commandTree(sub);
+}
+
+/** The program with every command registered; exported for tests that parse in-process. */
+export async function buildProgram(output: Output): Promise<{ program: Command; cli: ReturnType<typeof createCli> }> {
+  const program = new Command('carestream');
+  const cli = createCli(output, () => program.opts<{ logLevel?: string }>());
+  program
+    .description('Customer-care stream processor: Kafka events to Redis features to fraud-check and outreach tasks.')
+    .version(version(), '-V, --version', 'print the version and exit')
+    .addOption(new Option('--log-level <level>', 'JSON log lines on stderr at this level (default: LOG_LEVEL, else plain progress lines)').choices(LOG_LEVELS))
+    .helpOption('-h, --help', 'show help for the command and exit')
+    // Set before the commands are added: commander copies these to each of them.
+    .exitOverride()
+    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .showSuggestionAfterError(true);
+  for (const { register } of await commandModules()) register(program, cli);
+  for (const c of commandTree(program)) {
+    const name = fullName(c);
+    // One line naming the problem and where to read more: never the whole help.
+    c.configureOutput({ outputError: (message, write) => write(`${printable(`carestream: ${message.trim().replace(/^error: /, '')} (see ${name} --help)`)}\n`) });
+    c.addHelpText('after', EXIT_CODES_HELP);
   }
-  const command = COMMANDS[name];
+  return { program, cli };
+}
+
+const processOutput: Output = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** Runs `carestream <argv>`; resolves to the exit code (EXIT). */
+export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  const { program, cli } = await buildProgram(output);
   try {
-    if (!command) throw new CarestreamError('CS_ERR_CLI_USAGE', `unknown command "${name}"\n${usage()}`);
-    return await command.run(loadConfig(), args);
+    await program.parseAsync(argv, { from: 'user' });
+    return cli.exitCode;
   } catch (err) {
+    // commander has printed the help, the version or the one-line problem already.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (isCarestreamError(err)) {
-      process.stderr.write(`carestream: ${err.code === 'CS_ERR_CONFIG' ? 'configuration error: ' : ''}${err.message}\n`);
-      return err.code === 'CS_ERR_CONFIG' ? 78 : err.code === 'CS_ERR_CLI_USAGE' ? 2 : 1;
+      output.err(`${printable(`carestream: ${err.code === 'CS_ERR_CONFIG' ? 'configuration error: ' : ''}${err.message}`)}\n`);
+      return err.code === 'CS_ERR_CONFIG' ? EXIT.config : err.code === 'CS_ERR_CLI_USAGE' ? EXIT.usage : EXIT.failure;
     }
     // Anything else is unexpected: one line for people, the stack for whoever debugs it.
     const e = err as Error;
-    process.stderr.write(`carestream: ${e.name ?? 'Error'}: ${e.message}\n`);
-    if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${e.stack ?? ''}\n`);
-    return 1;
+    output.err(`${printable(`carestream: ${e.name ?? 'Error'}: ${e.message}`)}\n`);
+    if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace' || program.opts().logLevel === 'debug' || program.opts().logLevel === 'trace') output.err(`${e.stack ?? ''}\n`);
+    return EXIT.failure;
   }
 }
-

@@ -183,7 +183,20 @@ export function defaultKey<T extends Topic>(topic: T, value: EventOf<T>): string
   }
 }
 
-const LINE_FIELDS = new Set(['topic', 'key', 'value']);
+/**
+ * Where `tail` found the record. A replay reads and checks them but produces
+ * without them: Kafka picks the partition (by key), the offset and the append
+ * time anew, so a tail's output replays as it is.
+ */
+export interface RecordPosition {
+  readonly partition: number;
+  /** Kafka offsets are 64-bit: a decimal string. */
+  readonly offset: string;
+  /** The record's Kafka timestamp, epoch milliseconds. */
+  readonly timestamp: number;
+}
+
+const LINE_FIELDS = new Set(['topic', 'partition', 'offset', 'timestamp', 'key', 'value']);
 
 /** Parses one line of a replay file. Throws JsonFormError; never echoes the line. */
 export function parseReplayLine(line: string): ReplayRecord {
@@ -196,7 +209,16 @@ export function parseReplayLine(line: string): ReplayRecord {
   }
   if (!isPlainObject(obj)) throw new JsonFormError('replay line must be a JSON object', '(line)');
   for (const k of Object.keys(obj)) {
-    if (!LINE_FIELDS.has(k)) fail('replay line', [k], 'unknown field (expected topic, key, value)');
+    if (!LINE_FIELDS.has(k)) fail('replay line', [k], 'unknown field (expected topic, key, value, and from tail partition, offset, timestamp)');
+  }
+  if (obj.partition !== undefined && !(Number.isSafeInteger(obj.partition) && (obj.partition as number) >= 0)) {
+    fail('replay line', ['partition'], 'must be a non-negative integer');
+  }
+  if (obj.offset !== undefined && !(typeof obj.offset === 'string' && /^\d{1,19}$/.test(obj.offset))) {
+    fail('replay line', ['offset'], 'must be a string of decimal digits');
+  }
+  if (obj.timestamp !== undefined && !(typeof obj.timestamp === 'string' && parseInstant(obj.timestamp) !== undefined)) {
+    fail('replay line', ['timestamp'], 'must be an ISO-8601 instant with offset');
   }
   const { topic, key } = obj;
   if (typeof topic !== 'string') return fail('replay line', ['topic'], 'must be a string');
@@ -209,12 +231,21 @@ export function parseReplayLine(line: string): ReplayRecord {
   return { topic, key: key === undefined ? defaultKey(topic, value) : key, value };
 }
 
-/** Formats one replay/tail line; "key" is written only when it differs from the default. */
+/**
+ * Formats one replay/tail line; "key" is written only when it differs from the
+ * default; `position` (tail) adds partition, offset and timestamp.
+ */
 export function formatReplayLine<T extends Topic>(
   record: { readonly topic: T; readonly key?: string | null; readonly value: EventOf<T> },
   timeZone: string = DEFAULT_TIME_ZONE,
+  position?: RecordPosition,
 ): string {
   const line: JsonObject = { topic: record.topic };
+  if (position) {
+    line.partition = position.partition;
+    line.offset = position.offset;
+    line.timestamp = formatInstant(position.timestamp, timeZone);
+  }
   if (record.key !== undefined && record.key !== defaultKey(record.topic, record.value)) line.key = record.key;
   line.value = toJsonForm(record.topic, record.value, timeZone);
   return JSON.stringify(line);

@@ -6,6 +6,7 @@ import { ensureTopics } from './topics.ts';
 import { registerSchemas } from './schemas.ts';
 import { Serde, serdeOptions } from './serde.ts';
 import type { Kafka } from 'kafkajs';
+import type { StackLog } from '../stack/types.ts';
 
 export interface Connected {
   readonly stack: ResolvedStack;
@@ -16,10 +17,11 @@ export interface Connected {
 /**
  * Resolves the stack, creates missing topics and registers the schemas: what
  * the service does at start-up and what `replay` needs before producing. All
- * of it is idempotent.
+ * of it is idempotent. The stack's progress lines (a first run's downloads)
+ * go to `progress`: the service logs them, a command prints them for people.
  */
-export async function connect(config: Config, logger: Logger): Promise<Connected> {
-  const stack = await resolveStack(config, (line) => logger.info(line));
+export async function connect(config: Config, logger: Logger, progress: StackLog = (line) => logger.info(line)): Promise<Connected> {
+  const stack = await resolveStack(config, progress);
   logger.info({ source: stack.source }, describeStack(stack));
   const kafka = createKafka(stack, config, logger);
   if (config.topics.create) {

@@ -75,6 +75,15 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('warn');
   });
 
+  it('says whether LOG_LEVEL was asked for (the CLI prints JSON logs only then), from the environment or the file', () => {
+    expect(loadConfig({}).logLevelExplicit).toBe(false);
+    expect(loadConfig({ LOG_LEVEL: '' }).logLevelExplicit).toBe(false);
+    expect(loadConfig({ LOG_LEVEL: 'info' }).logLevelExplicit).toBe(true);
+    const file = join(mkdtempSync(join(tmpdir(), 'cs-config-')), 'carestream.json');
+    writeFileSync(file, JSON.stringify({ LOG_LEVEL: 'debug' }));
+    expect(loadConfig({ CARESTREAM_CONFIG_FILE: file }).logLevelExplicit).toBe(true);
+  });
+
   it('refuses an unknown key in the config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cs-config-'));
     const file = join(dir, 'carestream.json');

@@ -12,7 +12,7 @@ import { createLogger } from '../../../src/observability/logger.ts';
 import { committedOutputs } from '../../support/outputs.ts';
 import { referenceRun } from '../../support/reference-model.ts';
 import { createHash } from 'node:crypto';
-import { explainCommand } from '../../../src/cli/explain.ts';
+import { explainCommand } from '../../../src/cli/commands/explain.ts';
 import type { DecisionLogEntry } from '../../../src/tasks/decision-log.ts';
 
 const TOKEN = 'lost-state-token';
@@ -24,7 +24,7 @@ async function explain(config: Parameters<typeof explainCommand>[0], customerId:
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((c: string | Uint8Array) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
   try {
-    const code = await explainCommand(config, [customerId]);
+    const code = await explainCommand(config, customerId, { json: false }, { say: () => {} });
     return { code, text: chunks.join('') };
   } finally {
     process.stdout.write = write;

@@ -158,6 +158,13 @@ describe('replay lines', () => {
     expect(line.startsWith('{"topic":"bank.transactions.v1","key":"other","value":{')).toBe(true);
   });
 
+  it("reads a tail line's partition, offset and timestamp and produces without them", () => {
+    const value = fromJsonForm(TOPICS.transactions, tx);
+    const line = formatReplayLine({ topic: TOPICS.transactions, key: 'other', value }, 'Asia/Shanghai', { partition: 3, offset: '9007199254740993', timestamp: Date.UTC(2026, 10, 22, 1, 30) });
+    expect(line.startsWith('{"topic":"bank.transactions.v1","partition":3,"offset":"9007199254740993","timestamp":"2026-11-22T09:30:00+08:00","key":"other","value":{')).toBe(true);
+    expect(parseReplayLine(line)).toEqual({ topic: TOPICS.transactions, key: 'other', value });
+  });
+
   it.each([
     ['not JSON', `{"topic": "${PLANTED_ID_NUMBER}`, '(line)'],
     ['not an object', '[1]', '(line)'],
@@ -165,7 +172,10 @@ describe('replay lines', () => {
     ['missing topic', JSON.stringify({ value: tx }), 'topic'],
     ['missing value', JSON.stringify({ topic: TOPICS.transactions }), 'value'],
     ['bad key', JSON.stringify({ topic: TOPICS.transactions, key: 7, value: tx }), 'key'],
-    ['extra field', JSON.stringify({ topic: TOPICS.transactions, value: tx, partition: 1 }), 'partition'],
+    ['extra field', JSON.stringify({ topic: TOPICS.transactions, value: tx, headers: {} }), 'headers'],
+    ['bad partition', JSON.stringify({ topic: TOPICS.transactions, value: tx, partition: -1 }), 'partition'],
+    ['bad offset', JSON.stringify({ topic: TOPICS.transactions, value: tx, offset: 12 }), 'offset'],
+    ['bad timestamp', JSON.stringify({ topic: TOPICS.transactions, value: tx, timestamp: 1_700_000_000_000 }), 'timestamp'],
     ['bad value', JSON.stringify({ topic: TOPICS.transactions, value: { ...tx, currency: 156 } }), 'currency'],
   ])('refuses a line with %s', (_what, line, field) => {
     const err = thrown(() => parseReplayLine(line));

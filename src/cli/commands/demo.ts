@@ -1,26 +1,45 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { printable } from '../text/escape.ts';
-import { loadConfig, type Config } from '../config.ts';
-import { createApp } from '../app.ts';
-import { connect } from '../kafka/bootstrap.ts';
-import { produceReplayLines } from '../kafka/produce-lines.ts';
-import { commitGroupOffsets, endOffsets, readCommitted } from '../kafka/read-committed.ts';
-import { generate } from '../generate/index.ts';
-import { INPUT_TOPICS, TOPICS } from '../events/topics.ts';
-import type { DeadLetter, FraudCheckTask, OutreachTask, Suppression } from '../events/types.ts';
-import { dayLabel } from '../state/calendar.ts';
-import { createRedis, deleteKeysWithPrefix } from '../state/redis.ts';
-import { createLogger } from '../observability/logger.ts';
-import { formatAmountMinor } from '../tasks/format.ts';
-import { formatInstant } from '../events/time.ts';
-import { CarestreamError } from '../errors.ts';
-import { redactUrl } from '../security/redact.ts';
+import type { Command } from 'commander';
+import { printable } from '../../text/escape.ts';
+import { CLI_DEFAULTS } from '../../config.ts';
+import { createApp } from '../../app.ts';
+import { connect } from '../../kafka/bootstrap.ts';
+import { produceReplayLines } from '../../kafka/produce-lines.ts';
+import { commitGroupOffsets, endOffsets, readCommitted } from '../../kafka/read-committed.ts';
+import { generate, MAX_DAYS } from '../../generate/index.ts';
+import { INPUT_TOPICS, TOPICS } from '../../events/topics.ts';
+import type { DeadLetter, FraudCheckTask, OutreachTask, Suppression } from '../../events/types.ts';
+import { dayLabel } from '../../state/calendar.ts';
+import { createRedis, deleteKeysWithPrefix } from '../../state/redis.ts';
+import { formatAmountMinor } from '../../tasks/format.ts';
+import { formatInstant } from '../../events/time.ts';
+import { redactUrl } from '../../security/redact.ts';
+import { EXIT, integerAtLeast, integerBetween, type Cli } from '../context.ts';
 
 const DEMO_PREFIX = 'demo';
 const DAY_MS = 86_400_000;
 // The report shows ids and evidence from the generated topics; printed like every other text output.
 const say = (line = '') => process.stdout.write(`${printable(line)}\n`);
+
+export interface DemoOptions {
+  readonly customers: number;
+  readonly days: number;
+  readonly seed: number;
+  readonly serve: boolean;
+}
+
+export function register(program: Command, cli: Cli): void {
+  const d = CLI_DEFAULTS.demo;
+  program
+    .command('demo')
+    .description('a synthetic bank through carestream, with a report on stdout (leaves the stack running; features under the Redis prefix demo)')
+    .option('--customers <n>', 'customers', integerAtLeast(1), d.customers)
+    .option('--days <d>', `days of history, ending yesterday (at most ${MAX_DAYS})`, integerBetween(1, MAX_DAYS), d.days)
+    .option('--seed <s>', 'random seed', integerAtLeast(Number.MIN_SAFE_INTEGER), d.seed)
+    .option('--serve', 'keep the service running afterwards (its /metrics, /readyz, agent API and console) until Ctrl-C', false)
+    .addHelpText('after', '\nProgress lines go to stderr, the report to stdout. Each run uses a new consumer group and clears the Redis prefix demo.\nExit 1 when a planted scenario was not found.')
+    .action(cli.action((o: DemoOptions) => demoCommand(cli, o)));
+}
 
 const countBy = <T>(items: readonly T[], key: (t: T) => string) => {
   const m = new Map<string, number>();
@@ -36,26 +55,26 @@ const countBy = <T>(items: readonly T[], key: (t: T) => string) => {
  * stack is left running for exploration; the demo's features live under the
  * Redis prefix `demo`.
  */
-export async function demoCommand(base: Config, argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { customers: { type: 'string', default: '3000' }, days: { type: 'string', default: '90' }, seed: { type: 'string', default: '2026' }, serve: { type: 'boolean', default: false } } });
-  const customers = Number(values.customers);
-  const days = Number(values.days);
-  if (!Number.isSafeInteger(customers) || !Number.isSafeInteger(days)) throw new CarestreamError('CS_ERR_CLI_USAGE', 'usage: carestream demo [--customers N] [--days D] [--seed S]');
+export async function demoCommand(cli: Cli, values: DemoOptions): Promise<number> {
+  const { customers, days } = values;
+  // A new group each run: it starts where the demo's records begin (below), so every run is a first run.
   const runId = Date.now().toString(36);
-  const config = loadConfig({ ...process.env, KAFKA_GROUP_ID: `carestream-demo-${runId}`, REDIS_KEY_PREFIX: DEMO_PREFIX, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  const logger = createLogger(config.logLevel);
+  const config = cli.config({ KAFKA_GROUP_ID: `carestream-demo-${runId}`, REDIS_KEY_PREFIX: DEMO_PREFIX });
+  const logger = cli.logger(config);
+  const progress = cli.say;
   const started = Date.now();
 
-  say('carestream demo');
-  say(`  resolving the stack (explicit settings, else containers, else local processes)...`);
-  const connected = await connect(config, logger);
+  progress('carestream demo');
+  progress(`  resolving the stack (explicit settings, else containers, else local processes)...`);
+  const connected = await connect(config, logger, (line) => progress(`  ${line}`));
   const { kafka, serde, stack } = connected;
-  say(`  stack: ${stack.source} — kafka ${stack.kafkaBrokers.join(',')}, registry ${stack.registryUrl}, redis ${redactUrl(stack.redisUrl)}`);
+  progress(`  stack: ${stack.source} — kafka ${stack.kafkaBrokers.join(',')}, registry ${stack.registryUrl}, redis ${redactUrl(stack.redisUrl)}`);
   const explicitEnv = { KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.registryUrl, REDIS_URL: stack.redisUrl };
   // With --serve and no tokens of your own, a one-off token for the console (printed below).
-  const consoleToken = values.serve && !process.env.API_TOKENS && !process.env.API_TOKENS_FILE ? randomBytes(24).toString('base64url') : undefined;
+  const consoleToken = values.serve && config.api.tokens.length === 0 && !config.api.tokensFile ? randomBytes(24).toString('base64url') : undefined;
   const demoTokens = consoleToken ? { API_TOKENS: JSON.stringify([{ name: 'demo-console', sha256: createHash('sha256').update(consoleToken).digest('hex'), scopes: ['features:read', 'tasks:read', 'outcomes:write'] }]) } : {};
-  const serviceConfig = loadConfig({ ...process.env, ...explicitEnv, ...demoTokens, KAFKA_GROUP_ID: config.kafka.groupId, REDIS_KEY_PREFIX: DEMO_PREFIX, LOG_LEVEL: config.logLevel, HTTP_PORT: process.env.HTTP_PORT ?? '0' });
+  // Port 0 unless HTTP_PORT is set: the report scrapes whichever port it gets.
+  const serviceConfig = cli.config({ ...explicitEnv, ...demoTokens, KAFKA_GROUP_ID: config.kafka.groupId, REDIS_KEY_PREFIX: DEMO_PREFIX, HTTP_PORT: process.env.HTTP_PORT ?? '0' });
 
   const redis = createRedis(stack.redisUrl, config);
   await redis.connect();
@@ -64,23 +83,23 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
   // The stream ends yesterday, so every event is recent enough to be accepted.
   const endDay = Math.floor(Date.now() / DAY_MS) - 1;
   const start = dayLabel(endDay - days + 1);
-  const { lines, labels } = generate({ seed: Number(values.seed), customers, days, start, timeZone: config.businessTimeZone });
+  const { lines, labels } = generate({ seed: values.seed, customers, days, start, timeZone: config.businessTimeZone });
   const outputs = [TOPICS.fraudCheckTasks, TOPICS.outreachTasks, TOPICS.suppressions, TOPICS.dlq];
   const before = await endOffsets(kafka, [...INPUT_TOPICS, ...outputs]);
 
   // The consumer group starts where the demo's records begin.
   await commitGroupOffsets(kafka, config.kafka.groupId, Object.fromEntries(INPUT_TOPICS.map((t) => [t, before[t]!])));
 
-  say(`  generating ${customers.toLocaleString('en')} customers over ${days} days (from ${start}) and loading them into Kafka...`);
+  progress(`  generating ${customers.toLocaleString('en')} customers over ${days} days (from ${start}) and loading them into Kafka...`);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const sent = await produceReplayLines(producer, serde, lines);
   const produced = Object.values(sent).reduce((a, b) => a + b, 0);
   await producer.disconnect();
-  say(`  loaded ${produced.toLocaleString('en')} events`);
+  progress(`  loaded ${produced.toLocaleString('en')} events`);
 
-  say('  starting carestream and processing them...');
-  const app = createApp(serviceConfig, logger);
+  progress('  starting carestream and processing them...');
+  const app = createApp(serviceConfig, logger, { agentApiUnused: !values.serve });
   const t0 = Date.now();
   await app.start();
   let lastShown = 0;
@@ -90,7 +109,7 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
     if (Date.now() - lastShown > 5000) {
       lastShown = Date.now();
       peakLag = Math.max(peakLag, await scrapeLag(app.httpPort));
-      say(`    ${app.tally.consumed.toLocaleString('en')} / ${produced.toLocaleString('en')} processed`);
+      progress(`    ${app.tally.consumed.toLocaleString('en')} / ${produced.toLocaleString('en')} processed`);
     }
   }
   const secs = (Date.now() - t0) / 1000;
@@ -167,7 +186,7 @@ export async function demoCommand(base: Config, argv: string[]): Promise<number>
     });
     await app.stop();
   }
-  return found === labels.expected.length ? 0 : 1;
+  return found === labels.expected.length ? EXIT.ok : EXIT.failure;
 }
 
 const seriesOf = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));

@@ -1,9 +1,20 @@
-import type { Config } from '../config.ts';
-import { createApp } from '../app.ts';
-import { createLogger } from '../observability/logger.ts';
+import type { Command } from 'commander';
+import type { Config } from '../../config.ts';
+import { createApp } from '../../app.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { EXIT, type Cli } from '../context.ts';
 
-/** `carestream run` — the service in the foreground until SIGTERM or SIGINT. */
+export function register(program: Command, cli: Cli): void {
+  program
+    .command('run')
+    .description('the service in the foreground: resolves the stack, creates missing topics, registers schemas, consumes, publishes tasks; stops on SIGTERM/SIGINT')
+    .addHelpText('after', '\nLogs: pino JSON lines on stdout at LOG_LEVEL (default info), as log collectors expect of a service.')
+    .action(cli.action(() => runCommand(cli.config())));
+}
+
+/** `carestream run` (and `npm start`) — the service in the foreground until SIGTERM or SIGINT. */
 export async function runCommand(config: Config): Promise<number> {
+  // The service's log is its output: JSON on stdout, whatever the terminal.
   const logger = createLogger(config.logLevel);
   // An error the service cannot recover from stops it with a non-zero exit, so
   // its supervisor (Kubernetes, systemd) restarts it instead of it limping on.
@@ -28,9 +39,9 @@ export async function runCommand(config: Config): Promise<number> {
   if (reason instanceof Error) {
     logger.fatal({ err: reason }, 'stopping after an unrecoverable error');
     await app.stop().catch(() => {});
-    return 70; // EX_SOFTWARE
+    return EXIT.software;
   }
   logger.info({ signal: reason }, 'stopping');
   await app.stop();
-  return 0;
+  return EXIT.ok;
 }

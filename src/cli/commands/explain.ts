@@ -1,12 +1,23 @@
-import type { Config } from '../config.ts';
-import { resolveStack } from '../stack/resolve.ts';
-import { createRedis } from '../state/redis.ts';
-import { createStore } from '../app.ts';
-import { CarestreamError } from '../errors.ts';
-import { formatInstant } from '../events/time.ts';
-import { formatAmountMinor } from '../tasks/format.ts';
-import { idProblem } from '../events/identifier.ts';
-import { printable, printableJson } from '../text/escape.ts';
+import type { Command } from 'commander';
+import type { Config } from '../../config.ts';
+import { resolveStack } from '../../stack/resolve.ts';
+import { createRedis } from '../../state/redis.ts';
+import { createStore } from '../../app.ts';
+import { formatInstant } from '../../events/time.ts';
+import { formatAmountMinor } from '../../tasks/format.ts';
+import { idProblem } from '../../events/identifier.ts';
+import { printable, printableJson } from '../../text/escape.ts';
+import { EXIT, usageError, type Cli } from '../context.ts';
+
+export function register(program: Command, cli: Cli): void {
+  program
+    .command('explain')
+    .description('why the customer was or was not contacted: tier, key features, recent tasks and suppressions with reasons and evidence, contacts counting against caps, outcomes')
+    .argument('<customerId>', 'a customer id (REDIS_KEY_PREFIX=demo for the demo\'s customers)')
+    .option('--json', 'the same as one JSON document', false)
+    .addHelpText('after', '\nExit 1 when nothing is known about the customer.')
+    .action(cli.action((customerId: string, o: { json: boolean }) => explainCommand(cli.config(), customerId, o, cli)));
+}
 
 /**
  * `carestream explain <customerId> [--json]` — the compliance officer's answer to
@@ -14,25 +25,23 @@ import { printable, printableJson } from '../text/escape.ts';
  * recent tasks and the suppressions with their reasons and evidence, the
  * contacts that count against caps, and the contact outcomes.
  */
-export async function explainCommand(config: Config, args: string[]): Promise<number> {
-  const customerId = args.find((a) => !a.startsWith('--'));
-  if (!customerId) throw new CarestreamError('CS_ERR_CLI_USAGE', 'usage: carestream explain <customerId> [--json]');
+export async function explainCommand(config: Config, customerId: string, o: { json: boolean }, cli: Pick<Cli, 'say'>): Promise<number> {
   const idIssue = idProblem(customerId, config.validation.ids);
-  if (idIssue) throw new CarestreamError('CS_ERR_CLI_USAGE', `customerId: ${idIssue}`);
-  const stack = await resolveStack(config, () => {});
+  if (idIssue) throw usageError(`customerId: ${idIssue}`);
+  const stack = await resolveStack(config, cli.say);
   const redis = createRedis(stack.redisUrl, config);
   try {
     await redis.connect();
     const store = createStore(redis, config);
     const [features, log, history] = await Promise.all([store.inspect(customerId), store.decisionLog(customerId), store.contactHistory(customerId)]);
     if (!features) {
-      process.stderr.write(`carestream: nothing is known about customer ${customerId}\n`);
-      return 1;
+      cli.say(`carestream: nothing is known about customer ${customerId}`);
+      return EXIT.failure;
     }
     const entries = log.entries;
-    if (args.includes('--json')) {
+    if (o.json) {
       process.stdout.write(`${printableJson(JSON.stringify({ features, decisions: entries, contacts: history?.contacts ?? [], outcomes: history?.outcomes ?? [] }, null, 2))}\n`);
-      return 0;
+      return EXIT.ok;
     }
     const tz = config.businessTimeZone;
     const t = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatInstant(ms, tz));
@@ -70,7 +79,7 @@ export async function explainCommand(config: Config, args: string[]): Promise<nu
     }
     // Values come from Redis and the rule file: no control character of theirs reaches the terminal.
     process.stdout.write(`${lines.map(printable).join('\n')}\n`);
-    return 0;
+    return EXIT.ok;
   } finally {
     redis.disconnect();
     await stack.release();
