@@ -1,7 +1,7 @@
 import { contentDigest } from '../events/digest.ts';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { ChannelEvent, CustomerProfile, Transaction } from '../events/types.ts';
-import { monthOfDate, type BusinessCalendar } from './calendar.ts';
+import { dayOfMonthOfDate, monthOfDate, type BusinessCalendar } from './calendar.ts';
 import { draftOf, type CustomerState, type Draft, type KeptPurchase } from './state.ts';
 import { sat } from './saturate.ts';
 import { depositsAt, holdingsAt, eventView, DAYS_30, DAYS_90, SLOT_MS, SLOTS_24H, type EventView } from './view.ts';
@@ -109,6 +109,7 @@ function applyProfile(s: Draft, p: CustomerProfile): ApplyStatus {
   s.profile = {
     updatedAt: p.updatedAt,
     birthMonth: p.birthDate ? monthOfDate(p.birthDate) : null,
+    birthDay: p.birthDate ? dayOfMonthOfDate(p.birthDate) : null,
     marketingConsent: p.marketingConsent,
     riskTolerance: p.riskTolerance,
     riskAssessedAt: p.riskAssessedAt,
@@ -138,6 +139,8 @@ function applyEvent(s: Draft, record: Exclude<FeatureRecord, { kind: 'profile' }
     if (isTx) s.transactionsWatermark = { at, day };
     else s.channelWatermark = { at, day };
   }
+  // A customer first seen now starts ORDINARY as last evaluated, so a first day that makes them VIP is an edge (timers.ts).
+  if (s.watermark === null && s.lastEvaluated === undefined) s.lastEvaluated = { tier: 'ORDINARY', day: day - 1, since: at };
   if (s.watermark === null || at > s.watermark.at) s.watermark = { at, day, month };
   if (s.firstDay === null || day < s.firstDay) s.firstDay = day;
   s.eventIds[idKey] = { at, digest };
@@ -159,10 +162,29 @@ function applyEvent(s: Draft, record: Exclude<FeatureRecord, { kind: 'profile' }
   noteChannelDay(s, day);
   const outcome = c.action === 'CONTACT_OUTCOME' ? c.attributes.outcome : undefined;
   if (outcome) {
-    s.outcomes.push({ at, taskId: c.attributes.taskId ?? '', outcome });
+    const taskId = c.attributes.taskId ?? '';
+    s.outcomes.push({ at, taskId, outcome });
     if (s.outcomes.length > MAX_OUTCOMES) s.outcomes.splice(0, s.outcomes.length - MAX_OUTCOMES);
+    if (outcome === 'REACHED' && (s.lastContactAt === undefined || at > s.lastContactAt)) s.lastContactAt = at;
+    answerFraudCheck(s, taskId, outcome, at);
   }
   return { status: 'APPLIED', before, after: eventView(s, at, day, month, null) };
+}
+
+/** Outcomes that answer a fraud check (no escalation); NO_ANSWER is only an attempt. */
+export const ANSWERING_OUTCOMES: ReadonlySet<string> = new Set(['REACHED', 'CONFIRMED_GENUINE', 'CONFIRMED_FRAUD', 'DECLINED']);
+
+/**
+ * An answering outcome at or before the check's dueBy closes it. One after
+ * dueBy leaves it open: the deadline passed unanswered, and its SLA timer
+ * escalates it whichever of the two is processed first (determinism).
+ */
+function answerFraudCheck(s: Draft, taskId: string, outcome: string, at: number): void {
+  if (!s.fraudChecks || !ANSWERING_OUTCOMES.has(outcome)) return;
+  const i = s.fraudChecks.findIndex((f) => f.taskId === taskId);
+  const f = s.fraudChecks[i];
+  if (f === undefined || f.status !== 'OPEN' || at > f.dueBy) return;
+  s.fraudChecks[i] = { ...f, status: 'ANSWERED', closedAt: at };
 }
 
 /** Inserts by time; equal times keep arrival order. */

@@ -35,6 +35,22 @@ export class BusinessCalendar {
     return Math.floor((ms + this.offsetMs(ms)) / DAY);
   }
 
+  /**
+   * The first instant of local day `d` (days since 1970-01-01 of the local
+   * date): the smallest ms with day(ms) >= d, found by bisection so a zone
+   * whose midnight is skipped by a clock change still gets its day's start.
+   */
+  startOfDay(d: number): number {
+    let lo = d * DAY - 2 * DAY;
+    let hi = d * DAY + 2 * DAY;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.day(mid) >= d) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  }
+
   /** Local month of `ms` as year * 12 + (month - 1). */
   month(ms: number): number {
     const d = new Date(ms + this.offsetMs(ms));
@@ -53,8 +69,24 @@ export function dayLabel(day: number): string {
   return new Date(day * DAY).toISOString().slice(0, 10);
 }
 
-/** Month index of a `YYYY-MM-DD` date string (for birth dates: the day is not kept). */
+/** Month index of a `YYYY-MM-DD` date string. */
 export function monthOfDate(date: string): number {
   const [y, m] = date.split('-').map(Number);
   return y! * 12 + (m! - 1);
+}
+
+/** Day of month (1-31) of a `YYYY-MM-DD` date string. */
+export function dayOfMonthOfDate(date: string): number {
+  return Number(date.split('-')[2]);
+}
+
+/** `{ year, month (1-12), dayOfMonth }` of a day index. */
+export function dateOfDay(day: number): { year: number; month: number; dayOfMonth: number } {
+  const d = new Date(day * DAY);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, dayOfMonth: d.getUTCDate() };
+}
+
+/** Day index of a local date (month 1-12). */
+export function dayOfDate(year: number, month: number, dayOfMonth: number): number {
+  return Math.floor(Date.UTC(year, month - 1, dayOfMonth) / DAY);
 }

@@ -1,3 +1,5 @@
+import type { CustomerTier } from '../events/types.ts';
+
 /**
  * A customer's state: everything the features of docs/FEATURES.md are
  * computed from, with named fields. Plain data (JSON-serialisable numbers,
@@ -9,10 +11,12 @@
  * - account ids and counterparty refs only as pseudonyms (the caller's keyed
  *   hash), the birth date only as its month, no name or id number.
  *
- * Room for later (issue 13, time as a trigger): timers and the state
- * conditions as last evaluated belong here too, as new optional fields
- * (`timers: { dueAt, what }[]`, `lastEvaluated: { tier, ... }`) next to
- * `contacts` and `outcomes`; `version` says which layout a stored value has.
+ * Time as a trigger (issue 13, src/features/timers.ts): the optional fields
+ * `timers`, `lastEvaluated`, `fraudChecks` and `lastContactAt` hold the
+ * customer's pending timers, the tier as last evaluated (edges are judged
+ * against it), the fraud checks whose answer is awaited and the last contact
+ * (cadence). Optional, so a state stored before them reads as "none yet";
+ * `version` says which layout a stored value has.
  *
  * Size: the largest part is the end-of-day series (up to 212 numbers); a
  * store should encode it as deltas (most days repeat or move a little), not
@@ -45,11 +49,13 @@ export interface Watermark {
   readonly day: number;
 }
 
-/** The profile as kept: no name, no id number, the birth date only as its month. */
+/** The profile as kept: no name, no id number, the birth date as its month index and day of month (docs/FEATURES.md, Profile). */
 export interface KeptProfile {
   readonly updatedAt: number;
   /** year * 12 + (month - 1) of the birth date; null when unknown. */
   readonly birthMonth: number | null;
+  /** Day of month (1-31) of the birth date, for the birthday and the exact age; absent on states kept before it, null when unknown. */
+  readonly birthDay?: number | null;
   readonly marketingConsent: boolean;
   readonly riskTolerance: number | null;
   readonly riskAssessedAt: number | null;
@@ -77,6 +83,44 @@ export interface KeptOutcome {
 export interface KeptPurchase {
   readonly at: number;
   readonly highRisk: boolean;
+}
+
+/** What a timer re-evaluates when it fires (src/features/timers.ts). */
+export type TimerWhat = 'TIER' | 'CADENCE' | 'BIRTHDAY' | 'FRAUD_SLA';
+
+/** A pending timer: fires once stream time reaches `dueAt`; `ref` names the fraud check of a FRAUD_SLA timer. */
+export interface Timer {
+  readonly dueAt: number;
+  readonly what: TimerWhat;
+  readonly ref?: string;
+}
+
+/** State conditions as carestream last evaluated them: rules edge on a change from these, not on the event's own "before". */
+export interface LastEvaluated {
+  readonly tier: CustomerTier;
+  /** The last business day whose tier was evaluated (at its close). */
+  readonly day: number;
+  /** When the customer entered `tier` (the occurredAt of the evaluation that saw the change). */
+  readonly since: number;
+  /** When care-cadence last fired (the cadence counts from it too, so a held-back cadence task does not fire again at once). */
+  readonly cadenceAt?: number;
+  /** Business day of the last birthday handled (greeted or not). */
+  readonly birthdayDay?: number;
+}
+
+/** A fraud check issued for the customer, watched for its answer until its dueBy passes. */
+export interface WatchedFraudCheck {
+  readonly taskId: string;
+  readonly dueBy: number;
+  readonly status: 'OPEN' | 'ANSWERED' | 'ESCALATED';
+  /** What an escalation needs to name the same transaction (masked account: last four digits only). */
+  readonly transactionEventId: string;
+  readonly transactionType: 'TRANSFER_OUT' | 'WITHDRAWAL';
+  readonly transactionAt: number;
+  readonly amountMinor: number;
+  readonly maskedAccountNo: string;
+  /** When the answer or the escalation happened. */
+  readonly closedAt?: number;
 }
 
 export interface CustomerState {
@@ -124,6 +168,14 @@ export interface CustomerState {
   readonly contacts: readonly KeptContact[];
   /** The last contact outcomes (at most MAX_OUTCOMES). */
   readonly outcomes: readonly KeptOutcome[];
+  /** Pending timers, earliest first (at most MAX_TIMERS; recomputed by schedule() in timers.ts). */
+  readonly timers?: readonly Timer[];
+  /** The tier as last evaluated; absent until the first evaluation. */
+  readonly lastEvaluated?: LastEvaluated;
+  /** Fraud checks watched for their answer (at most MAX_WATCHED_CHECKS, the newest). */
+  readonly fraudChecks?: readonly WatchedFraudCheck[];
+  /** Event time of the last contact for the care cadence: an issued outreach task (not a birthday greeting) or a REACHED outcome. */
+  readonly lastContactAt?: number;
 }
 
 /** The state of a customer nothing is known about. */
@@ -159,7 +211,7 @@ export function emptyState(): CustomerState {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The state while apply.ts changes it: the same shape, writable at the top and in its containers. */
-export interface Draft extends Omit<Mutable<CustomerState>, 'offsets' | 'eventIds' | 'accounts' | 'holdingsFlowByDay' | 'endOfDay' | 'outflowSlots' | 'maxOutflowByDay' | 'counterpartyLastDay' | 'mortgageInterestByDay' | 'recentPurchases' | 'babyMonths' | 'salaryMonths' | 'contacts' | 'outcomes'> {
+export interface Draft extends Omit<Mutable<CustomerState>, 'offsets' | 'eventIds' | 'accounts' | 'holdingsFlowByDay' | 'endOfDay' | 'outflowSlots' | 'maxOutflowByDay' | 'counterpartyLastDay' | 'mortgageInterestByDay' | 'recentPurchases' | 'babyMonths' | 'salaryMonths' | 'contacts' | 'outcomes' | 'timers' | 'fraudChecks'> {
   offsets: Record<string, number>;
   eventIds: Record<string, KeptEventId>;
   accounts: Record<string, BalanceEntry[]>;
@@ -174,6 +226,8 @@ export interface Draft extends Omit<Mutable<CustomerState>, 'offsets' | 'eventId
   salaryMonths: number[];
   contacts: KeptContact[];
   outcomes: KeptOutcome[];
+  timers?: Timer[];
+  fraudChecks?: WatchedFraudCheck[];
 }
 
 /**
@@ -183,8 +237,12 @@ export interface Draft extends Omit<Mutable<CustomerState>, 'offsets' | 'eventId
 export function draftOf(s: CustomerState): Draft {
   const accounts: Record<string, BalanceEntry[]> = {};
   for (const k in s.accounts) accounts[k] = s.accounts[k]!.slice();
+  const { timers, fraudChecks, ...rest } = s;
   return {
-    ...s,
+    ...rest,
+    // optional fields stay absent when absent (a stored state without them reads back the same)
+    ...(timers && { timers: timers.slice() }),
+    ...(fraudChecks && { fraudChecks: fraudChecks.slice() }),
     offsets: { ...s.offsets },
     eventIds: { ...s.eventIds },
     accounts,

@@ -2,7 +2,7 @@ import type { FraudCheckTask, OutreachKind, OutreachTask, Suppression } from '..
 import { evaluateRules } from '../rules/index.ts';
 import type { RuleSet } from '../rules/config.ts';
 import type { ProfileFacts, RuleContext, TriggerEvent } from '../rules/types.ts';
-import { decide, isValueContact, contactRecordOf, type ContactRecord } from '../policy/contact-policy.ts';
+import { decide, countsAsContact, contactRecordOf, type ContactRecord } from '../policy/contact-policy.ts';
 import { buildFraudCheckTask, buildOutreachTask, buildSuppression } from '../tasks/index.ts';
 import type { BusinessCalendar } from '../state/calendar.ts';
 import type { StoreRecord } from '../state/encode.ts';
@@ -27,7 +27,8 @@ export interface Decisions {
   readonly records: DecisionRecord[];
 }
 
-function profileFacts(facts: CustomerFacts | undefined, age: number | null): ProfileFacts | null {
+/** The rules' profile facts from what the store returned (null before a profile). */
+export function profileFacts(facts: CustomerFacts | undefined, age: number | null): ProfileFacts | null {
   const p = facts?.profile;
   if (!p) return null;
   return {
@@ -101,7 +102,7 @@ export function decideBatch(input: DecideInput): Decisions {
           const task = buildOutreachTask(issued, { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version });
           out.outreach.push(task);
           log.push(decisionEntryOf({ topic: 'outreach', record: task }, entryOptions));
-          if (isValueContact(c.target)) {
+          if (countsAsContact(c.ruleId, c.target)) {
             const rec = contactRecordOf(issued);
             history.push(rec);
             contacts.push({ taskId: rec.taskId, ruleId: rec.ruleId, kind: rec.kind, at: rec.at });

@@ -1,5 +1,5 @@
 import type { FraudCheckTask, OutreachTask, Suppression } from '../events/types.ts';
-import { isValueContact } from '../policy/contact-policy.ts';
+import { countsAsContact } from '../policy/contact-policy.ts';
 import type { RuleSet } from '../rules/config.ts';
 import type { DecisionRecord, StoredContact } from '../state/store.ts';
 import { decisionEntryOf, type DecisionLogEntry, type EntryOptions, type PublishedDecision } from '../tasks/decision-log.ts';
@@ -40,7 +40,7 @@ export function decisionRecordsFromTasks(published: PublishedDecisions, ruleSet:
   for (const t of published.fraudChecks) add(t.customerId, { topic: 'fraudCheck', record: t });
   for (const t of published.outreach) {
     const e = add(t.customerId, { topic: 'outreach', record: t });
-    if (isValueContact(t.kind)) of(t.customerId).contacts.push({ taskId: t.taskId, ruleId: t.ruleId, kind: t.kind, at: e.at });
+    if (countsAsContact(t.ruleId, t.kind)) of(t.customerId).contacts.push({ taskId: t.taskId, ruleId: t.ruleId, kind: t.kind, at: e.at });
   }
   for (const s of published.suppressions) {
     if (s.evidence['taskId']) add(s.customerId, { topic: 'suppression', record: s });

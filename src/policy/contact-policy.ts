@@ -48,6 +48,17 @@ export const VALUE_KINDS: ReadonlySet<string> = new Set<OutreachKind>(['LIFE_STA
 
 export const isValueContact = (kind: OutreachKind | 'FRAUD_CHECK'): boolean => VALUE_KINDS.has(kind);
 
+/**
+ * Courtesies (the birthday greeting): always issued, and they neither count
+ * against caps and cool-downs nor as a cadence contact.
+ */
+export const COURTESY_RULES: ReadonlySet<string> = new Set(['birthday-greeting']);
+/** Rules whose own schedule is their cool-down (the care cadence fires only after N days without contact, POTENTIAL every 14). */
+export const NO_COOLDOWN_RULES: ReadonlySet<string> = new Set(['care-cadence']);
+
+/** Whether an issued task counts as a value contact for caps and cool-downs. */
+export const countsAsContact = (ruleId: string, kind: OutreachKind | 'FRAUD_CHECK'): boolean => isValueContact(kind) && !COURTESY_RULES.has(ruleId);
+
 const PRIORITY_RANK: Readonly<Record<Priority, number>> = { P1: 1, P2: 2, P3: 3, P4: 4 };
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -72,7 +83,9 @@ function latest(records: readonly ContactRecord[]): ContactRecord | undefined {
  * The contact policy of RULE-SEMANTICS.md for the candidates of one event.
  *
  * Candidates are taken in priority order (P1 first, then rule id). Fraud
- * checks and service/risk kinds are always issued. A value contact is, in this
+ * checks, service/risk kinds and courtesies (COURTESY_RULES) are always
+ * issued; a courtesy never counts for later candidates. care-cadence has no
+ * COOLDOWN (NO_COOLDOWN_RULES: its cadence is its cool-down). A value contact is, in this
  * order: NO_CONSENT without marketing consent (CARE exempt; no profile means
  * no consent); COOLDOWN if the same rule issued a task in the `cooldownDays`
  * before the candidate's occurredAt; CONTACT_CAP if any value contact was
@@ -97,7 +110,7 @@ export function decide(
 ): Decision {
   const ordered = candidates.map((c) => ({ c, id: taskIdFor(c) })).sort(byPriority);
   const ownIds = new Set(ordered.map((x) => x.id));
-  const past = history.filter((r) => !ownIds.has(r.taskId));
+  const past = history.filter((r) => !ownIds.has(r.taskId) && !COURTESY_RULES.has(r.ruleId));
   /** Value contacts issued by this call so far. */
   const issuedNow: ContactRecord[] = [];
 
@@ -108,7 +121,7 @@ export function decide(
 
   for (const { c, id } of ordered) {
     const issue = () => issued.push(Object.freeze({ candidate: c, taskId: id, channel: suggestChannel(c.target, facts.tier, facts.profile) }));
-    if (!isValueContact(c.target)) {
+    if (!isValueContact(c.target) || COURTESY_RULES.has(c.ruleId)) {
       issue();
       continue;
     }
@@ -128,7 +141,7 @@ export function decide(
       return [...earlier, ...now];
     };
 
-    const sameRule = latest(within(policy.cooldownDays, (r) => r.ruleId === c.ruleId));
+    const sameRule = NO_COOLDOWN_RULES.has(c.ruleId) ? undefined : latest(within(policy.cooldownDays, (r) => r.ruleId === c.ruleId));
     if (sameRule) {
       suppress(c, id, 'COOLDOWN', {
         cooldownDays: String(policy.cooldownDays),

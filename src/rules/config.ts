@@ -48,6 +48,10 @@ export const RULE_IDS = [
   'payroll-plan',
   'welcome',
   'complaint-recovery',
+  'vip-downgrade',
+  'care-cadence',
+  'birthday-greeting',
+  'fraud-check-escalation',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -76,6 +80,8 @@ const ratio = (min: number, max: number, minInclusive = false) => {
 
 const fixed = (value: number, unit: string) =>
   z.literal(value, { error: `fixed at ${value} ${unit} by the feature store (docs/FEATURES.md)` });
+
+const cadenceDays = integer(1, 366, 'expected a whole number of days from 1 to 366, or null (no cadence)').nullable();
 
 const enabled = z.boolean({ error: 'expected true or false' }).default(true);
 
@@ -145,6 +151,21 @@ const ruleSchemas = {
   }),
   welcome: z.strictObject({ enabled, dueHours: hours.default(7 * 24) }),
   'complaint-recovery': z.strictObject({ enabled, dueHours: hours.default(48) }),
+  'vip-downgrade': z.strictObject({ enabled, dueHours: hours.default(72) }),
+  'care-cadence': z.strictObject({
+    enabled,
+    /** Days without contact after which a tier's customer is due a CARE contact; null: that tier has no cadence. */
+    cadenceDays: z
+      .strictObject({
+        VIP: cadenceDays.default(30),
+        POTENTIAL: cadenceDays.default(14),
+        ORDINARY: cadenceDays.default(null),
+      })
+      .prefault({}),
+    dueHours: hours.default(7 * 24),
+  }),
+  'birthday-greeting': z.strictObject({ enabled, dueHours: hours.default(24) }),
+  'fraud-check-escalation': z.strictObject({ enabled, dueHours: hours.default(4) }),
 } as const satisfies Record<RuleId, z.ZodType>;
 
 type RuleSchemas = typeof ruleSchemas;

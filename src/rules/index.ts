@@ -16,6 +16,15 @@
  * | `payroll-plan` | `LIFE_STAGE_OFFER` | `PAYROLL_AUTO_INVEST` | P4 | +14 d | `PAYROLL_WITHOUT_INVESTMENT` |
  * | `welcome` | `CARE` | - | P4 | +7 d | `ACCOUNT_OPENED` |
  * | `complaint-recovery` | `SERVICE_RECOVERY` | - | P2 | +48 h | `COMPLAINT` |
+ * | `vip-downgrade` | `RETENTION` | - | P2 | +72 h | `TIER_DOWNGRADE` |
+ * | `care-cadence` | `CARE` | `VIP_MONTHLY_REVIEW` / `POTENTIAL_VALUE_CONTENT` | P3 / P4 | +7 d | `CARE_CADENCE` |
+ * | `birthday-greeting` | `CARE` | `BIRTHDAY_GREETING` | P4 | +1 d | `BIRTHDAY` |
+ * | `fraud-check-escalation` | fraud check | - | P1 | +4 h (from the missed dueBy) | `SLA_MISSED` |
+ *
+ * The last three fire on timers only (src/features/timers.ts, a trigger of
+ * kind 'timer'); the tier rules (`vip-upgrade`, `asset-growth`,
+ * `vip-downgrade`) fire on any context whose tiers differ, which a TIER
+ * timer's context does on the day the tier changes.
  *
  * Reasons are listed in this order within a candidate. Evidence maps hold the
  * feature values the rule saw, as strings (amounts as integer minor units,
@@ -40,6 +49,10 @@ import type { Candidate, RuleContext } from './types.ts';
 import { vipOutflowRetention } from './vip-outflow-retention.ts';
 import { vipUpgrade } from './vip-upgrade.ts';
 import { welcome } from './welcome.ts';
+import { vipDowngrade } from './vip-downgrade.ts';
+import { careCadence } from './care-cadence.ts';
+import { birthdayGreeting } from './birthday-greeting.ts';
+import { fraudCheckEscalation } from './fraud-check-escalation.ts';
 
 export type AnyRule = { [K in RuleId]: Rule<K> }[RuleId];
 
@@ -57,6 +70,10 @@ export const RULES: readonly AnyRule[] = Object.freeze([
   payrollPlan,
   welcome,
   complaintRecovery,
+  vipDowngrade,
+  careCadence,
+  birthdayGreeting,
+  fraudCheckEscalation,
 ]);
 
 function run<K extends RuleId>(rule: Rule<K>, ctx: RuleContext, ruleSet: RuleSet): Candidate | null {
@@ -79,3 +96,4 @@ export type { PolicyConfig, RuleId, RuleParams, RuleParamsOf, RuleSet } from './
 export { REASONS } from './reasons.ts';
 export type { Reason } from './reasons.ts';
 export type { Rule } from './rule.ts';
+export { timerContext, timerOptionsOf } from './time-context.ts';

@@ -1,4 +1,5 @@
 import type { ChannelEvent, CustomerTier, OutreachKind, Priority, Transaction } from '../events/types.ts';
+import type { FiredTimer } from '../features/timers.ts';
 import type { EventView } from '../state/view.ts';
 
 /** What the rules know about the customer besides the features (never a name or an id number). */
@@ -11,11 +12,25 @@ export interface ProfileFacts {
   readonly hasRelationshipManager: boolean;
 }
 
+/** A timer that fired (src/features/timers.ts), as a trigger: its id, customer and time stand in for an event's. */
+export interface TimerTrigger {
+  readonly eventId: string;
+  readonly customerId: string;
+  readonly occurredAt: number;
+  readonly timer: FiredTimer;
+}
+
 export type TriggerEvent =
   | { readonly kind: 'transaction'; readonly event: Transaction }
-  | { readonly kind: 'channel'; readonly event: ChannelEvent };
+  | { readonly kind: 'channel'; readonly event: ChannelEvent }
+  | { readonly kind: 'timer'; readonly event: TimerTrigger };
 
-/** Everything a rule may look at for one applied event. Pure data: no I/O. */
+/**
+ * Everything a rule may look at for one applied event or fired timer. Pure
+ * data: no I/O. For a timer, `before` and `after` are the same view (no
+ * event moved anything) and `tierBefore` / `tierAfter` are the tier as last
+ * evaluated and as evaluated now (they differ only for a TIER timer).
+ */
 export interface RuleContext {
   readonly trigger: TriggerEvent;
   readonly before: EventView;

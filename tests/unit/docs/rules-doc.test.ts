@@ -53,13 +53,12 @@ describe('docs/RULES.md', () => {
     expect(ids).toEqual([...RULE_IDS]);
   });
 
-  it('marks as not implemented only rules the code does not have', () => {
-    const planned = section('Time-driven rules: not implemented yet').rows.map((r) => onlyCode(r[0]!));
-    expect(planned.length).toBeGreaterThan(0);
-    for (const id of planned) {
-      // When one of these is implemented, move it to the implemented table and its defaults to Defaults.
-      expect(RULE_IDS as readonly string[], id).not.toContain(id);
-      expect(() => parseRuleSet({ version: 'doc', rules: { [id]: {} } }), id).toThrow(/unknown rule id/);
+  it('lists the time-driven rules, each one the code has and accepts in a rule file', () => {
+    const timed = section('Time-driven rules').rows.map((r) => onlyCode(r[0]!));
+    expect(timed).toEqual(['vip-downgrade', 'care-cadence', 'birthday-greeting', 'fraud-check-escalation']);
+    for (const id of timed) {
+      expect(RULE_IDS as readonly string[], id).toContain(id);
+      expect(parseRuleSet({ version: 'doc', rules: { [id]: { enabled: false } } }).rules[id as 'vip-downgrade'].enabled, id).toBe(false);
     }
   });
 

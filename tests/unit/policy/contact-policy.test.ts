@@ -22,6 +22,10 @@ const RULE_TARGETS: Record<string, { target: 'FRAUD_CHECK' | OutreachKind; prior
   'payroll-plan': { target: 'LIFE_STAGE_OFFER', priority: 'P4', offerCode: 'PAYROLL_AUTO_INVEST' },
   welcome: { target: 'CARE', priority: 'P4' },
   'complaint-recovery': { target: 'SERVICE_RECOVERY', priority: 'P2' },
+  'vip-downgrade': { target: 'RETENTION', priority: 'P2' },
+  'care-cadence': { target: 'CARE', priority: 'P4', offerCode: 'POTENTIAL_VALUE_CONTENT' },
+  'birthday-greeting': { target: 'CARE', priority: 'P4', offerCode: 'BIRTHDAY_GREETING' },
+  'fraud-check-escalation': { target: 'FRAUD_CHECK', priority: 'P1' },
 };
 
 function cand(ruleId: string, opts: { at?: number; eventId?: string; customerId?: string } = {}): Candidate {
@@ -229,5 +233,40 @@ describe('decide: replay determinism', () => {
   it('never counts the candidate\'s own task', () => {
     const c = cand('mortgage-interest');
     expect(decide([c], [record(c)], facts(), policy).issued).toHaveLength(1);
+  });
+});
+
+describe('time-driven rules in the policy', () => {
+  const noConsent: ProfileFacts = { ...consenting, marketingConsent: false };
+
+  it('care-cadence has no cool-down of its own: POTENTIAL every 14 days', () => {
+    const earlier = cand('care-cadence', { at: T - 14 * DAY });
+    const d = decide([cand('care-cadence')], [record(earlier)], { profile: consenting, tier: 'POTENTIAL' }, policy);
+    expect(d.issued.map((i) => i.candidate.ruleId)).toEqual(['care-cadence']);
+  });
+
+  it('care-cadence is CARE: no consent needed, and it is held back by and counts against the cap', () => {
+    expect(decide([cand('care-cadence')], [], { profile: noConsent, tier: 'POTENTIAL' }, policy).issued).toHaveLength(1);
+    const offer = cand('mortgage-interest', { at: T - 3 * DAY });
+    const capped = decide([cand('care-cadence')], [record(offer)], { profile: consenting, tier: 'POTENTIAL' }, policy);
+    expect(capped.suppressed.map((s) => s.reason)).toEqual(['CONTACT_CAP']);
+    const after = decide([cand('mortgage-interest', { at: T + DAY })], [record(cand('care-cadence'))], { profile: consenting, tier: 'POTENTIAL' }, policy);
+    expect(after.suppressed.map((s) => [s.reason, s.evidence.previousRuleId])).toEqual([['CONTACT_CAP', 'care-cadence']]);
+  });
+
+  it('birthday-greeting is a courtesy: issued without consent, inside a cap and a cool-down, and it holds nothing back', () => {
+    const history = [record(cand('mortgage-interest', { at: T - DAY })), record(cand('birthday-greeting', { at: T - 100 * DAY }))];
+    const d = decide([cand('birthday-greeting')], history, { profile: noConsent, tier: 'VIP' }, policy);
+    expect(d.issued.map((i) => i.candidate.ruleId)).toEqual(['birthday-greeting']);
+    const later = decide([cand('mortgage-interest', { at: T + DAY })], [record(cand('birthday-greeting'))], { profile: consenting, tier: 'VIP' }, policy);
+    expect(later.issued.map((i) => i.candidate.ruleId)).toEqual(['mortgage-interest']);
+    const same = decide([cand('birthday-greeting'), cand('vip-upgrade')], [], { profile: consenting, tier: 'VIP' }, policy);
+    expect(same.issued.map((i) => i.candidate.ruleId).sort()).toEqual(['birthday-greeting', 'vip-upgrade']);
+  });
+
+  it('vip-downgrade and fraud-check-escalation always go out', () => {
+    const history = [record(cand('vip-downgrade', { at: T - DAY }))];
+    const d = decide([cand('vip-downgrade'), cand('fraud-check-escalation')], history, { profile: null, tier: 'ORDINARY' }, policy);
+    expect(d.issued.map((i) => i.channel)).toEqual(['CALL_CENTER', 'RM_VISIT']);
   });
 });

@@ -33,6 +33,10 @@ describe('defaultRuleSet', () => {
       'payroll-plan': { enabled: true, noInvestmentDays: 90, dueHours: 14 * 24 },
       welcome: { enabled: true, dueHours: 7 * 24 },
       'complaint-recovery': { enabled: true, dueHours: 48 },
+      'vip-downgrade': { enabled: true, dueHours: 72 },
+      'care-cadence': { enabled: true, cadenceDays: { VIP: 30, POTENTIAL: 14, ORDINARY: null }, dueHours: 7 * 24 },
+      'birthday-greeting': { enabled: true, dueHours: 24 },
+      'fraud-check-escalation': { enabled: true, dueHours: 4 },
     });
     expect(rs.tiers).toEqual({ vipMinor: 50_000_000, growthPercent: 30 });
     expect(rs.tiers).toEqual(DEFAULT_TIERS);
@@ -69,6 +73,15 @@ describe('parseRuleSet', () => {
     expect(rs.tiers).toEqual({ vipMinor: 100_000_000, growthPercent: 30 });
     expect(rs.policy).toEqual({ cooldownDays: 30, capWindowDays: { VIP: 30, POTENTIAL: 21, ORDINARY: 30 } });
     expect(Object.isFrozen(rs.rules.welcome)).toBe(true);
+  });
+
+  it('a care cadence per tier can be changed or switched off (null), one tier at a time', () => {
+    const rs = parseRuleSet({ version: 'v', rules: { 'care-cadence': { cadenceDays: { POTENTIAL: null, ORDINARY: 60 } } } });
+    expect(rs.rules['care-cadence'].cadenceDays).toEqual({ VIP: 30, POTENTIAL: null, ORDINARY: 60 });
+    expect(() => parseRuleSet({ version: 'v', rules: { 'care-cadence': { cadenceDays: { VIP: 0 } } } })).toThrow(
+      'rules.care-cadence.cadenceDays.VIP: expected a whole number of days from 1 to 366, or null (no cadence)',
+    );
+    expect(() => parseRuleSet({ version: 'v', rules: { 'care-cadence': { cadenceDays: { GOLD: 10 } } } })).toThrow(/unknown key "GOLD"/);
   });
 
   it.each([
