@@ -37,7 +37,8 @@
  * Bump LAYOUT_VERSION only to change how an existing field is written, and
  * keep the old reader for the old version. DICTIONARY is append-only.
  */
-import type { BalanceEntry, CustomerState, KeptContact, KeptEventId, KeptOutcome, KeptProfile, KeptPurchase, OutflowSlot, Watermark } from '../features/state.ts';
+import type { BalanceEntry, CustomerState, KeptContact, KeptEventId, KeptOutcome, KeptProfile, KeptPurchase, LastEvaluated, OutflowSlot, Timer, TimerWhat, Watermark, WatchedFraudCheck } from '../features/state.ts';
+import type { CustomerTier } from '../events/types.ts';
 
 export const LAYOUT_VERSION = 1;
 
@@ -65,6 +66,7 @@ const DICTIONARY: readonly string[] = [
   'RETENTION', 'VIP_UPGRADE', 'GROWTH_PLAN', 'RISK_REASSESSMENT', 'SUITABILITY_REVIEW', 'LIFE_STAGE_OFFER', 'CARE', 'SERVICE_RECOVERY',
   'FRAUD_CHECK', 'vip-upgrade', 'vip-outflow-retention', 'complaint-recovery', 'large-outflow', 'risky-streak', 'new-parent', 'welcome',
   'payroll-plan', 'asset-growth', 'mortgage-interest', 'outflow-velocity', 'suitability',
+  'vip-downgrade', 'care-cadence', 'birthday-greeting', 'fraud-check-escalation',
 ];
 const DICTIONARY_INDEX: ReadonlyMap<string, number> = new Map(DICTIONARY.map((w, i) => [w, i]));
 
@@ -741,9 +743,12 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
       const p = v!;
       w.time(p.updatedAt, w.t0, 'profile');
       const flags =
-        (p.marketingConsent ? 1 : 0) | (p.hasRelationshipManager ? 2 : 0) | (p.birthMonth !== null ? 4 : 0) | (p.riskTolerance !== null ? 8 : 0) | (p.riskAssessedAt !== null ? 16 : 0);
+        (p.marketingConsent ? 1 : 0) | (p.hasRelationshipManager ? 2 : 0) | (p.birthMonth !== null ? 4 : 0) | (p.riskTolerance !== null ? 8 : 0) | (p.riskAssessedAt !== null ? 16 : 0) |
+        // birthDay: a number, null, or absent (a profile kept before the field)
+        (typeof p.birthDay === 'number' ? 32 : 0) | (p.birthDay === null ? 64 : 0);
       w.byte(flags);
       if (p.birthMonth !== null) w.delta(p.birthMonth, w.m0, 'profile');
+      if (typeof p.birthDay === 'number') w.int(p.birthDay, 'profile');
       if (p.riskTolerance !== null) w.int(p.riskTolerance, 'profile');
       if (p.riskAssessedAt !== null) w.time(p.riskAssessedAt, w.t0, 'profile');
       w.uint(p.preferredChannels.length, 'profile');
@@ -752,14 +757,17 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     read: (r): KeptProfile => {
       const updatedAt = r.time(r.t0, 'profile');
       const flags = r.byte('profile');
-      if (flags > 31) r.fail(`profile: flags ${flags}`);
+      if (flags > 127 || (flags & 96) === 96) r.fail(`profile: flags ${flags}`);
       const birthMonth = flags & 4 ? r.delta(r.m0, 'profile') : null;
+      const birthDay = flags & 32 ? r.int('profile') : flags & 64 ? null : undefined;
       const riskTolerance = flags & 8 ? r.int('profile') : null;
       const riskAssessedAt = flags & 16 ? r.time(r.t0, 'profile') : null;
       const n = r.count('profile');
       const preferredChannels: string[] = [];
       for (let i = 0; i < n; i++) preferredChannels.push(r.str('profile'));
-      return { updatedAt, birthMonth, marketingConsent: (flags & 1) !== 0, riskTolerance, riskAssessedAt, preferredChannels, hasRelationshipManager: (flags & 2) !== 0 };
+      return {
+        updatedAt, birthMonth, ...(birthDay !== undefined && { birthDay }), marketingConsent: (flags & 1) !== 0, riskTolerance, riskAssessedAt, preferredChannels, hasRelationshipManager: (flags & 2) !== 0,
+      };
     },
     empty: () => null,
   }),
@@ -815,7 +823,108 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     },
     empty: () => [],
   }),
+  // Time as a trigger (src/features/timers.ts). Optional fields: absent stays
+  // absent, an empty list stays an empty list. Their times are written as
+  // millisecond differences (w.delta), not with w.time: a tier change is dated
+  // a day's last millisecond and a deadline timer 1 ms after dueBy, which
+  // would push the whole state out of whole seconds.
+  timers: field<'timers'>({
+    present: (v) => v !== undefined,
+    write: (w, v) => {
+      w.uint(v!.length, 'timers');
+      let prev = w.t0;
+      for (const t of v!) {
+        w.delta(t.dueAt, prev, 'timers');
+        prev = t.dueAt;
+        w.byte(TIMER_WHATS.indexOf(t.what) | (t.ref !== undefined ? 4 : 0));
+        if (t.ref !== undefined) w.str(t.ref);
+      }
+    },
+    read: (r) => {
+      const n = r.count('timers');
+      const out: Timer[] = [];
+      let prev = r.t0;
+      for (let i = 0; i < n; i++) {
+        const dueAt = (prev = r.delta(prev, 'timers'));
+        const b = r.byte('timers');
+        if (b > 7) r.fail(`timers: kind ${b}`);
+        const what = TIMER_WHATS[b & 3]!;
+        out.push(b & 4 ? { dueAt, what, ref: r.str('timers') } : { dueAt, what });
+      }
+      return out;
+    },
+    empty: () => undefined,
+  }),
+  lastEvaluated: field<'lastEvaluated'>({
+    present: (v) => v !== undefined,
+    write: (w, v) => {
+      const e = v!;
+      w.byte(TIERS.indexOf(e.tier) | (e.cadenceAt !== undefined ? 4 : 0) | (e.birthdayDay !== undefined ? 8 : 0));
+      w.delta(e.day, w.d0, 'lastEvaluated');
+      w.delta(e.since, w.t0, 'lastEvaluated');
+      if (e.cadenceAt !== undefined) w.delta(e.cadenceAt, w.t0, 'lastEvaluated');
+      if (e.birthdayDay !== undefined) w.delta(e.birthdayDay, w.d0, 'lastEvaluated');
+    },
+    read: (r): LastEvaluated => {
+      const b = r.byte('lastEvaluated');
+      if ((b & 3) > 2 || b > 15) r.fail(`lastEvaluated: flags ${b}`);
+      const tier = TIERS[b & 3]!;
+      const day = r.delta(r.d0, 'lastEvaluated');
+      const since = r.delta(r.t0, 'lastEvaluated');
+      const cadenceAt = b & 4 ? r.delta(r.t0, 'lastEvaluated') : undefined;
+      const birthdayDay = b & 8 ? r.delta(r.d0, 'lastEvaluated') : undefined;
+      return { tier, day, since, ...(cadenceAt !== undefined && { cadenceAt }), ...(birthdayDay !== undefined && { birthdayDay }) };
+    },
+    empty: () => undefined,
+  }),
+  fraudChecks: field<'fraudChecks'>({
+    present: (v) => v !== undefined,
+    write: (w, v) => {
+      w.uint(v!.length, 'fraudChecks');
+      for (const f of v!) {
+        w.str(f.taskId);
+        w.byte(CHECK_STATUSES.indexOf(f.status) | (f.transactionType === 'WITHDRAWAL' ? 4 : 0) | (f.closedAt !== undefined ? 8 : 0));
+        w.delta(f.transactionAt, w.t0, 'fraudChecks');
+        w.delta(f.dueBy, f.transactionAt, 'fraudChecks');
+        w.str(f.transactionEventId);
+        w.int(f.amountMinor, 'fraudChecks');
+        w.str(f.maskedAccountNo);
+        if (f.closedAt !== undefined) w.delta(f.closedAt, f.dueBy, 'fraudChecks');
+      }
+    },
+    read: (r) => {
+      const n = r.count('fraudChecks');
+      const out: WatchedFraudCheck[] = [];
+      for (let i = 0; i < n; i++) {
+        const taskId = r.str('fraudChecks');
+        const b = r.byte('fraudChecks');
+        if ((b & 3) > 2 || b > 15) r.fail(`fraudChecks: flags ${b}`);
+        const transactionAt = r.delta(r.t0, 'fraudChecks');
+        const dueBy = r.delta(transactionAt, 'fraudChecks');
+        const transactionEventId = r.str('fraudChecks');
+        const amountMinor = r.int('fraudChecks');
+        const maskedAccountNo = r.str('fraudChecks');
+        const closedAt = b & 8 ? r.delta(dueBy, 'fraudChecks') : undefined;
+        out.push({
+          taskId, dueBy, status: CHECK_STATUSES[b & 3]!, transactionEventId, transactionType: b & 4 ? 'WITHDRAWAL' : 'TRANSFER_OUT', transactionAt, amountMinor, maskedAccountNo,
+          ...(closedAt !== undefined && { closedAt }),
+        });
+      }
+      return out;
+    },
+    empty: () => undefined,
+  }),
+  lastContactAt: field<'lastContactAt'>({
+    present: (v) => v !== undefined,
+    write: (w, v) => w.delta(v!, w.t0, 'lastContactAt'),
+    read: (r) => r.delta(r.t0, 'lastContactAt'),
+    empty: () => undefined,
+  }),
 };
+
+const TIMER_WHATS: readonly TimerWhat[] = ['TIER', 'CADENCE', 'BIRTHDAY', 'FRAUD_SLA'];
+const TIERS: readonly CustomerTier[] = ['VIP', 'POTENTIAL', 'ORDINARY'];
+const CHECK_STATUSES: readonly WatchedFraudCheck['status'][] = ['OPEN', 'ANSWERED', 'ESCALATED'];
 
 type FieldName = keyof typeof FIELD_TABLE;
 /** Field n is bit n of the presence bitmap: the order is the layout, append only. */
@@ -889,7 +998,9 @@ export function decodeState(buf: Uint8Array): CustomerState {
   const out: Record<string, unknown> = { version: 1 };
   FIELDS.forEach((name, i) => {
     const f = FIELD_TABLE[name] as Field<FieldName>;
-    out[name] = Math.floor(bitmap / 2 ** i) % 2 === 1 ? f.read(r, out) : f.empty();
+    const v = Math.floor(bitmap / 2 ** i) % 2 === 1 ? f.read(r, out) : f.empty();
+    // an optional field that is absent stays absent (no key holding undefined)
+    if (v !== undefined) out[name] = v;
   });
   if (r.left !== 0) r.fail(`${r.left} bytes after the last field`);
   return out as unknown as CustomerState;

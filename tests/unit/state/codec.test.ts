@@ -191,7 +191,7 @@ describe('encodeState / decodeState', () => {
       ['endOfDay', { ...emptyState(), endOfDay: { firstDay: 1, values: [Infinity] } }],
       ['maxOutflowByDay', { ...emptyState(), maxOutflowByDay: { '01': 5 } }],
       ['well-formed', { ...emptyState(), counterpartyLastDay: { '\ud800': 1 } }],
-      ['timers', { ...emptyState(), timers: [] } as unknown as CustomerState],
+      ['futureField', { ...emptyState(), futureField: [] } as unknown as CustomerState],
       ['version', { ...emptyState(), version: 2 } as unknown as CustomerState],
       ['endOfDay', { ...emptyState(), endOfDay: { firstDay: 1, values: new Array<number>(MAX_SERIES_VALUES + 1).fill(0) } }],
     ];
@@ -274,7 +274,7 @@ describe('decodeState on bad input', () => {
     expect(() => decodeState(Buffer.from([0x8f, 0xa1, 0x76, 0x01]))).toThrow(/layout version 143 unknown .*msgpack/);
     expect(() => decodeState(Buffer.from([LAYOUT_VERSION + 1]))).toThrow(/layout version 2 unknown/);
     // a field bit this reader does not know (a newer layout's field)
-    expect(() => decodeState(Buffer.from([1, 0, 0x80, 0x80, 0x80, 0x10, 0, 0, 0]))).toThrow(/written by a newer layout/);
+    expect(() => decodeState(Buffer.from([1, 0, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0]))).toThrow(/written by a newer layout/);
     const ok = encodeState(emptyState());
     expect(() => decodeState(Buffer.concat([ok, Buffer.from([0])]))).toThrow(/1 bytes after the last field/);
   });
@@ -294,5 +294,37 @@ describe('the states of a generated bank', () => {
     expect(states.size).toBe(60);
     expect(bytes / states.size).toBeLessThan(700);
     expect(bytes).toBeLessThan(json / 4);
+  });
+});
+
+describe('the fields of time as a trigger (src/features/timers.ts)', () => {
+  it('round-trip exactly: timers, last evaluated, watched checks, last contact and the birth day; absent stays absent', () => {
+    const base = emptyState();
+    const s: CustomerState = {
+      ...base,
+      watermark: { at: NOW, day: Math.floor(NOW / DAY), month: 2026 * 12 + 11 },
+      profile: { updatedAt: NOW - DAY, birthMonth: 1961 * 12 + 2, birthDay: 20, marketingConsent: true, riskTolerance: 3, riskAssessedAt: null, preferredChannels: ['WECHAT'], hasRelationshipManager: true },
+      timers: [
+        { dueAt: NOW + 3_600_000, what: 'TIER' },
+        { dueAt: NOW + 86_400_001, what: 'FRAUD_SLA', ref: 'T-ABCDEFGHIJKLMNOPQRST' },
+        { dueAt: NOW + 30 * DAY - 1, what: 'CADENCE' },
+        { dueAt: NOW + 40 * DAY, what: 'BIRTHDAY' },
+      ],
+      lastEvaluated: { tier: 'VIP', day: Math.floor(NOW / DAY) - 1, since: NOW - 5 * DAY - 1, cadenceAt: NOW - 2 * DAY, birthdayDay: Math.floor(NOW / DAY) - 300 },
+      fraudChecks: [
+        { taskId: 'T-ABCDEFGHIJKLMNOPQRST', dueBy: NOW + DAY, status: 'OPEN', transactionEventId: '0b7c3c52-9a51-4a3e-8f0e-2d2d2d2d2d2d', transactionType: 'TRANSFER_OUT', transactionAt: NOW, amountMinor: 8_000_000, maskedAccountNo: '8812' },
+        { taskId: 'T-BBCDEFGHIJKLMNOPQRST', dueBy: NOW - DAY, status: 'ESCALATED', transactionEventId: 'E-2', transactionType: 'WITHDRAWAL', transactionAt: NOW - 2 * DAY, amountMinor: 1, maskedAccountNo: '0001', closedAt: NOW - DAY + 1 },
+      ],
+      lastContactAt: NOW - 20 * DAY + 7,
+    };
+    roundTrip(s);
+    roundTrip({ ...s, timers: [], fraudChecks: [], lastEvaluated: { tier: 'ORDINARY', day: 1, since: 0 } });
+    const { timers: _t, lastEvaluated: _l, fraudChecks: _f, lastContactAt: _c, ...without } = s;
+    const back = roundTrip({ ...without, profile: { ...s.profile!, birthDay: null } });
+    expect(Object.keys(back)).not.toContain('timers');
+    const { birthDay: _b, ...oldProfile } = s.profile!;
+    expect(Object.keys(roundTrip({ ...without, profile: oldProfile }).profile!)).not.toContain('birthDay');
+    // the milliseconds of the timers do not cost the rest of the state its whole seconds
+    expect(encodeState(s).length).toBeLessThan(encodeState({ ...s, watermark: { ...s.watermark!, at: NOW + 1 } }).length + 1);
   });
 });
