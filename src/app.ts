@@ -7,7 +7,8 @@ import { Ingestor } from './kafka/ingestor.ts';
 import { maxMessageBytes } from './kafka/topics.ts';
 import { FeatureStore, type Fence } from './state/store.ts';
 import { readToEnd } from './kafka/read-committed.ts';
-import { decisionRecordsFromTasks } from './pipeline/restore-contacts.ts';
+import { decisionRecordsFromTasks, dueHoursIn } from './pipeline/restore-contacts.ts';
+import { AuditTrail } from './audit/trail.ts';
 import type { RuleSet } from './rules/config.ts';
 import type { FraudCheckTask, OutreachTask, Suppression } from './events/types.ts';
 import type { Kafka } from 'kafkajs';
@@ -187,6 +188,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   let ingestor: Ingestor | undefined;
   let rules: RuleSetHolder | undefined;
   let careTaskIndex: CareTaskIndex | undefined;
+  let auditTrail: AuditTrail | undefined;
   let publishOutcome: ((e: ChannelEvent) => Promise<void>) | undefined;
   let stopOutcomeProducer: (() => Promise<void>) | undefined;
   let started = false;
@@ -247,6 +249,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             service: async () => ({ health: readiness(readinessState()), suppressionsByReason: await suppressionsByReason(metrics) }),
           },
           idRules: config.validation.ids,
+          audit: { source: () => auditTrail, careTasks: () => careTaskIndex, now: Date.now },
           pseudonymKey: config.state.pseudonymKey,
           onAccess: (a) => metrics.apiRequests.inc({ endpoint: a.endpoint, client: a.client ?? 'none', status: String(a.status) }),
         }),
@@ -277,6 +280,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       };
       rules = await RuleSetHolder.create(config.rulesFile, logger);
       rules.watch();
+      const rulesInForce = rules;
+      auditTrail = new AuditTrail(kafka, serde, { audit: config.audit, dueHoursOf: (ruleId) => dueHoursIn(rulesInForce.current)(ruleId) });
       const calendar = new BusinessCalendar(config.businessTimeZone);
       const ruleHolder = rules;
       const featureStore = store;
@@ -318,6 +323,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       publishOutcome = undefined;
       await stopOutcomeProducer?.().catch(() => {});
       careTaskIndex = undefined;
+      await auditTrail?.close();
+      auditTrail = undefined;
       rules?.unwatch();
       await redis?.quit().catch(() => {});
       await http?.close();

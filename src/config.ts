@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CarestreamError } from './errors.ts';
 import { SASL_MECHANISMS, loadSecurity, securityIssues, type SecuritySettings } from './security/settings.ts';
 import { apiTokensJson, type ApiToken } from './api/tokens.ts';
+import { Secret } from './security/secret.ts';
 import { DEFAULT_ID_RULES, idPattern, type IdRules } from './events/identifier.ts';
 import { DEFAULT_LIMITS } from './events/validate.ts';
 import { SUM_CAP_MINOR } from './events/types.ts';
@@ -86,6 +87,7 @@ export const CLI_DEFAULTS = Object.freeze({
   generate: Object.freeze({ customers: 1000, days: 60, seed: 42, start: '2026-06-01', out: 'events.jsonl', labels: 'labels.json' }),
   // JSON: the replay format, so what tail prints can be replayed.
   tail: Object.freeze({ format: 'json' as 'json' | 'text' }),
+  audit: Object.freeze({ format: 'jsonl' as 'jsonl' | 'csv' }),
 });
 
 /** Optional settings have no default: absent means "resolve it" (see src/stack). */
@@ -161,6 +163,13 @@ const envShape = {
   CARE_TASK_RETENTION_MS: int(DAY_MS, 400 * DAY_MS).default(60 * DAY_MS),
   API_TOKENS: apiTokensJson.optional(),
   API_TOKENS_FILE: z.string().trim().min(1).optional(),
+  AUDIT_CLOCK_SKEW_MS: int(0, DAY_MS).default(60_000),
+  AUDIT_READ_TIMEOUT_MS: int(1_000, 600_000).default(20_000),
+  AUDIT_MAX_CONCURRENT_READS: int(1, 64).default(2),
+  // The CLI's way to the agent API (explain); the token is a secret: not trimmed, or read from a file.
+  CARESTREAM_API_URL: url(['http:', 'https:']).optional(),
+  CARESTREAM_API_TOKEN: z.string().min(1).optional(),
+  CARESTREAM_API_TOKEN_FILE: z.string().trim().min(1).optional(),
   // Security (src/security/settings.ts checks the combinations and reads the files).
   // Passwords are not trimmed: a space may be part of one.
   KAFKA_SSL: bool.default(false),
@@ -201,6 +210,9 @@ const envSchema = z.object(envShape).superRefine((e, ctx) => {
   // Node refuses a header deadline later than the whole request's.
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must be <= HTTP_REQUEST_TIMEOUT_MS' });
+  }
+  if (e.CARESTREAM_API_TOKEN !== undefined && e.CARESTREAM_API_TOKEN_FILE !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['CARESTREAM_API_TOKEN'], message: 'set CARESTREAM_API_TOKEN or CARESTREAM_API_TOKEN_FILE, not both' });
   }
   if (e.PSEUDONYM_KEY !== undefined && e.PSEUDONYM_KEY_FILE !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['PSEUDONYM_KEY'], message: 'set PSEUDONYM_KEY or PSEUDONYM_KEY_FILE, not both' });
@@ -312,6 +324,17 @@ export interface Config {
   };
   /** Agent API bearer tokens (hashes); the file is read when the service starts. */
   readonly api: { readonly tokens: readonly ApiToken[]; readonly tokensFile: string | undefined };
+  /**
+   * The audit trail's reads of the task and suppression topics: how far
+   * publish times on a partition may go back (clocks of instances around a
+   * take-over), how long one read may take, and how many run at once.
+   */
+  readonly audit: { readonly clockSkewMs: number; readonly readTimeoutMs: number; readonly maxConcurrentReads: number };
+  /**
+   * Where the CLI finds the agent API and its token (the file is read when a
+   * command uses it); url undefined: commands read Kafka and Redis themselves.
+   */
+  readonly apiClient: { readonly url: string | undefined; readonly token: Secret | undefined; readonly tokenFile: string | undefined };
   /** TLS, SASL and credentials for Kafka, Redis and the registry; secrets and certificates already read from their files. */
   readonly security: SecuritySettings;
 }
@@ -414,6 +437,8 @@ export function loadConfig(env: Source = process.env): Config {
       maxBodyBytes: e.HTTP_MAX_BODY_BYTES,
     },
     api: { tokens: e.API_TOKENS ?? [], tokensFile: e.API_TOKENS_FILE },
+    audit: { clockSkewMs: e.AUDIT_CLOCK_SKEW_MS, readTimeoutMs: e.AUDIT_READ_TIMEOUT_MS, maxConcurrentReads: e.AUDIT_MAX_CONCURRENT_READS },
+    apiClient: { url: e.CARESTREAM_API_URL, token: e.CARESTREAM_API_TOKEN === undefined ? undefined : new Secret(e.CARESTREAM_API_TOKEN), tokenFile: e.CARESTREAM_API_TOKEN_FILE },
     security: loadSecurity(e),
   });
 }

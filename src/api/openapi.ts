@@ -6,6 +6,7 @@ import {
 import { SCOPES, type Scope } from './tokens.ts';
 import { careKpisSchema, careTaskQueueSchema, careTaskSchema, outcomeAcceptedSchema, outcomeRequestSchema, overviewSchema, QUEUE_LIMIT } from './care-task-schemas.ts';
 import { CARE_TASK_STATUSES } from '../tasks/care-task-status.ts';
+import { AUDIT_LIMIT, auditEntrySchema, careStatusSchema, customerAuditSchema } from './audit-schemas.ts';
 import { OUTREACH_KINDS, PRIORITIES } from '../events/types.ts';
 
 /**
@@ -30,6 +31,9 @@ const COMPONENTS: readonly [string, z.ZodType][] = [
   ['OutcomeAccepted', outcomeAcceptedSchema],
   ['CareKpis', careKpisSchema],
   ['Overview', overviewSchema],
+  ['CustomerAudit', customerAuditSchema],
+  ['AuditEntry', auditEntrySchema],
+  ['CareStatus', careStatusSchema],
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -61,7 +65,7 @@ function customerOperation(operationId: string, summary: string, scope: Scope, b
         '404': errorResponse('nothing is known about this customer'),
         '405': errorResponse('a method other than GET'),
         '500': errorResponse('internal error, or a response that failed its schema'),
-        '503': errorResponse('the service is starting'),
+        '503': errorResponse(operationId === 'getCustomerAudit' ? 'the service is starting, or Kafka could not be read in time (Retry-After)' : 'the service is starting'),
       },
     },
   };
@@ -150,6 +154,12 @@ export function openApiDocument(): object {
       '/v1/customers/{customerId}/features': customerOperation('getCustomerFeatures', 'The customer\'s tier and features, as of their latest event', 'features:read', 'CustomerFeatures'),
       '/v1/customers/{customerId}/tasks': customerOperation('getCustomerTasks', 'Recent tasks and suppressions with reasons and evidence, contacts and outcomes', 'tasks:read', 'CustomerTasks', [
         { name: 'limit', in: 'query', required: false, description: 'at most this many of each list', schema: { type: 'integer', minimum: 1, maximum: LIMIT.max, default: LIMIT.default } },
+      ]),
+      '/v1/customers/{customerId}/audit': customerOperation('getCustomerAudit', 'The audit trail: every task and suppression of the customer published in [from, to), read from the task and suppression topics, with reasons, evidence, rule, rule-set version and each task\'s care status', 'tasks:read', 'CustomerAudit', [
+        { name: 'from', in: 'query', required: false, description: 'ISO-8601 instant (publish time, inclusive); default: the start of the topics', schema: { type: 'string', format: 'date-time' } },
+        { name: 'to', in: 'query', required: false, description: 'ISO-8601 instant (publish time, exclusive); default: now', schema: { type: 'string', format: 'date-time' } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: AUDIT_LIMIT.max, default: AUDIT_LIMIT.default } },
+        { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
       ]),
       '/v1/tasks': queueOperation,
       '/v1/overview': overviewOperation,

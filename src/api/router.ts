@@ -4,6 +4,7 @@ import type { Route } from '../observability/http.ts';
 import type { FeatureView } from '../state/feature-view.ts';
 import type { DecisionLog } from '../state/store.ts';
 import { handleCareTaskRequest, type CareTaskApi } from './care-task-routes.ts';
+import { handleAuditRequest, type AuditApi } from './audit-route.ts';
 import { accessOf, type Access } from './access-log.ts';
 import { openApiDocument } from './openapi.ts';
 import { presentTasks, printableFeatures, type ContactHistory } from './present.ts';
@@ -39,6 +40,8 @@ export interface AgentApiOptions {
   readonly careTasks?: CareTaskApi;
   /** What a customer id may be (the service passes config.validation.ids). */
   readonly idRules?: IdRules;
+  /** The audit trail (./audit-route.ts); absent: GET /v1/customers/{id}/audit answers 503. */
+  readonly audit?: AuditApi;
 }
 
 export interface ApiRequest {
@@ -84,6 +87,8 @@ export async function handleApiRequest(req: ApiRequest, o: AgentApiOptions): Pro
   }
   const careTask = await handleCareTaskRequest(req, path, query, o);
   if (careTask) return careTask;
+  const audit = await handleAuditRequest(req, path, query, o);
+  if (audit) return audit;
   const m = CUSTOMER_PATH.exec(path);
   if (!m) return fail(404, 'NOT_FOUND', 'no such endpoint; see /v1/openapi.json');
   if (req.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'only GET is supported', { allow: 'GET' });

@@ -26,7 +26,7 @@ export const customerIdSchema = z
 export const LIMIT = Object.freeze({ default: 20, max: 50 });
 export const limitSchema = z.coerce.number().int().min(1).max(LIMIT.max);
 
-const instant = z.iso.datetime({ offset: true }).meta({ description: 'ISO-8601 with the business time zone\'s offset' });
+export const instant = z.iso.datetime({ offset: true }).meta({ description: 'ISO-8601 with the business time zone\'s offset' });
 const minor = z.number().int().meta({ description: 'amount in minor units (fen)' });
 const count = z.number().int().min(0);
 const month = z.string().regex(/^\d{4}-\d{2}$/);
@@ -38,7 +38,7 @@ const taskKind = z.enum(['FRAUD_CHECK', ...OUTREACH_KINDS]);
 const noLongDigits = (s: string) => !/\d{15,}/.test(s);
 const evidenceText = z.string().refine(noLongDigits, 'looks like an unmasked ID or account number');
 // Amounts (keys ending in Minor, integer values) may have 15 digits or more: 10^14 fen is one.
-const evidence = z
+export const evidence = z
   .record(z.string(), z.string())
   .check((ctx) => {
     for (const [k, v] of Object.entries(ctx.value)) {
@@ -87,7 +87,7 @@ export const featuresSchema = z
 
 // Nullable where records published by older versions lack the field (src/tasks/decision-log.ts).
 const notRecorded = 'null on decisions recorded before carestream kept this field';
-const decisionCommon = {
+export const decisionCommon = {
   taskId: z.string(),
   at: instant.meta({ description: 'event time of the trigger' }),
   decidedAt: instant.nullable().meta({ description: `when carestream decided (its clock); ${notRecorded}` }),

@@ -1,85 +1,110 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../../config.ts';
 import { resolveStack } from '../../stack/resolve.ts';
 import { createRedis } from '../../state/redis.ts';
 import { createStore } from '../../app.ts';
-import { formatInstant } from '../../events/time.ts';
-import { formatAmountMinor } from '../../tasks/format.ts';
 import { idProblem } from '../../events/identifier.ts';
+import { parseInstant } from '../../events/time.ts';
 import { printable, printableJson } from '../../text/escape.ts';
+import { CareTaskIndex } from '../../state/care-task-index.ts';
+import type { CareTask } from '../../tasks/care-task-status.ts';
+import { taskIdOfEntry } from '../../tasks/decision-log.ts';
+import { CarestreamError } from '../../errors.ts';
+import { AgentApiClient, apiClientToken } from '../../audit/api-client.ts';
+import { explainDirect, explainLines, explainViaApi, type ExplainView } from '../../audit/explain.ts';
+import { openTrail } from '../../audit/open-trail.ts';
 import { EXIT, usageError, type Cli } from '../context.ts';
+
+/** An ISO-8601 instant with an offset, for commander's argParser (the audit commands' --from and --to). */
+export function instantOption(value: string): number {
+  const t = parseInstant(value);
+  if (t === undefined) throw new InvalidArgumentError('expected an ISO-8601 instant with an offset, such as 2026-11-01T00:00:00+08:00');
+  return t;
+}
+
+export interface ExplainOptions {
+  readonly json: boolean;
+  readonly from?: number;
+  readonly to?: number;
+}
 
 export function register(program: Command, cli: Cli): void {
   program
     .command('explain')
-    .description('why the customer was or was not contacted: tier, key features, recent tasks and suppressions with reasons and evidence, contacts counting against caps, outcomes')
+    .description('why the customer was or was not contacted: tier, key features, tasks and suppressions with reasons, evidence and care status, contacts counting against caps, outcomes')
     .argument('<customerId>', 'a customer id (REDIS_KEY_PREFIX=demo for the demo\'s customers)')
+    .option('--from <instant>', 'decisions published from this instant on, from the audit trail of the task topics (ISO-8601 with an offset)', instantOption)
+    .option('--to <instant>', 'decisions published before this instant (default: now)', instantOption)
     .option('--json', 'the same as one JSON document', false)
-    .addHelpText('after', '\nExit 1 when nothing is known about the customer.')
-    .action(cli.action((customerId: string, o: { json: boolean }) => explainCommand(cli.config(), customerId, o, cli)));
+    .addHelpText('after', [
+      '',
+      'With CARESTREAM_API_URL and CARESTREAM_API_TOKEN(_FILE) it asks the agent API (scopes features:read and',
+      'tasks:read; the decisions from the audit trail) and needs no Kafka or Redis settings. Without, it reads',
+      'Redis: the decision log (latest 50), or with --from/--to the audit trail of the task topics.',
+      'Exit 1 when nothing is known about the customer.',
+    ].join('\n'))
+    .action(cli.action((customerId: string, o: ExplainOptions) => explainCommand(cli.config(), customerId, o, cli)));
 }
 
 /**
- * `carestream explain <customerId> [--json]` — the compliance officer's answer to
- * "why was this customer called, or not called": tier and key features, the
- * recent tasks and the suppressions with their reasons and evidence, the
- * contacts that count against caps, and the contact outcomes.
+ * `carestream explain <customerId> [--from] [--to] [--json]` — the compliance
+ * officer's answer to "why was this customer called, or not called": tier
+ * and key features, the tasks and suppressions with their reasons, evidence
+ * and care status, the contacts that count against caps, and the outcomes.
  */
-export async function explainCommand(config: Config, customerId: string, o: { json: boolean }, cli: Pick<Cli, 'say'>): Promise<number> {
+export async function explainCommand(config: Config, customerId: string, o: ExplainOptions, cli: Pick<Cli, 'say'>): Promise<number> {
   const idIssue = idProblem(customerId, config.validation.ids);
   if (idIssue) throw usageError(`customerId: ${idIssue}`);
+  if (o.from !== undefined && o.to !== undefined && o.from >= o.to) throw usageError('--from must be before --to');
+  const range = { ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}) };
+  let view: ExplainView;
+  if (config.apiClient.url) {
+    const token = apiClientToken(config.apiClient);
+    if (!token) throw new CarestreamError('CS_ERR_CONFIG', 'CARESTREAM_API_URL is set: set CARESTREAM_API_TOKEN or CARESTREAM_API_TOKEN_FILE too');
+    view = await explainViaApi(new AgentApiClient(config.apiClient.url, token), customerId, range, config.businessTimeZone);
+  } else {
+    view = await explainFromStack(config, customerId, range, cli);
+  }
+  if (!view.features && view.decisions.length === 0 && view.contacts.length === 0) {
+    cli.say(`carestream: nothing is known about customer ${customerId}`);
+    return EXIT.failure;
+  }
+  // Values come from Redis, the topics and the rule file: no control character of theirs reaches the terminal.
+  // Line by line: JSON.stringify escapes line breaks inside strings, so the only raw ones are the indentation's.
+  process.stdout.write(`${(o.json ? JSON.stringify(view, null, 2).split('\n').map(printableJson) : explainLines(view).map(printable)).join('\n')}\n`);
+  return EXIT.ok;
+}
+
+async function explainFromStack(config: Config, customerId: string, range: { from?: number; to?: number }, cli: Pick<Cli, 'say'>): Promise<ExplainView> {
   const stack = await resolveStack(config, cli.say);
   const redis = createRedis(stack.redisUrl, config);
   try {
     await redis.connect();
     const store = createStore(redis, config);
-    const [features, log, history] = await Promise.all([store.inspect(customerId), store.decisionLog(customerId), store.contactHistory(customerId)]);
-    if (!features) {
-      cli.say(`carestream: nothing is known about customer ${customerId}`);
-      return EXIT.failure;
+    const index = new CareTaskIndex(redis, config.state.keyPrefix);
+    const now = Date.now();
+    const [features, history] = await Promise.all([store.inspect(customerId), store.contactHistory(customerId)]);
+    const ranged = range.from !== undefined || range.to !== undefined;
+    const decisions = ranged
+      ? await (async () => {
+          const r = { from: range.from ?? 0, to: range.to ?? now };
+          const trail = await openTrail(config, stack);
+          try {
+            return { trail: await trail.customer(customerId, r), range: r };
+          } finally {
+            await trail.close();
+          }
+        })()
+      : { log: await store.decisionLog(customerId) };
+    const taskIds = 'log' in decisions
+      ? decisions.log.entries.filter((e) => e.decision === 'ISSUED').map(taskIdOfEntry)
+      : decisions.trail.entries.filter((e) => e.decision === 'ISSUED').map((e) => e.taskId);
+    const care = new Map<string, CareTask>();
+    for (const id of taskIds) {
+      const t = await index.get(id);
+      if (t) care.set(id, t);
     }
-    const entries = log.entries;
-    if (o.json) {
-      process.stdout.write(`${printableJson(JSON.stringify({ features, decisions: entries, contacts: history?.contacts ?? [], outcomes: history?.outcomes ?? [] }, null, 2))}\n`);
-      return EXIT.ok;
-    }
-    const tz = config.businessTimeZone;
-    const t = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatInstant(ms, tz));
-    const money = (minor: number) => `${formatAmountMinor(minor)} CNY`;
-    const lines: string[] = [];
-    lines.push(`customer ${customerId} — tier ${features.tier}, features as of ${t(features.asOf)}`);
-    lines.push(`  assets ${money(features.assetsMinor)} (deposits ${money(features.depositsMinor)}, holdings ${money(features.holdingsMinor)})`);
-    lines.push(`  30-day average ${money(features.avg30Minor)}; 180 days earlier ${money(features.avg30AgoMinor)}`);
-    lines.push(`  outflows last hour ${features.outflow1h.count} / ${money(features.outflow1h.sumMinor)}, last 24 h ${features.outflow24h.count} / ${money(features.outflow24h.sumMinor)}; largest in 90 days ${money(features.maxOutflow90dMinor)}`);
-    lines.push(`  high-risk streak ${features.highRiskStreak}; mortgage interest (30 days) ${features.mortgageInterest30d}; counterparties (90 days) ${features.counterparties90d}`);
-    const p = features.profile;
-    lines.push(p
-      ? `  profile: consent ${p.marketingConsent ? 'yes' : 'NO'}, age ${p.age ?? 'unknown'}, risk tolerance ${p.riskTolerance ?? 'none'} (assessed ${t(p.riskAssessedAt)}), preferred channels ${p.preferredChannels.join(', ') || 'none'}`
-      : '  profile: not received — no marketing consent is assumed');
-    lines.push('');
-    lines.push(entries.length === 0 ? 'no tasks or suppressions recorded' : `decisions, newest first (${entries.length}):`);
-    if (log.unreadable > 0) lines.push(`  (${log.unreadable} entries of the log do not match its schema and are not shown)`);
-    const known = (v: string | null) => v ?? 'not recorded';
-    for (const e of entries) {
-      const what = `${e.target}${e.offerCode ? ` ${e.offerCode}` : ''} by ${e.ruleId} v${e.ruleVersion} (rule set ${e.ruleSetVersion})`;
-      const head = e.decision === 'ISSUED'
-        ? `ISSUED      ${what}, ${known(e.priority)}, via ${known(e.channel)}, due ${t(e.dueBy)}`
-        : `SUPPRESSED  ${what}: ${e.reason}`;
-      lines.push(`  ${t(e.at)}  ${head}`);
-      lines.push(`      trigger ${known(e.triggerEventId)}; reasons ${e.reasons === null ? 'not recorded' : e.reasons.join(', ') || '—'}; tier ${known(e.tier)}${e.restored ? '; restored from the task topics' : ''}`);
-      lines.push(`      evidence ${Object.entries(e.evidence).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-    }
-    if (history && history.contacts.length > 0) {
-      lines.push('', 'value contacts counting against caps and cool-downs:');
-      for (const c of history.contacts) lines.push(`  ${t(c.at)}  ${c.kind} by ${c.ruleId} (${c.taskId})`);
-    }
-    if (history && history.outcomes.length > 0) {
-      lines.push('', 'contact outcomes:');
-      for (const o of history.outcomes) lines.push(`  ${t(o.at)}  ${o.outcome} for ${o.taskId || '(no task id)'}`);
-    }
-    // Values come from Redis and the rule file: no control character of theirs reaches the terminal.
-    process.stdout.write(`${lines.map(printable).join('\n')}\n`);
-    return EXIT.ok;
+    return explainDirect(customerId, { features, history, decisions, care, now }, config.businessTimeZone, config.validation.ids);
   } finally {
     redis.disconnect();
     await stack.release();
