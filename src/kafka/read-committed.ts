@@ -94,7 +94,7 @@ export async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets:
 export async function readToEnd(
   kafka: Kafka,
   topics: readonly string[],
-  onRecord: (topic: string, key: string | null, value: Buffer, at: { partition: number; offset: bigint }) => void,
+  onRecord: (topic: string, key: string | null, value: Buffer, at: { partition: number; offset: bigint; timestamp: number }) => void,
 ): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
@@ -137,7 +137,7 @@ export async function readToEnd(
         for (const m of batch.messages) {
           if (BigInt(m.offset) >= end) break;
           count++;
-          onRecord(batch.topic, m.key?.toString('utf8') ?? null, m.value ?? Buffer.alloc(0), { partition: batch.partition, offset: BigInt(m.offset) });
+          onRecord(batch.topic, m.key?.toString('utf8') ?? null, m.value ?? Buffer.alloc(0), { partition: batch.partition, offset: BigInt(m.offset), timestamp: Number(m.timestamp) });
         }
         reached(batch.topic, batch.partition, BigInt(batch.lastOffset()) + 1n);
       },
