@@ -20,6 +20,9 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { kafkaDown, kafkaUp } from '../../src/stack/local/kafka.ts';
 import { createStore } from '../../src/app.ts';
 import type { FeatureView } from '../../src/state/feature-view.ts';
+import { createHash } from 'node:crypto';
+import { formatInstant } from '../../src/events/time.ts';
+import { customerAnswers, type CustomerAnswer } from './api-answers.ts';
 
 /**
  * The fault-injection suite: one generated stream, processed once by a single
@@ -63,6 +66,18 @@ export interface ChaosTally {
   contentDiffers: number;
   customers: number;
   featuresDiffer: number;
+  /** Customers whose agent API answers were compared (tasks and audit trail, each run). */
+  apiCustomers: number;
+  /** Customers whose GET /v1/customers/{id}/tasks answer differs from the fault-free run's. */
+  tasksAnswersDiffer: number;
+  /** Customers whose audit trail (GET /v1/customers/{id}/audit over the run's range) differs. */
+  auditAnswersDiffer: number;
+  /** Answers with a status of 500 or more, in either run. */
+  apiServerErrors: number;
+  /** Statuses of the chaos run's answers, e.g. {"tasks 200": 240, "tasks 404": 10, "audit 200": 250}. */
+  apiStatuses: Record<string, number>;
+  /** Entries of the chaos run's audit answers, all customers. */
+  auditEntries: number;
   kills: number;
   instanceRestarts: number;
   unexpectedExits: number;
@@ -78,6 +93,34 @@ const DAY_MS = 86_400_000;
 const REPO = new URL('../../', import.meta.url).pathname;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const API_TOKEN = 'chaos-run-api-token';
+
+/** The HTTP port an instance took (HTTP_PORT=0), from its log's start-up line; undefined before it logged it. */
+function portOf(root: string, inst: { name: string; incarnation: number }): number | undefined {
+  let text = '';
+  try {
+    text = readFileSync(join(root, `${inst.name}.${inst.incarnation}.log`), 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes('health endpoints listening')) continue;
+    const port = (JSON.parse(line) as { port?: number }).port;
+    if (port) return port;
+  }
+  return undefined;
+}
+
+/** Waits for an instance's HTTP port. */
+async function portWhenListening(root: string, inst: { name: string; incarnation: number }): Promise<number> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const port = portOf(root, inst);
+    if (port) return port;
+    if (Date.now() > deadline) throw new Error(`${inst.name} did not log its HTTP port; see ${root}`);
+    await sleep(200);
+  }
+}
 
 
 interface Instance {
@@ -176,6 +219,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
     // Many small commits: progress moves in small steps, so faults land
     // between commits, and more commit points are put to the test.
     MAX_CHUNK_RECORDS: '500',
+    // The agent API's answers are compared too (tasks and audit trail of every customer).
+    API_TOKENS: JSON.stringify([{ name: 'chaos', sha256: createHash('sha256').update(API_TOKEN).digest('hex'), scopes: ['tasks:read'] }]),
+    AUDIT_MAX_CONCURRENT_READS: '4',
   };
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const { kafka, serde } = await connect(config, createLogger('warn'));
@@ -184,7 +230,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
   const instances: Instance[] = [];
   const tally: ChaosTally = {
     eventsIn: 0, garbageIn: 0, baselineOutputs: {}, chaosOutputs: {}, tasksOut: 0, duplicates: 0, missing: 0, unexpected: 0,
-    contentDiffers: 0, customers: 0, featuresDiffer: 0, kills: 0, instanceRestarts: 0, unexpectedExits: 0, brokerRestarts: 0,
+    contentDiffers: 0, customers: 0, featuresDiffer: 0, apiCustomers: 0, tasksAnswersDiffer: 0, auditAnswersDiffer: 0, apiServerErrors: 0, apiStatuses: {}, auditEntries: 0, kills: 0, instanceRestarts: 0, unexpectedExits: 0, brokerRestarts: 0,
     redisFlushes: 0, faultsDuringProcessing: 0, baselineSeconds: 0, chaosSeconds: 0, examples: [],
   };
 
@@ -263,9 +309,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
       if (base.child.exitCode !== null) throw new Error(`the baseline instance exited with ${base.child.exitCode}; see ${root}/baseline.1.log`);
       await sleep(200);
     }
+    tally.baselineSeconds = (Date.now() - t0) / 1000;
+    // The agent API's answers of the fault-free run: tasks (Redis) and the audit trail of what it published (the topics).
+    const baselineRange = { from: formatInstant(t0 - 1000, 'UTC'), to: formatInstant(Date.now() + 1, 'UTC') };
+    const baselineAnswers = await customerAnswers(`http://127.0.0.1:${await portWhenListening(root, base)}`, API_TOKEN, [...customers].sort(), baselineRange);
+    log(`baseline: the agent API answered for ${baselineAnswers.size} customers`);
     base.child.kill('SIGTERM');
     await base.exited;
-    tally.baselineSeconds = (Date.now() - t0) / 1000;
     const baselineEnds = await outputEnds(kafka);
     const baseline = await readOutputs(kafka, serde, new Map());
     tally.baselineOutputs = baseline.perTopic;
@@ -350,6 +400,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
     }
     await Promise.all(restarts);
     tally.chaosSeconds = (Date.now() - t1) / 1000;
+    // The chaos run's answers, from an instance that is up (every instance answers for every customer).
+    const answering = instances.find((i) => i.child.exitCode === null && i.child.signalCode === null)!;
+    const chaosRange = { from: formatInstant(t1, 'UTC'), to: formatInstant(Date.now() + 1, 'UTC') };
+    const chaosAnswers = await customerAnswers(`http://127.0.0.1:${await portWhenListening(root, answering)}`, API_TOKEN, [...customers].sort(), chaosRange);
     for (const inst of instances) {
       inst.killedOnPurpose = true;
       inst.child.kill('SIGTERM');
@@ -390,6 +444,29 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
         if (tally.examples.length < 10) tally.examples.push(`features of ${c} differ`);
       }
     }
+    // The agent API: for every customer, the same answers as the fault-free run's, and never a 5xx.
+    const status = (kind: string, n: number) => {
+      tally.apiStatuses[`${kind} ${n}`] = (tally.apiStatuses[`${kind} ${n}`] ?? 0) + 1;
+    };
+    for (const c of customers) {
+      const a: CustomerAnswer | undefined = baselineAnswers.get(c);
+      const b: CustomerAnswer | undefined = chaosAnswers.get(c);
+      if (!a || !b) throw new Error(`no agent API answer for ${c}`);
+      tally.apiCustomers++;
+      tally.auditEntries += b.auditEntries;
+      status('tasks', b.tasksStatus);
+      status('audit', b.auditStatus);
+      for (const x of [a.tasksStatus, a.auditStatus, b.tasksStatus, b.auditStatus]) if (x >= 500) tally.apiServerErrors++;
+      if (a.tasksStatus !== b.tasksStatus || a.tasks !== b.tasks) {
+        tally.tasksAnswersDiffer++;
+        if (tally.examples.length < 10) tally.examples.push(`tasks answer of ${c} differs (${a.tasksStatus} vs ${b.tasksStatus})`);
+      }
+      if (a.auditStatus !== b.auditStatus || a.audit !== b.audit) {
+        tally.auditAnswersDiffer++;
+        if (tally.examples.length < 10) tally.examples.push(`audit answer of ${c} differs (${a.auditStatus} vs ${b.auditStatus})`);
+      }
+    }
+    log(`agent API answers compared for ${tally.apiCustomers} customers: ${JSON.stringify(tally.apiStatuses)}`);
     return tally;
   } catch (err) {
     for (const inst of instances) {

@@ -17,7 +17,7 @@ const scale = SCALES[scaleName];
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
 
 describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} days, ${scale.instances} instances, ${scale.kills} kills, ${scale.brokerRestarts} broker restart, ${scale.redisFlushes} Redis flush; seed ${seed})`, () => {
-  it('publishes every task once and ends with the features of a fault-free run', async () => {
+  it('publishes every task once and ends with the features and agent API answers (tasks, audit trail) of a fault-free run', async () => {
     if (!SCALES[scaleName]) throw new Error(`CHAOS_SCALE must be one of ${Object.keys(SCALES).join(', ')}`);
     const stack = inject('stack');
     const options: ChaosOptions = {
@@ -42,6 +42,12 @@ describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} day
       ['unexpected', t.unexpected],
       ['content differs', t.contentDiffers],
       ['customers whose features differ', t.featuresDiffer],
+      ['customers whose agent API answers were compared', t.apiCustomers],
+      ['customers whose tasks answer differs', t.tasksAnswersDiffer],
+      ['customers whose audit answer differs', t.auditAnswersDiffer],
+      ['agent API answers 5xx', t.apiServerErrors],
+      ['audit entries (chaos run)', t.auditEntries],
+      ['agent API statuses (chaos run)', JSON.stringify(t.apiStatuses)],
       ['kill -9', t.kills],
       ['instance restarts', t.instanceRestarts],
       ['exits on their own (restarted)', t.unexpectedExits],
@@ -62,6 +68,13 @@ describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} day
     expect(t.unexpected).toBe(0);
     expect(t.contentDiffers).toBe(0);
     expect(t.featuresDiffer).toBe(0);
+    expect(t.apiCustomers).toBe(t.customers);
+    expect(t.apiServerErrors).toBe(0);
+    expect(t.tasksAnswersDiffer).toBe(0);
+    expect(t.auditAnswersDiffer).toBe(0);
+    // The audit answers compared something: decisions of the run are in them.
+    expect(t.apiStatuses['audit 200']).toBe(t.customers);
+    expect(t.auditEntries).toBe(t.chaosOutputs['bank.fraud-check-tasks.v1']! + t.chaosOutputs['bank.outreach-tasks.v1']! + (t.chaosOutputs['bank.carestream.suppressions.v1'] ?? 0));
     expect(t.kills).toBe(scale.kills);
     expect(t.brokerRestarts).toBe(scale.brokerRestarts);
     expect(t.redisFlushes).toBe(scale.redisFlushes);
