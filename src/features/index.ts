@@ -22,3 +22,5 @@ export { compareTimers, exactAgeOn, fireDue, MAX_TIMERS, MAX_WATCHED_CHECKS, nex
 export type { FiredTimer, IssuedFraudCheck, TimerOptions } from './timers.ts';
 export type { LastEvaluated, Timer, TimerWhat, WatchedFraudCheck } from './state.ts';
 export { ANSWERING_OUTCOMES } from './apply.ts';
+export { advanceStreamTime, dueCustomers } from './stream-time.ts';
+export type { StreamTimeInput } from './stream-time.ts';
