@@ -41,6 +41,9 @@ export class BusinessCalendar {
    * whose midnight is skipped by a clock change still gets its day's start.
    */
   startOfDay(d: number): number {
+    // local midnight at the zone's offset of that moment: right unless a clock change is near
+    const guess = d * DAY - this.offsetMs(d * DAY - this.offsetMs(d * DAY));
+    if (this.day(guess) === d && this.day(guess - 1) === d - 1) return guess;
     let lo = d * DAY - 2 * DAY;
     let hi = d * DAY + 2 * DAY;
     while (hi - lo > 1) {

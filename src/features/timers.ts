@@ -2,7 +2,7 @@ import type { CustomerTier } from '../events/types.ts';
 import { dateOfDay, dayOfDate, dayLabel, type BusinessCalendar } from './calendar.ts';
 import { draftOf, type CustomerState, type Draft, type LastEvaluated, type Timer, type TimerWhat, type WatchedFraudCheck } from './state.ts';
 import { tierOf, type TierThresholds } from './tier.ts';
-import { avg30, eodAt, eventView, type EventView } from './view.ts';
+import { avg30, eventView, type EventView } from './view.ts';
 
 /**
  * Time as a trigger (docs/RULES.md "Time", docs/FEATURES.md "Timers"): pure
@@ -103,16 +103,22 @@ export function nextTierChangeDay(s: CustomerState, from: number, tier: Customer
   // exact in doubles; past that (amounts near the saturation bound) avg30 per day.
   const lo = start - 209;
   const n = last - lo + 1;
+  // eodAt(s, lo + i) for every i, by ranges (the hot part of scheduling): no value before the
+  // customer's first day or the kept series, the series, then its last value carried forward
   const vals = new Float64Array(n);
   const has = new Uint8Array(n);
+  const e = s.endOfDay!;
+  const values = e.values;
+  const firstIdx = Math.max(s.firstDay, e.firstDay) - lo;
   let maxAbs = 0;
-  for (let i = 0; i < n; i++) {
-    const v = eodAt(s, lo + i);
-    if (v !== null) {
-      vals[i] = v;
-      has[i] = 1;
-      if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
-    }
+  for (let i = Math.max(0, firstIdx); i < n; i++) {
+    let k = lo + i - e.firstDay;
+    if (k >= values.length) k = values.length - 1;
+    const v = values[k]!;
+    vals[i] = v;
+    has[i] = 1;
+    if (v > maxAbs) maxAbs = v;
+    else if (-v > maxAbs) maxAbs = -v;
   }
   if (maxAbs * 30 > Number.MAX_SAFE_INTEGER) {
     for (let d = start; d <= last; d++) if (tierOnDay(s, d, tiers) !== tier) return d;

@@ -267,3 +267,21 @@ describe('fraud-check deadlines', () => {
     expect(timersOf(s, T).length).toBeLessThanOrEqual(11);
   });
 });
+
+describe('the start of a local day', () => {
+  it('is local midnight, also across a clock change (America/New_York, 8 March and 1 November 2026)', async () => {
+    const { BusinessCalendar } = await import('../../../src/features/calendar.ts');
+    const ny = new BusinessCalendar('America/New_York');
+    expect(ny.startOfDay(dayOfDate(2026, 3, 8))).toBe(at('2026-03-08T00:00:00-05:00'));
+    expect(ny.startOfDay(dayOfDate(2026, 3, 9))).toBe(at('2026-03-09T00:00:00-04:00'));
+    expect(ny.startOfDay(dayOfDate(2026, 11, 1))).toBe(at('2026-11-01T00:00:00-04:00'));
+    expect(ny.startOfDay(dayOfDate(2026, 11, 2))).toBe(at('2026-11-02T00:00:00-05:00'));
+    expect(O.calendar.startOfDay(dayOfDate(2026, 1, 1))).toBe(at('2025-12-31T16:00:00Z'));
+    // a zone whose midnight is skipped by its clock change (America/Santiago, 6 September 2026: 00:00 -> 01:00)
+    const cl = new BusinessCalendar('America/Santiago');
+    const d = dayOfDate(2026, 9, 6);
+    const start = cl.startOfDay(d);
+    expect(cl.day(start)).toBe(d);
+    expect(cl.day(start - 1)).toBe(d - 1);
+  });
+});
