@@ -6,7 +6,11 @@
 // way cmsgpack packs it). Every state is also decoded again and compared.
 //
 //   npm exec -- node bench/state-size.ts [--customers N] [--days D] [--seed S] [--start YYYY-MM-DD]
-//                                        [--lateness-ms L] [--duplicate-window-days W]
+//                                        [--lateness-ms L] [--duplicate-window-days W] [--republish-days R]
+//
+// --republish-days R publishes the last R days of the history again (new
+// offsets) after it and counts what became of those records (issue 12 item 6:
+// duplicates, not LATE, for the duplicate window).
 import { parseArgs } from 'node:util';
 import { DEVELOPMENT_PSEUDONYM_KEY } from '../src/config.ts';
 import { canonicalJson } from '../src/events/digest.ts';
@@ -26,6 +30,7 @@ const { values: args } = parseArgs({
     start: { type: 'string', default: '2026-09-03' },
     'lateness-ms': { type: 'string', default: '3600000' },
     'duplicate-window-days': { type: 'string', default: '7' },
+    'republish-days': { type: 'string', default: '0' },
   },
 });
 const customers = Number(args.customers);
@@ -39,7 +44,8 @@ const options = {
   duplicateWindowMs: Number(args['duplicate-window-days']) * 86_400_000,
   babyMccs: new Set(['5641', '5945']),
   pseudonym: (v: string) => pseudonym(v, DEVELOPMENT_PSEUDONYM_KEY),
-} as FeatureOptions;
+} satisfies FeatureOptions;
+const republishMs = Number(args['republish-days']) * 86_400_000;
 
 function* recordsOf(lines: Iterable<string>): Generator<FeatureRecord> {
   const offsets = new Map<string, number>();
@@ -116,14 +122,30 @@ const t0 = Date.now();
 const states = new Map<string, CustomerState>();
 const statuses: Partial<Record<ApplyStatus, number>> = {};
 let records = 0;
-for (const r of recordsOf(generate({ seed, customers, days, start: args.start, timeZone }).lines)) {
+let lastAt = -Infinity;
+const lines = generate({ seed, customers, days, start: args.start, timeZone }).lines;
+for (const r of recordsOf(lines)) {
   records++;
   const id = r.event.customerId;
   const res = apply(states.get(id) ?? emptyState(), r, options);
   statuses[res.status] = (statuses[res.status] ?? 0) + 1;
   states.set(id, res.state);
+  const at = 'occurredAt' in r.event ? r.event.occurredAt : r.event.updatedAt;
+  if (at > lastAt) lastAt = at;
 }
 const foldMs = Date.now() - t0;
+const republished: Partial<Record<ApplyStatus, number>> = {};
+if (republishMs > 0) {
+  // the same records again at offsets after the first pass's
+  for (const r of recordsOf(lines)) {
+    if (!('occurredAt' in r.event) || r.event.occurredAt < lastAt - republishMs) continue;
+    const again = { ...r, ref: { ...r.ref, offset: r.ref.offset + records } } as FeatureRecord;
+    const id = r.event.customerId;
+    const res = apply(states.get(id)!, again, options);
+    republished[res.status] = (republished[res.status] ?? 0) + 1;
+    states.set(id, res.state);
+  }
+}
 
 const codec: number[] = [];
 const lua: number[] = [];
@@ -161,6 +183,7 @@ const n = states.size;
 console.log(`history: seed ${seed}, ${customers} customers x ${days} days from ${args.start} (${timeZone}), ${records.toLocaleString('en')} records, folded in ${(foldMs / 1000).toFixed(1)} s`);
 console.log(`statuses: ${JSON.stringify(statuses)}`);
 console.log(`lateness ${options.allowedLatenessMs} ms, duplicate window ${args['duplicate-window-days']} days`);
+if (republishMs > 0) console.log(`the last ${args['republish-days']} days published again: ${JSON.stringify(republished)}`);
 console.log(`customers with a state: ${n}; every one decoded back equal`);
 console.log(`codec (src/state/codec.ts) bytes:   ${dist(codec)}`);
 console.log(`msgpack (Lua layout) bytes:         ${dist(lua)}`);

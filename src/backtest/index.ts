@@ -36,6 +36,8 @@ export interface BacktestSettings {
   readonly timeZone: string;
   /** ALLOWED_LATENESS_MS. */
   readonly allowedLatenessMs: number;
+  /** DUPLICATE_WINDOW_DAYS in ms. */
+  readonly duplicateWindowMs: number;
   /** BABY_MCCS. */
   readonly babyMccs: readonly string[];
   readonly maxFutureSkewMs: number;
@@ -52,6 +54,7 @@ export interface BacktestSettings {
 export const DEFAULT_BACKTEST_SETTINGS: BacktestSettings = Object.freeze({
   timeZone: 'Asia/Shanghai',
   allowedLatenessMs: 3_600_000,
+  duplicateWindowMs: 7 * DAY_MS,
   babyMccs: Object.freeze(['5641', '5945']),
   maxFutureSkewMs: 300_000,
   maxEventAgeMs: 400 * DAY_MS,
@@ -192,7 +195,7 @@ function factsOf(state: CustomerState): CustomerFacts {
  */
 export function runRuleSets(ruleSets: readonly RuleSet[], history: Iterable<string>, settings: BacktestSettings = DEFAULT_BACKTEST_SETTINGS): { outputs: Outputs[]; tally: HistoryTally } {
   const calendar = new BusinessCalendar(settings.timeZone);
-  const options = { calendar, allowedLatenessMs: settings.allowedLatenessMs, babyMccs: new Set(settings.babyMccs), pseudonym: (v: string) => v };
+  const options = { calendar, allowedLatenessMs: settings.allowedLatenessMs, duplicateWindowMs: settings.duplicateWindowMs, babyMccs: new Set(settings.babyMccs), pseudonym: (v: string) => v };
   const keepMs = settings.keepContactsMs ?? 60 * DAY_MS;
   const createdAt = settings.createdAt ?? 0;
   const { customers, tally: read } = readHistory(history, settings);

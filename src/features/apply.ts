@@ -2,7 +2,7 @@ import { contentDigest } from '../events/digest.ts';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { ChannelEvent, CustomerProfile, Transaction } from '../events/types.ts';
 import { dayOfMonthOfDate, monthOfDate, type BusinessCalendar } from './calendar.ts';
-import { draftOf, type CustomerState, type Draft, type KeptPurchase } from './state.ts';
+import { draftOf, FINGERPRINT_BYTES, type CustomerState, type DigestDay, type Draft, type KeptEventId, type KeptPurchase } from './state.ts';
 import { sat } from './saturate.ts';
 import { depositsAt, holdingsAt, eventView, DAYS_30, DAYS_90, SLOT_MS, SLOTS_24H, type EventView } from './view.ts';
 
@@ -23,6 +23,12 @@ export interface FeatureOptions {
   readonly calendar: BusinessCalendar;
   /** ALLOWED_LATENESS_MS: how far behind its topic's watermark an event may still be applied. */
   readonly allowedLatenessMs: number;
+  /**
+   * DUPLICATE_WINDOW_DAYS in ms: how far behind its topic's watermark an
+   * event published again is still known as a duplicate (skipped) rather
+   * than late (dead-lettered). No longer than the lateness: only eventIds.
+   */
+  readonly duplicateWindowMs: number;
   /** BABY_MCCS: merchant categories that count as maternal/baby purchases. */
   readonly babyMccs: ReadonlySet<string>;
   /** The keyed hash that replaces account ids and counterparty refs in the state (PSEUDONYM_KEY). */
@@ -32,9 +38,12 @@ export interface FeatureOptions {
 /**
  * What became of a record: APPLIED, or not applied because its offset was
  * applied already (DUPLICATE_OFFSET: a replayed chunk), its eventId was
- * applied with the same content (DUPLICATE_EVENT) or with other content
- * (CONFLICT), it is older than its topic's watermark minus the lateness
- * (LATE), or it is a profile not newer than the one kept (STALE_PROFILE).
+ * applied with the same content (DUPLICATE_EVENT: inside the lateness window
+ * by its kept eventId, behind it by its content's fingerprint, for the
+ * duplicate window) or with other content (CONFLICT, inside the lateness
+ * window), it is older than its topic's watermark minus the lateness and not
+ * a known event (LATE), or it is a profile not newer than the one kept
+ * (STALE_PROFILE).
  */
 export type ApplyStatus = 'APPLIED' | 'DUPLICATE_OFFSET' | 'DUPLICATE_EVENT' | 'LATE' | 'STALE_PROFILE' | 'CONFLICT';
 
@@ -99,7 +108,7 @@ function applyTo(s: Draft, record: FeatureRecord, o: FeatureOptions): Omit<Appli
   s.offsets[tp] = record.ref.offset;
   if (record.kind === 'profile') return { status: applyProfile(s, record.event) };
   const result = applyEvent(s, record, o);
-  if (result.status === 'APPLIED') trim(s, o.allowedLatenessMs);
+  if (result.status === 'APPLIED') trim(s, o);
   return result;
 }
 
@@ -125,10 +134,11 @@ function applyEvent(s: Draft, record: Exclude<FeatureRecord, { kind: 'profile' }
   const isTx = record.kind === 'transaction';
   const topicWatermark = isTx ? s.transactionsWatermark : s.channelWatermark;
   const horizon = topicWatermark === null ? -Infinity : topicWatermark.at - o.allowedLatenessMs;
-  if (at < horizon) return { status: 'LATE' };
   const idKey = `${TOPIC_INDEX[record.ref.topic]}:${e.eventId}`;
   const digest = contentDigest(e);
   const seen = s.eventIds[idKey];
+  // Behind the lateness window: applied already (published again) or late.
+  if (at < horizon) return { status: (seen !== undefined && seen.digest === digest) || knownOlder(s, at, digest) ? 'DUPLICATE_EVENT' : 'LATE' };
   // Kept ids older than the horizon are outside the window (trimmed, or about to be).
   if (seen !== undefined && seen.at >= horizon) {
     return seen.digest === digest ? { status: 'DUPLICATE_EVENT' } : { status: 'CONFLICT', digests: { kept: seen.digest, record: digest } };
@@ -285,12 +295,72 @@ function noteChannelDay(s: Draft, d: number): void {
   if (d < e.firstDay) s.endOfDay = { firstDay: d, values: [...new Array<number>(e.firstDay - d).fill(0), ...e.values] };
 }
 
-/** Drops what no window can read any more, relative to the watermarks. */
-function trim(s: Draft, latenessMs: number): void {
+/** The first FINGERPRINT_BYTES of a content digest (base64url), or null for one too short to have them. */
+export function fingerprintOf(digest: string): number | null {
+  const b = Buffer.from(digest.slice(0, Math.ceil((FINGERPRINT_BYTES * 4) / 3)), 'base64url');
+  return b.length < FINGERPRINT_BYTES ? null : b.readUIntBE(0, FINGERPRINT_BYTES);
+}
+
+/** Index of `day` in the ascending days, or of where it would go. */
+function dayIndex(days: readonly DigestDay[], day: number): number {
+  let lo = 0;
+  let hi = days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (days[mid]!.day < day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether an event of time `at` with this digest left the kept eventIds (was applied) within the duplicate window. */
+function knownOlder(s: CustomerState, at: number, digest: string): boolean {
+  const day = Math.floor(at / DAY_MS);
+  const d = s.olderDigests[dayIndex(s.olderDigests, day)];
+  if (d === undefined || d.day !== day) return false;
+  const f = fingerprintOf(digest);
+  return f !== null && d.fingerprints.includes(f);
+}
+
+/** Keeps the fingerprint of an eventId leaving the lateness window (its day replaced, not changed: it may be shared). */
+function keepOlder(s: Draft, kept: KeptEventId): void {
+  const f = fingerprintOf(kept.digest);
+  if (f === null) return;
+  const day = Math.floor(kept.at / DAY_MS);
+  const i = dayIndex(s.olderDigests, day);
+  const d = s.olderDigests[i];
+  if (d !== undefined && d.day === day) s.olderDigests[i] = { day, fingerprints: [...d.fingerprints, f] };
+  else s.olderDigests.splice(i, 0, { day, fingerprints: [f] });
+}
+
+/**
+ * Drops the eventIds behind their topic's lateness window, keeping their
+ * fingerprints when the duplicate window is longer, and the fingerprints of
+ * the days wholly behind the duplicate window of the older topic watermark
+ * (a topic that lags keeps both topics' longer, never shorter).
+ */
+function trimEventIds(s: Draft, o: FeatureOptions): void {
+  const keepOlderIds = o.duplicateWindowMs > o.allowedLatenessMs;
   for (const k in s.eventIds) {
     const w = k.startsWith('0:') ? s.transactionsWatermark : s.channelWatermark;
-    if (w !== null && s.eventIds[k]!.at < w.at - latenessMs) delete s.eventIds[k];
+    const kept = s.eventIds[k]!;
+    if (w !== null && kept.at < w.at - o.allowedLatenessMs) {
+      if (keepOlderIds) keepOlder(s, kept);
+      delete s.eventIds[k];
+    }
   }
+  if (s.olderDigests.length === 0) return;
+  const tw = s.transactionsWatermark?.at ?? Infinity;
+  const cw = s.channelWatermark?.at ?? Infinity;
+  const fromDay = Math.floor((Math.min(tw, cw) - o.duplicateWindowMs) / DAY_MS);
+  const keepFrom = dayIndex(s.olderDigests, fromDay);
+  if (keepFrom > 0) s.olderDigests.splice(0, keepFrom);
+}
+
+/** Drops what no window can read any more, relative to the watermarks. */
+function trim(s: Draft, o: FeatureOptions): void {
+  const latenessMs = o.allowedLatenessMs;
+  trimEventIds(s, o);
   const tw = s.transactionsWatermark;
   if (tw !== null) {
     const mutableFrom = tw.day - MUTABLE_DAYS;

@@ -12,8 +12,8 @@ export { apply, applyAll, applyEach, EOD_DAYS, MAX_OUTCOMES, MAX_PURCHASES, MONT
 export type { Applied, ApplyStatus, FeatureOptions, FeatureRecord, RecordRef } from './apply.ts';
 export { BusinessCalendar, dayLabel, monthLabel, monthOfDate } from './calendar.ts';
 export { recordContacts } from './contacts.ts';
-export { emptyState } from './state.ts';
-export type { BalanceEntry, CustomerState, KeptContact, KeptEventId, KeptOutcome, KeptProfile, KeptPurchase, OutflowSlot, Watermark } from './state.ts';
+export { emptyState, FINGERPRINT_BYTES } from './state.ts';
+export type { BalanceEntry, CustomerState, DigestDay, KeptContact, KeptEventId, KeptOutcome, KeptProfile, KeptPurchase, OutflowSlot, Watermark } from './state.ts';
 export { DEFAULT_TIERS, tierOf } from './tier.ts';
 export type { TierThresholds } from './tier.ts';
 export { avg30, eodAt, eventView, featureView } from './view.ts';

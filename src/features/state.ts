@@ -44,6 +44,27 @@ export interface KeptEventId {
   readonly digest: string;
 }
 
+/**
+ * Bytes of a content digest kept per event behind the lateness window. Only
+ * an event that would otherwise be LATE is looked up, among the events of
+ * its own UTC day (a few), so a false match — a genuinely late event counted
+ * as a duplicate instead of dead-lettered; it is not applied either way — has
+ * a chance of about (events that day) / 2^32 per late event.
+ */
+export const FINGERPRINT_BYTES = 4;
+
+/**
+ * Events applied on one UTC day (`floor(occurredAt / 86,400,000)`) that are
+ * behind their topic's lateness window: a short fingerprint of each one's
+ * content digest (the digest covers the eventId too), so that the same event
+ * published again is told from a late one (see CustomerState.olderDigests).
+ */
+export interface DigestDay {
+  readonly day: number;
+  /** The first FINGERPRINT_BYTES bytes of each content digest, as an unsigned integer, in the order kept. */
+  readonly fingerprints: readonly number[];
+}
+
 export interface Watermark {
   readonly at: number;
   readonly day: number;
@@ -136,6 +157,13 @@ export interface CustomerState {
   readonly offsets: Readonly<Record<string, number>>;
   /** EventIds applied within their topic's lateness window (`t:<eventId>` transactions, `c:<eventId>` channel events). */
   readonly eventIds: Readonly<Record<string, KeptEventId>>;
+  /**
+   * Fingerprints of the events that left `eventIds` (behind their topic's
+   * lateness window), per UTC day, ascending, for DUPLICATE_WINDOW_DAYS
+   * behind the older topic watermark: an event behind the lateness window
+   * whose fingerprint is kept for its day is a duplicate, not late.
+   */
+  readonly olderDigests: readonly DigestDay[];
   /** Per pseudonymous account: the entries of the mutable days and the latest one before them, in time order. */
   readonly accounts: Readonly<Record<string, readonly BalanceEntry[]>>;
   /** Purchases minus redemptions, all time. */
@@ -188,6 +216,7 @@ export function emptyState(): CustomerState {
     firstDay: null,
     offsets: {},
     eventIds: {},
+    olderDigests: [],
     accounts: {},
     holdingsNetMinor: 0,
     holdingsFlowByDay: {},
@@ -211,9 +240,11 @@ export function emptyState(): CustomerState {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The state while apply.ts changes it: the same shape, writable at the top and in its containers. */
-export interface Draft extends Omit<Mutable<CustomerState>, 'offsets' | 'eventIds' | 'accounts' | 'holdingsFlowByDay' | 'endOfDay' | 'outflowSlots' | 'maxOutflowByDay' | 'counterpartyLastDay' | 'mortgageInterestByDay' | 'recentPurchases' | 'babyMonths' | 'salaryMonths' | 'contacts' | 'outcomes' | 'timers' | 'fraudChecks'> {
+export interface Draft extends Omit<Mutable<CustomerState>, 'offsets' | 'eventIds' | 'olderDigests' | 'accounts' | 'holdingsFlowByDay' | 'endOfDay' | 'outflowSlots' | 'maxOutflowByDay' | 'counterpartyLastDay' | 'mortgageInterestByDay' | 'recentPurchases' | 'babyMonths' | 'salaryMonths' | 'contacts' | 'outcomes' | 'timers' | 'fraudChecks'> {
   offsets: Record<string, number>;
   eventIds: Record<string, KeptEventId>;
+  /** Days are replaced, never changed in place (they may be shared with the state drafted from). */
+  olderDigests: DigestDay[];
   accounts: Record<string, BalanceEntry[]>;
   holdingsFlowByDay: Record<string, number>;
   endOfDay: { firstDay: number; values: number[] } | null;
@@ -245,6 +276,7 @@ export function draftOf(s: CustomerState): Draft {
     ...(fraudChecks && { fraudChecks: fraudChecks.slice() }),
     offsets: { ...s.offsets },
     eventIds: { ...s.eventIds },
+    olderDigests: s.olderDigests.slice(),
     accounts,
     holdingsFlowByDay: { ...s.holdingsFlowByDay },
     endOfDay: s.endOfDay && { firstDay: s.endOfDay.firstDay, values: s.endOfDay.values.slice() },

@@ -37,7 +37,7 @@
  * Bump LAYOUT_VERSION only to change how an existing field is written, and
  * keep the old reader for the old version. DICTIONARY is append-only.
  */
-import type { BalanceEntry, CustomerState, KeptContact, KeptEventId, KeptOutcome, KeptProfile, KeptPurchase, LastEvaluated, OutflowSlot, Timer, TimerWhat, Watermark, WatchedFraudCheck } from '../features/state.ts';
+import { FINGERPRINT_BYTES, type BalanceEntry, type CustomerState, type DigestDay, type KeptContact, type KeptEventId, type KeptOutcome, type KeptProfile, type KeptPurchase, type LastEvaluated, type OutflowSlot, type Timer, type TimerWhat, type Watermark, type WatchedFraudCheck } from '../features/state.ts';
 import type { CustomerTier } from '../events/types.ts';
 
 export const LAYOUT_VERSION = 1;
@@ -104,6 +104,13 @@ class Writer {
   byte(b: number): void {
     this.room(1);
     this.buf[this.pos++] = b;
+  }
+
+  /** An unsigned integer below 2^(8 * bytes), big-endian in exactly `bytes` bytes. */
+  fixed(n: number, bytes: number): void {
+    this.room(bytes);
+    this.buf.writeUIntBE(n, this.pos, bytes);
+    this.pos += bytes;
   }
 
   /** An unsigned integer up to 2^53 - 1 (at most 8 bytes). */
@@ -263,6 +270,13 @@ class Reader {
   byte(what: string): number {
     if (this.pos >= this.buf.length) this.fail(`truncated reading ${what}`);
     return this.buf[this.pos++]!;
+  }
+
+  /** The caller has checked that the bytes are there. */
+  fixed(bytes: number): number {
+    const n = this.buf.readUIntBE(this.pos, bytes);
+    this.pos += bytes;
+    return n;
   }
 
   /** The text of the next n bytes in `encoding`. */
@@ -919,6 +933,43 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     write: (w, v) => w.delta(v!, w.t0, 'lastContactAt'),
     read: (r) => r.delta(r.t0, 'lastContactAt'),
     empty: () => undefined,
+  }),
+  // the fingerprints' width first (a later width stays readable), then per day its
+  // difference from the day before and its fingerprints as raw big-endian bytes
+  olderDigests: field<'olderDigests'>({
+    present: (v) => v.length > 0,
+    write: (w, v) => {
+      w.uint(FINGERPRINT_BYTES, 'olderDigests');
+      w.uint(v.length, 'olderDigests');
+      const limit = 2 ** (8 * FINGERPRINT_BYTES);
+      let prev = Math.floor(w.t0 / DAY_MS);
+      for (const d of v) {
+        w.delta(d.day, prev, 'olderDigests');
+        prev = d.day;
+        w.uint(d.fingerprints.length, 'olderDigests');
+        for (const f of d.fingerprints) {
+          if (!Number.isInteger(f) || f < 0 || f >= limit) throw new StateCodecError(`olderDigests: fingerprint ${f} is not ${FINGERPRINT_BYTES} bytes`);
+          w.fixed(f, FINGERPRINT_BYTES);
+        }
+      }
+    },
+    read: (r) => {
+      const width = r.uint('olderDigests');
+      if (width < 1 || width > 6) r.fail(`olderDigests: fingerprints of ${width} bytes`);
+      const n = r.count('olderDigests');
+      const out: DigestDay[] = [];
+      let prev = Math.floor(r.t0 / DAY_MS);
+      for (let i = 0; i < n; i++) {
+        const day = (prev = r.delta(prev, 'olderDigests'));
+        const m = r.uint('olderDigests');
+        if (m * width > r.left) r.fail(`olderDigests: ${m} fingerprints declared, only ${r.left} bytes left`);
+        const fingerprints: number[] = [];
+        for (let j = 0; j < m; j++) fingerprints.push(r.fixed(width));
+        out.push({ day, fingerprints });
+      }
+      return out;
+    },
+    empty: () => [],
   }),
 };
 

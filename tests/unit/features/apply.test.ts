@@ -229,12 +229,16 @@ describe('idempotence', () => {
     expect(c.feed({ ref: { topic: TOPICS.channelEvents, partition: 0, offset: 1 }, kind: 'channel', event: channel(C, '2026-03-01T12:00:00+08:00', { eventId: event.eventId }) }).status).toBe('APPLIED');
   });
 
-  it('an old event published again after the lateness window is LATE, never applied twice', () => {
+  it('an old event published again after the lateness window is a duplicate within the duplicate window, never applied twice', () => {
     const c = new Customer();
     const event = tx(C, '2026-03-01T10:00:00+08:00', { balanceAfterMinor: 9 });
     c.feed({ ref: { topic: TOPICS.transactions, partition: 0, offset: 1 }, kind: 'transaction', event });
     c.feed({ ref: { topic: TOPICS.transactions, partition: 0, offset: 2 }, kind: 'transaction', event: tx(C, '2026-03-01T12:00:00+08:00') });
-    expect(c.feed({ ref: { topic: TOPICS.transactions, partition: 0, offset: 5 }, kind: 'transaction', event }).status).toBe('LATE');
+    expect(c.feed({ ref: { topic: TOPICS.transactions, partition: 0, offset: 5 }, kind: 'transaction', event }).status).toBe('DUPLICATE_EVENT');
+    // 8 days on, beyond the 7-day window: LATE (tests/unit/features/duplicates.test.ts has the rest)
+    c.feed({ ref: { topic: TOPICS.transactions, partition: 0, offset: 6 }, kind: 'transaction', event: tx(C, '2026-03-09T12:00:00+08:00') });
+    expect(c.feed({ ref: { topic: TOPICS.transactions, partition: 0, offset: 7 }, kind: 'transaction', event }).status).toBe('LATE');
+    expect(c.features.depositsMinor).toBe(100_000);
   });
 
   it('a profile not newer than the kept one is STALE_PROFILE', () => {

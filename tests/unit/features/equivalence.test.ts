@@ -37,5 +37,20 @@ describe('the feature engine over a generated bank (300 customers x 90 days, see
     const twice = fold([...all, ...all], OPTS);
     expect(twice.statuses.APPLIED).toBe(once.statuses.APPLIED);
     expect(twice.features).toEqual(once.features);
+    // the default 7-day duplicate window: the last week's events are duplicates, not LATE
+    expect(twice.statuses.DUPLICATE_EVENT).toBeGreaterThan(once.statuses.DUPLICATE_EVENT + 1000);
+  }, 180_000);
+
+  it('with a duplicate window as long as the stream, every event published again is a duplicate, none LATE', () => {
+    // a window past the oldest event (a few customers' histories start months before the 90 days)
+    const opts = { ...OPTS, duplicateWindowMs: 400 * 86_400_000 };
+    const once = fold(all, opts);
+    const twice = fold([...all, ...all], opts);
+    expect(twice.statuses.APPLIED).toBe(once.statuses.APPLIED);
+    // what was late is late again; every event applied once comes back a duplicate (a profile: stale)
+    expect(twice.statuses.LATE).toBe(2 * once.statuses.LATE);
+    const profilesApplied = twice.statuses.STALE_PROFILE - 2 * once.statuses.STALE_PROFILE;
+    expect(twice.statuses.DUPLICATE_EVENT).toBe(2 * once.statuses.DUPLICATE_EVENT + once.statuses.APPLIED - profilesApplied);
+    expect(twice.features).toEqual(once.features);
   }, 180_000);
 });

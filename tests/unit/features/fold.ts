@@ -10,12 +10,14 @@ import type { FeatureView } from '../../../src/state/feature-view.ts';
 export interface FoldOptions {
   readonly timeZone: string;
   readonly allowedLatenessMs: number;
+  /** Default 7 days (DUPLICATE_WINDOW_DAYS' default). */
+  readonly duplicateWindowMs?: number;
   readonly babyMccs: readonly string[];
   readonly tiers?: { readonly vipMinor: number; readonly growthPercent: number };
 }
 
 export function featureOptions(o: FoldOptions): FeatureOptions {
-  return { calendar: new BusinessCalendar(o.timeZone), allowedLatenessMs: o.allowedLatenessMs, babyMccs: new Set(o.babyMccs), pseudonym: (v) => `p:${v}` };
+  return { calendar: new BusinessCalendar(o.timeZone), allowedLatenessMs: o.allowedLatenessMs, duplicateWindowMs: o.duplicateWindowMs ?? 7 * 86_400_000, babyMccs: new Set(o.babyMccs), pseudonym: (v) => `p:${v}` };
 }
 
 /** A record of a replay line, at the next offset of its topic (partition 0). */

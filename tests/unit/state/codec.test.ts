@@ -93,6 +93,7 @@ const stateArb: fc.Arbitrary<CustomerState> = fc.record({
   profile: fc.option(profile, { nil: null }),
   contacts: fc.array(fc.record({ taskId: text, ruleId: text, kind: text, at: time }), { maxLength: 6 }),
   outcomes: fc.array(fc.record({ at: time, taskId: text, outcome: text }), { maxLength: 10 }),
+  olderDigests: fc.array(fc.record({ day, fingerprints: fc.array(fc.oneof(fc.nat({ max: 2 ** 32 - 1 }), fc.constantFrom(0, 2 ** 32 - 1)), { maxLength: 30 }) }), { maxLength: 9 }),
 });
 
 describe('encodeState / decodeState', () => {
