@@ -124,7 +124,7 @@ const envShape = {
   PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   PSEUDONYM_KEY_FILE: z.string().trim().min(1).optional(),
   ALLOWED_LATENESS_MS: int(0, DAY_MS).default(3_600_000),
-  // An event published again is a duplicate (skipped), not LATE, this many days back; each day costs about 4 bytes per event in a customer's state.
+  // An event published again is a duplicate (skipped), not LATE, this many days back; each costs about 3 bytes per event in a customer's state.
   DUPLICATE_WINDOW_DAYS: int(0, 90).default(7),
   MAX_FUTURE_SKEW_MS: int(0).default(300_000),
   MAX_EVENT_AGE_MS: int(1).default(400 * DAY_MS),

@@ -16,7 +16,9 @@
  *             with a map byte (0x80-0x8f, 0xde, 0xdf), so the two are told
  *             apart by the first byte.
  *   varint    flags: bit 0 = every time is a whole second (times are then
- *             written in seconds: about one byte less each).
+ *             written in seconds: about one byte less each); bit 1 = a zone
+ *             offset follows (quarter hours, zigzag) that gives the business
+ *             day of every time that has one, so those days are not written.
  *   varint    field-presence bitmap: bit n set = field n is written; an
  *             absent field has its empty value (null, 0, {} or []).
  *   bases     T0 (a time), D0 (a business day) and M0 (a month): the
@@ -76,6 +78,7 @@ const STR_WORD = 2;
 const STR_UUID = 3;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INT_KEY = /^(0|-?[1-9][0-9]*)$/;
+const TOPIC_PARTITION = /^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,8})$/;
 
 /** Thrown inside encode when a time is not a whole second: the state is written again in milliseconds. */
 class NotWholeSeconds extends Error {}
@@ -93,6 +96,8 @@ class Writer {
   t0 = 0;
   d0 = 0;
   m0 = 0;
+  /** A zone offset (ms) that gives every (time, business day) pair of the state, or null: days are then written. */
+  zone: number | null = null;
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -168,9 +173,63 @@ class Writer {
     this.delta(t / this.unit, base / this.unit, what);
   }
 
-  /** The business day of time `at`: it differs from the UTC day by the zone offset, so 0 or +-1. */
+  /** The business day of time `at`: nothing when the zone gives it, else its difference from the UTC day (0 or +-1). */
   dayOf(day: number, at: number, what: string): void {
-    this.delta(day, Math.floor(at / DAY_MS), what);
+    if (this.zone === null) this.delta(day, Math.floor(at / DAY_MS), what);
+  }
+
+  /** value * 2^bits + tag (0 <= tag < 2^bits) as one signed varint: a small flag or exponent rides in the low bits. */
+  tagged(value: number | bigint, tag: number, bits: number, what: string): void {
+    if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new StateCodecError(`${what}: ${value} is not a safe integer`);
+    const t = typeof value === 'number' ? value * 2 ** bits + tag : NaN;
+    this.int(Number.isSafeInteger(t) ? t : BigInt(value) * 2n ** BigInt(bits) + BigInt(tag), what);
+  }
+
+  /** A time as time() writes it, with a tag in the low bits. */
+  timeTagged(t: number, base: number, tag: number, bits: number, what: string): void {
+    if (!Number.isSafeInteger(t)) throw new StateCodecError(`${what}: ${t} is not a safe integer`);
+    if (this.unit !== 1 && t % this.unit !== 0) throw new NotWholeSeconds();
+    const a = t / this.unit;
+    const b = base / this.unit;
+    const d = a - b;
+    this.tagged(Number.isSafeInteger(d) ? d : BigInt(a) - BigInt(b), tag, bits, what);
+  }
+
+  /** Money that is often round (outflow amounts): the trailing decimal zeros (up to 7) in the low 3 bits. */
+  money(v: number, what: string): void {
+    let k = 0;
+    let m = v;
+    while (k < 7 && m !== 0 && m % 10 === 0) {
+      m /= 10;
+      k++;
+    }
+    this.tagged(m, k, 3, what);
+  }
+
+  /**
+   * Strings that are all canonical base64url of one byte length (pseudonyms,
+   * digests): that length once, then the raw bytes; else a 0 and each string
+   * with its own kind and length.
+   */
+  uniform(strings: readonly string[]): number {
+    let len = -1;
+    for (const x of strings) {
+      const n = canonicalBase64urlBytes(x);
+      if (n < 0 || n > 64 || (len >= 0 && n !== len)) {
+        len = -1;
+        break;
+      }
+      len = n;
+    }
+    this.uint(len < 0 ? 0 : len + 1, 'strings');
+    return len;
+  }
+
+  /** One string of a uniform() list: raw when the list is uniform (`len` >= 0). */
+  uniformStr(x: string, len: number): void {
+    if (len < 0) return this.str(x);
+    this.room(len);
+    this.pos += this.buf.write(x, this.pos, 'base64url');
   }
 
   str(s: string): void {
@@ -201,11 +260,8 @@ class Writer {
   frontCoded(sorted: readonly string[]): void {
     let prev = '';
     for (const s of sorted) {
-      let p = 0;
-      const max = Math.min(prev.length, s.length);
-      while (p < max && prev.charCodeAt(p) === s.charCodeAt(p)) p++;
       // never split a surrogate pair: the suffix must be valid text on its own
-      if (p > 0 && p < s.length && isLowSurrogate(s.charCodeAt(p))) p--;
+      const p = sharedPrefix(prev, s);
       this.uint(p, 'prefix');
       this.str(s.slice(p));
       prev = s;
@@ -240,6 +296,15 @@ function canonicalBase64urlBytes(s: string): number {
   return Math.floor((n * 3) / 4);
 }
 
+/** Length of the prefix two strings share, never ending inside a surrogate pair of `b`. */
+function sharedPrefix(a: string, b: string): number {
+  let p = 0;
+  const max = Math.min(a.length, b.length);
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  if (p > 0 && p < b.length && isLowSurrogate(b.charCodeAt(p))) p--;
+  return p;
+}
+
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
@@ -252,6 +317,7 @@ class Reader {
   t0 = 0;
   d0 = 0;
   m0 = 0;
+  zone: number | null = null;
 
   private readonly buf: Buffer;
 
@@ -356,7 +422,55 @@ class Reader {
   }
 
   dayOf(at: number, what: string): number {
-    return this.delta(Math.floor(at / DAY_MS), what);
+    return this.zone === null ? this.delta(Math.floor(at / DAY_MS), what) : Math.floor((at + this.zone) / DAY_MS);
+  }
+
+  /** The inverse of Writer.tagged: [value (a bigint beyond the safe range), tag]. */
+  tagged(bits: number, what: string): [number | bigint, number] {
+    const t = this.intOrBig(what);
+    if (typeof t === 'bigint') {
+      const m = 2n ** BigInt(bits);
+      const tag = ((t % m) + m) % m;
+      const v = (t - tag) / m;
+      return [Number.isSafeInteger(Number(v)) && BigInt(Number(v)) === v ? Number(v) : v, Number(tag)];
+    }
+    const m = 2 ** bits;
+    const tag = ((t % m) + m) % m;
+    return [(t - tag) / m, tag];
+  }
+
+  private safe(v: number | bigint, what: string): number {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || (typeof v === 'bigint' && BigInt(n) !== v)) this.fail(`${what} out of range`);
+    return n;
+  }
+
+  /** base + a difference read by tagged(), exactly. */
+  sum(base: number, d: number | bigint, what: string): number {
+    return this.safe(typeof d === 'bigint' ? BigInt(base) + d : base + d, what);
+  }
+
+  timeTagged(base: number, bits: number, what: string): [number, number] {
+    const [d, tag] = this.tagged(bits, what);
+    const b = base / this.unit;
+    const units = this.safe(typeof d === 'bigint' ? BigInt(b) + d : b + d, what);
+    return [this.safe(units * this.unit, what), tag];
+  }
+
+  money(what: string): number {
+    const [m, k] = this.tagged(3, what);
+    return this.safe(typeof m === 'bigint' ? m * 10n ** BigInt(k) : m * 10 ** k, what);
+  }
+
+  /** The length uniform() wrote: -1 when the strings carry their own. */
+  uniform(what: string): number {
+    const h = this.uint(what);
+    if (h > 65) this.fail(`${what}: strings of ${h - 1} bytes`);
+    return h - 1;
+  }
+
+  uniformStr(len: number, what: string): string {
+    return len < 0 ? this.str(what) : this.text(len, 'base64url', what);
   }
 
   str(what: string): string {
@@ -508,14 +622,30 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
   }),
   offsets: field<'offsets'>({
     present: nonEmpty,
+    // keys "<topic>.<partition>" as two numbers (mode 1), any other keys front-coded (mode 0)
     write: (w, v) => {
       const keys = sortedKeys(v);
       w.uint(keys.length, 'offsets');
-      w.frontCoded(keys);
+      const numeric = keys.every((k) => TOPIC_PARTITION.test(k));
+      w.byte(numeric ? 1 : 0);
+      if (numeric) {
+        for (const k of keys) {
+          const dot = k.indexOf('.');
+          w.uint(Number(k.slice(0, dot)), 'offsets');
+          w.uint(Number(k.slice(dot + 1)), 'offsets');
+        }
+      } else w.frontCoded(keys);
       for (const k of keys) w.int(v[k]!, 'offsets');
     },
     read: (r) => {
-      const keys = r.frontCoded(r.count('offsets'), 'offsets');
+      const n = r.count('offsets');
+      const mode = r.byte('offsets');
+      if (mode > 1) r.fail(`offsets: mode ${mode}`);
+      let keys: string[];
+      if (mode === 1) {
+        keys = [];
+        for (let i = 0; i < n; i++) keys.push(`${r.uint('offsets')}.${r.uint('offsets')}`);
+      } else keys = r.frontCoded(n, 'offsets');
       const out = record<number>();
       for (const k of keys) out[k] = r.int('offsets');
       return out;
@@ -524,19 +654,56 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
   }),
   eventIds: field<'eventIds'>({
     present: nonEmpty,
+    // Keys "<topic digit>:<eventId>" (mode 1): the ids front-coded in id order, the
+    // topic riding in the prefix length (prefix * 10 + topic), so the two topics'
+    // ids share their prefixes; other keys front-coded whole (mode 0). Then the
+    // digests (uniform: 8 raw bytes each) and times.
     write: (w, v) => {
-      const keys = sortedKeys(v);
+      const split = Object.keys(v).every((k) => k.length >= 2 && k.charCodeAt(1) === 0x3a && k.charCodeAt(0) >= 0x30 && k.charCodeAt(0) <= 0x39);
+      const keys = split
+        ? Object.keys(v).sort((a, b) => {
+            const x = a.slice(2);
+            const y = b.slice(2);
+            return x < y ? -1 : x > y ? 1 : a.charCodeAt(0) - b.charCodeAt(0);
+          })
+        : sortedKeys(v);
       w.uint(keys.length, 'eventIds');
-      w.frontCoded(keys);
+      w.byte(split ? 1 : 0);
+      if (split) {
+        let prev = '';
+        for (const k of keys) {
+          const id = k.slice(2);
+          const p = sharedPrefix(prev, id);
+          w.uint(p * 10 + (k.charCodeAt(0) - 0x30), 'eventIds');
+          w.str(id.slice(p));
+          prev = id;
+        }
+      } else w.frontCoded(keys);
+      const len = w.uniform(keys.map((k) => v[k]!.digest));
       for (const k of keys) {
         w.time(v[k]!.at, w.t0, 'eventIds');
-        w.str(v[k]!.digest);
+        w.uniformStr(v[k]!.digest, len);
       }
     },
     read: (r) => {
-      const keys = r.frontCoded(r.count('eventIds'), 'eventIds');
+      const n = r.count('eventIds');
+      const mode = r.byte('eventIds');
+      if (mode > 1) r.fail(`eventIds: mode ${mode}`);
+      let keys: string[];
+      if (mode === 1) {
+        keys = [];
+        let prev = '';
+        for (let i = 0; i < n; i++) {
+          const h = r.uint('eventIds');
+          const p = Math.floor(h / 10);
+          if (p > prev.length) r.fail(`eventIds: shared prefix ${p} longer than the previous id`);
+          prev = prev.slice(0, p) + r.str('eventIds');
+          keys.push(`${h % 10}:${prev}`);
+        }
+      } else keys = r.frontCoded(n, 'eventIds');
+      const len = r.uniform('eventIds');
       const out = record<KeptEventId>();
-      for (const k of keys) out[k] = { at: r.time(r.t0, 'eventIds'), digest: r.str('eventIds') };
+      for (const k of keys) out[k] = { at: r.time(r.t0, 'eventIds'), digest: r.uniformStr(len, 'eventIds') };
       return out;
     },
     empty: () => ({}),
@@ -546,8 +713,9 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     write: (w, v) => {
       const keys = sortedKeys(v);
       w.uint(keys.length, 'accounts');
+      const len = w.uniform(keys);
       for (const k of keys) {
-        w.str(k);
+        w.uniformStr(k, len);
         const entries = v[k]!;
         w.uint(entries.length, 'accounts');
         let at = w.t0;
@@ -563,9 +731,10 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     },
     read: (r) => {
       const n = r.count('accounts');
+      const len = r.uniform('accounts');
       const out = record<BalanceEntry[]>();
       for (let i = 0; i < n; i++) {
-        const k = r.str('accounts');
+        const k = r.uniformStr(len, 'accounts');
         const m = r.count('accounts');
         const entries: BalanceEntry[] = [];
         let at = r.t0;
@@ -590,8 +759,8 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
   }),
   holdingsFlowByDay: field<'holdingsFlowByDay'>({
     present: nonEmpty,
-    write: (w, v) => writeIntMap(w, v, w.d0, 'holdingsFlowByDay', (x) => w.int(x, 'holdingsFlowByDay')),
-    read: (r) => readIntMap(r, r.d0, 'holdingsFlowByDay', () => r.int('holdingsFlowByDay')),
+    write: (w, v) => writeIntMap(w, v, w.d0, 'holdingsFlowByDay', (x) => w.money(x, 'holdingsFlowByDay')),
+    read: (r) => readIntMap(r, r.d0, 'holdingsFlowByDay', () => r.money('holdingsFlowByDay')),
     empty: () => ({}),
   }),
   // Day after day the assets repeat or move a little: each value is written
@@ -647,24 +816,24 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     present: nonEmpty,
     write: (w, v) =>
       writeIntMap(w, v, Math.floor(w.t0 / SLOT_MS), 'outflowSlots', (b) => {
-        w.int(b.sumMinor, 'outflowSlots');
+        w.money(b.sumMinor, 'outflowSlots');
         w.int(b.count, 'outflowSlots');
-        w.int(b.newCounterpartySumMinor, 'outflowSlots');
+        w.money(b.newCounterpartySumMinor, 'outflowSlots');
         w.int(b.newCounterpartyCount, 'outflowSlots');
       }),
     read: (r) =>
       readIntMap<OutflowSlot>(r, Math.floor(r.t0 / SLOT_MS), 'outflowSlots', () => ({
-        sumMinor: r.int('outflowSlots'),
+        sumMinor: r.money('outflowSlots'),
         count: r.int('outflowSlots'),
-        newCounterpartySumMinor: r.int('outflowSlots'),
+        newCounterpartySumMinor: r.money('outflowSlots'),
         newCounterpartyCount: r.int('outflowSlots'),
       })),
     empty: () => ({}),
   }),
   maxOutflowByDay: field<'maxOutflowByDay'>({
     present: nonEmpty,
-    write: (w, v) => writeIntMap(w, v, w.d0, 'maxOutflowByDay', (x) => w.int(x, 'maxOutflowByDay')),
-    read: (r) => readIntMap(r, r.d0, 'maxOutflowByDay', () => r.int('maxOutflowByDay')),
+    write: (w, v) => writeIntMap(w, v, w.d0, 'maxOutflowByDay', (x) => w.money(x, 'maxOutflowByDay')),
+    read: (r) => readIntMap(r, r.d0, 'maxOutflowByDay', () => r.money('maxOutflowByDay')),
     empty: () => ({}),
   }),
   counterpartyLastDay: field<'counterpartyLastDay'>({
@@ -672,16 +841,18 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     write: (w, v) => {
       const keys = sortedKeys(v);
       w.uint(keys.length, 'counterpartyLastDay');
+      const len = w.uniform(keys);
       for (const k of keys) {
-        w.str(k);
+        w.uniformStr(k, len);
         w.delta(v[k]!, w.d0, 'counterpartyLastDay');
       }
     },
     read: (r) => {
       const n = r.count('counterpartyLastDay');
+      const len = r.uniform('counterpartyLastDay');
       const out = record<number>();
       for (let i = 0; i < n; i++) {
-        const k = r.str('counterpartyLastDay');
+        const k = r.uniformStr(len, 'counterpartyLastDay');
         out[k] = r.delta(r.d0, 'counterpartyLastDay');
       }
       return out;
@@ -701,8 +872,7 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
       w.uint(v.length, 'recentPurchases');
       let at = w.t0;
       for (const p of v) {
-        w.time(p.at, at, 'recentPurchases');
-        w.byte(p.highRisk ? 1 : 0);
+        w.timeTagged(p.at, at, p.highRisk ? 1 : 0, 1, 'recentPurchases');
         at = p.at;
       }
     },
@@ -711,9 +881,8 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
       const out: KeptPurchase[] = [];
       let at = r.t0;
       for (let i = 0; i < n; i++) {
-        at = r.time(at, 'recentPurchases');
-        const flag = r.byte('recentPurchases');
-        if (flag > 1) r.fail(`recentPurchases: flag ${flag}`);
+        const [t, flag] = r.timeTagged(at, 1, 'recentPurchases');
+        at = t;
         out.push({ at, highRisk: flag === 1 });
       }
       return out;
@@ -935,7 +1104,9 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     empty: () => undefined,
   }),
   // the fingerprints' width first (a later width stays readable), then per day its
-  // difference from the day before and its fingerprints as raw big-endian bytes
+  // difference from the day before with its count in the low 4 bits (15: the rest
+  // follows) — one byte for the next day with a few — and the fingerprints as raw
+  // big-endian bytes
   olderDigests: field<'olderDigests'>({
     present: (v) => v.length > 0,
     write: (w, v) => {
@@ -944,9 +1115,11 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
       const limit = 2 ** (8 * FINGERPRINT_BYTES);
       let prev = Math.floor(w.t0 / DAY_MS);
       for (const d of v) {
-        w.delta(d.day, prev, 'olderDigests');
+        const n = d.fingerprints.length;
+        const diff = d.day - prev;
+        w.tagged(Number.isSafeInteger(diff) ? diff : BigInt(d.day) - BigInt(prev), Math.min(n, 15), 4, 'olderDigests');
+        if (n >= 15) w.uint(n - 15, 'olderDigests');
         prev = d.day;
-        w.uint(d.fingerprints.length, 'olderDigests');
         for (const f of d.fingerprints) {
           if (!Number.isInteger(f) || f < 0 || f >= limit) throw new StateCodecError(`olderDigests: fingerprint ${f} is not ${FINGERPRINT_BYTES} bytes`);
           w.fixed(f, FINGERPRINT_BYTES);
@@ -960,8 +1133,9 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
       const out: DigestDay[] = [];
       let prev = Math.floor(r.t0 / DAY_MS);
       for (let i = 0; i < n; i++) {
-        const day = (prev = r.delta(prev, 'olderDigests'));
-        const m = r.uint('olderDigests');
+        const [diff, c] = r.tagged(4, 'olderDigests');
+        const day = (prev = r.sum(prev, diff, 'olderDigests'));
+        const m = c === 15 ? 15 + r.uint('olderDigests') : c;
         if (m * width > r.left) r.fail(`olderDigests: ${m} fingerprints declared, only ${r.left} bytes left`);
         const fingerprints: number[] = [];
         for (let j = 0; j < m; j++) fingerprints.push(r.fixed(width));
@@ -1009,6 +1183,34 @@ export function encodeState(state: CustomerState): Buffer {
   }
 }
 
+const QUARTER_HOUR = 900_000;
+
+/**
+ * A zone offset, a whole number of quarter hours, for which
+ * floor((at + offset) / day) is the business day of every (time, day) pair
+ * the state writes (topic watermarks, balance entries): then no day is
+ * written. None for a zone whose offset changed between them (daylight
+ * saving), or for pairs no offset explains: their days are written.
+ */
+function zoneOf(s: CustomerState): number | null {
+  const pairs: { at: number; day: number }[] = [];
+  if (s.transactionsWatermark) pairs.push(s.transactionsWatermark);
+  if (s.channelWatermark) pairs.push(s.channelWatermark);
+  for (const k in s.accounts) for (const e of s.accounts[k]!) pairs.push(e);
+  if (pairs.length === 0) return null;
+  let lo = -Infinity;
+  let hi = Infinity;
+  for (const { at, day } of pairs) {
+    lo = Math.max(lo, day * DAY_MS - at);
+    hi = Math.min(hi, (day + 1) * DAY_MS - at);
+  }
+  const zone = Math.ceil(lo / QUARTER_HOUR) * QUARTER_HOUR;
+  if (!(zone < hi) || Math.abs(zone) > DAY_MS) return null;
+  // the reader's own arithmetic decides: large or odd values may round
+  for (const { at, day } of pairs) if (Math.floor((at + zone) / DAY_MS) !== day) return null;
+  return zone;
+}
+
 function encodeWith(s: CustomerState, unit: number): Buffer {
   const w = new Writer();
   const { t0, d0, m0 } = basesOf(s);
@@ -1016,8 +1218,12 @@ function encodeWith(s: CustomerState, unit: number): Buffer {
   w.t0 = t0;
   w.d0 = d0;
   w.m0 = m0;
+  const zone = zoneOf(s);
   w.byte(LAYOUT_VERSION);
-  w.uint(unit === 1000 ? 1 : 0, 'flags');
+  w.uint((unit === 1000 ? 1 : 0) | (zone !== null ? 2 : 0), 'flags');
+  if (zone !== null) w.int(zone / QUARTER_HOUR, 'zone');
+  // set after the header: the bases are written in full
+  w.zone = zone;
   let bitmap = 0;
   FIELDS.forEach((name, i) => {
     const f = FIELD_TABLE[name] as Field<FieldName>;
@@ -1039,8 +1245,13 @@ export function decodeState(buf: Uint8Array): CustomerState {
   const version = r.byte('the layout version');
   if (version !== LAYOUT_VERSION) r.fail(`layout version ${version} unknown (this reader knows ${LAYOUT_VERSION}${version >= 0x80 ? '; a msgpack map of the Lua path starts so' : ''})`);
   const flags = r.uint('flags');
-  if (flags > 1) r.fail(`unknown flags ${flags}`);
-  r.unit = flags === 1 ? 1000 : 1;
+  if (flags > 3) r.fail(`unknown flags ${flags}`);
+  r.unit = flags & 1 ? 1000 : 1;
+  if (flags & 2) {
+    const q = r.int('zone');
+    if (Math.abs(q) > DAY_MS / QUARTER_HOUR) r.fail(`zone offset of ${q} quarter hours`);
+    r.zone = q * QUARTER_HOUR;
+  }
   const bitmap = r.uint('the field bitmap');
   if (bitmap >= 2 ** FIELDS.length) r.fail(`fields ${bitmap.toString(2)}: bits beyond the ${FIELDS.length} this reader knows (written by a newer layout)`);
   r.t0 = r.time(0, 'T0');

@@ -4,7 +4,7 @@
 // allocation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyState, type CustomerState } from '../../../src/features/index.ts';
+import { emptyState, FINGERPRINT_BYTES, type CustomerState } from '../../../src/features/index.ts';
 import { decodeState, encodeState, LAYOUT_VERSION, MAX_SERIES_VALUES, StateCodecError } from '../../../src/state/codec.ts';
 import { generate } from '../../../src/generate/index.ts';
 import { pseudonym } from '../../../src/state/encode.ts';
@@ -93,7 +93,7 @@ const stateArb: fc.Arbitrary<CustomerState> = fc.record({
   profile: fc.option(profile, { nil: null }),
   contacts: fc.array(fc.record({ taskId: text, ruleId: text, kind: text, at: time }), { maxLength: 6 }),
   outcomes: fc.array(fc.record({ at: time, taskId: text, outcome: text }), { maxLength: 10 }),
-  olderDigests: fc.array(fc.record({ day, fingerprints: fc.array(fc.oneof(fc.nat({ max: 2 ** 32 - 1 }), fc.constantFrom(0, 2 ** 32 - 1)), { maxLength: 30 }) }), { maxLength: 9 }),
+  olderDigests: fc.array(fc.record({ day, fingerprints: fc.array(fc.oneof(fc.nat({ max: 2 ** (8 * FINGERPRINT_BYTES) - 1 }), fc.constantFrom(0, 2 ** (8 * FINGERPRINT_BYTES) - 1)), { maxLength: 30 }) }), { maxLength: 9 }),
 });
 
 describe('encodeState / decodeState', () => {
@@ -106,6 +106,29 @@ describe('encodeState / decodeState', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('round-trips states whose days follow one zone offset (written without their days)', () => {
+    const zoned = fc.tuple(stateArb, fc.integer({ min: -48, max: 56 })).map(([s, q]): CustomerState => {
+      const dayOf = (at: number) => Math.floor((at + q * 900_000) / DAY);
+      const accounts = Object.fromEntries(Object.entries(s.accounts).map(([k, es]) => [k, es.map((e) => ({ ...e, day: dayOf(e.at) }))]));
+      return {
+        ...s,
+        transactionsWatermark: s.transactionsWatermark && { ...s.transactionsWatermark, day: dayOf(s.transactionsWatermark.at) },
+        channelWatermark: s.channelWatermark && { ...s.channelWatermark, day: dayOf(s.channelWatermark.at) },
+        accounts,
+      };
+    });
+    let withZone = 0;
+    fc.assert(
+      fc.property(zoned, (s) => {
+        const buf = encodeState(s);
+        if ((buf[1]! & 2) !== 0) withZone++;
+        expect(decodeState(buf)).toEqual(s);
+      }),
+      { numRuns: 300 },
+    );
+    expect(withZone).toBeGreaterThan(100);
   });
 
   it('writes the same bytes for the same state whatever the order of its keys', () => {
@@ -195,6 +218,8 @@ describe('encodeState / decodeState', () => {
       ['futureField', { ...emptyState(), futureField: [] } as unknown as CustomerState],
       ['version', { ...emptyState(), version: 2 } as unknown as CustomerState],
       ['endOfDay', { ...emptyState(), endOfDay: { firstDay: 1, values: new Array<number>(MAX_SERIES_VALUES + 1).fill(0) } }],
+      ['olderDigests', { ...emptyState(), olderDigests: [{ day: 1, fingerprints: [2 ** (8 * FINGERPRINT_BYTES)] }] }],
+      ['olderDigests', { ...emptyState(), olderDigests: [{ day: 1, fingerprints: [-1] }] }],
     ];
     for (const [what, s] of bad) {
       expect(() => encodeState(s), what).toThrow(StateCodecError);
@@ -262,8 +287,8 @@ describe('decodeState on bad input', () => {
     // a run passing the declared count: 3 values, a first value then a run of 100
     const longRun = Buffer.from([1, 0, ...bitmap9, 0, 0, 0, 0, 3, 2, 0, 99]);
     expect(() => decodeState(longRun)).toThrow(/a run of 100 passes the 3 values declared/);
-    // a string declaring 1000 bytes with 2 left
-    const longString = Buffer.from([1, 0, 1 << 6, 0, 0, 0, 1, 0xa0, 0x1f, 0x41, 0x42]);
+    // one account, its key not uniform (0), a string declaring 1000 bytes with 2 left
+    const longString = Buffer.from([1, 0, 1 << 6, 0, 0, 0, 1, 0, 0xa0, 0x1f, 0x41, 0x42]);
     expect(() => decodeState(longString)).toThrow(/1000 bytes declared, 2 left/);
     // a varint that never ends
     expect(() => decodeState(Buffer.from([1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow(/varint longer than 9 bytes/);
