@@ -111,6 +111,12 @@ class Writer {
     this.buf[this.pos++] = b;
   }
 
+  raw(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   /** An unsigned integer below 2^(8 * bytes), big-endian in exactly `bytes` bytes. */
   fixed(n: number, bytes: number): void {
     this.room(bytes);
@@ -338,6 +344,13 @@ class Reader {
     return this.buf[this.pos++]!;
   }
 
+  /** The next n bytes (the caller has checked that they are there). */
+  slice(n: number): Uint8Array {
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
   /** The caller has checked that the bytes are there. */
   fixed(bytes: number): number {
     const n = this.buf.readUIntBE(this.pos, bytes);
@@ -510,6 +523,163 @@ class Reader {
  */
 function record<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
+}
+
+// ---------------------------------------------------------------- series bits
+
+/** Differences this large or larger take the varint mode. */
+const SERIES_BIT_LIMIT = 2 ** 48;
+const TWO24 = 2 ** 24;
+
+class BitWriter {
+  private readonly bytes: number[] = [];
+  private acc = 0;
+  private n = 0;
+
+  /** `count` <= 24 bits of `value`, most significant first. */
+  bits(value: number, count: number): void {
+    this.acc = this.acc * 2 ** count + value;
+    this.n += count;
+    while (this.n >= 8) {
+      this.n -= 8;
+      const b = Math.floor(this.acc / 2 ** this.n);
+      this.bytes.push(b);
+      this.acc -= b * 2 ** this.n;
+    }
+  }
+
+  /** Up to 48 bits. */
+  wide(value: number, count: number): void {
+    if (count > 24) {
+      this.bits(Math.floor(value / TWO24), count - 24);
+      this.bits(value % TWO24, 24);
+    } else this.bits(value, count);
+  }
+
+  done(): Uint8Array {
+    if (this.n > 0) this.bits(0, 8 - this.n);
+    return Uint8Array.from(this.bytes);
+  }
+}
+
+class BitReader {
+  private pos = 0;
+  private readonly b: Uint8Array;
+  private readonly fail: (what: string) => never;
+
+  constructor(b: Uint8Array, fail: (what: string) => never) {
+    this.b = b;
+    this.fail = fail;
+  }
+
+  bits(count: number): number {
+    if (this.pos + count > this.b.length * 8) this.fail('bits truncated');
+    let v = 0;
+    for (let i = 0; i < count; i++, this.pos++) v = v * 2 + ((this.b[this.pos >> 3]! >> (7 - (this.pos & 7))) & 1);
+    return v;
+  }
+
+  wide(count: number): number {
+    return count > 24 ? this.bits(count - 24) * TWO24 + this.bits(24) : this.bits(count);
+  }
+
+  /** Only padding (fewer than 8 zero bits) is left. */
+  get atEnd(): boolean {
+    return this.b.length * 8 - this.pos < 8;
+  }
+}
+
+function bitLength(m: number): number {
+  let l = 0;
+  while (m >= 1) {
+    m = Math.floor(m / 2);
+    l++;
+  }
+  return l;
+}
+
+/*
+ * The day-to-day differences of a series as bits. The differences of one
+ * customer have similar sizes, so each is written as its bit length L
+ * relative to the series' median length M (00: M, 01: M+1, 100: M-1,
+ * 1010: M+2, 1011: M-2, 11 + 6 bits: any L), then a sign bit and the L - 1
+ * bits below the leading one; a run of unchanged days is the escape with
+ * L = 0 and the run's length in Elias gamma. About 18 bits for a difference
+ * of 2^15 where a varint takes 24.
+ */
+function seriesBits(values: readonly number[]): Uint8Array | null {
+  const lengths: number[] = [];
+  for (let i = 1; i < values.length; i++) {
+    const d = values[i]! - values[i - 1]!;
+    if (!Number.isSafeInteger(d) || Math.abs(d) >= SERIES_BIT_LIMIT) return null;
+    if (d !== 0) lengths.push(bitLength(Math.abs(d)));
+  }
+  lengths.sort((a, b) => a - b);
+  const m = lengths.length === 0 ? 1 : lengths[lengths.length >> 1]!;
+  const w = new BitWriter();
+  w.bits(m, 6);
+  const length = (l: number) => {
+    if (l === m) w.bits(0b00, 2);
+    else if (l === m + 1) w.bits(0b01, 2);
+    else if (l === m - 1 && l > 0) w.bits(0b100, 3);
+    else if (l === m + 2) w.bits(0b1010, 4);
+    else if (l === m - 2 && l > 0) w.bits(0b1011, 4);
+    else w.bits(0b11000000 | l, 8);
+  };
+  for (let i = 1; i < values.length; ) {
+    const prev = values[i - 1]!;
+    const d = values[i]! - prev;
+    if (d === 0) {
+      let run = 1;
+      while (i + run < values.length && values[i + run] === prev) run++;
+      length(0);
+      const k = bitLength(run);
+      w.bits(0, k - 1);
+      w.wide(run, k);
+      i += run;
+      continue;
+    }
+    const a = Math.abs(d);
+    const l = bitLength(a);
+    length(l);
+    w.bits(d < 0 ? 1 : 0, 1);
+    w.wide(a - 2 ** (l - 1), l - 1);
+    i++;
+  }
+  return w.done();
+}
+
+function readSeriesBits(bytes: Uint8Array, values: number[], n: number, fail: (what: string) => never): void {
+  const r = new BitReader(bytes, fail);
+  const m = r.bits(6);
+  const length = (): number => {
+    if (r.bits(1) === 0) return r.bits(1) === 0 ? m : m + 1;
+    if (r.bits(1) === 0) {
+      if (r.bits(1) === 0) return m - 1;
+      return r.bits(1) === 0 ? m + 2 : m - 2;
+    }
+    return r.bits(6);
+  };
+  let prev = values[0]!;
+  while (values.length < n) {
+    const l = length();
+    if (l < 0 || l > 48) fail(`a difference of ${l} bits`);
+    if (l === 0) {
+      let k = 1;
+      while (r.bits(1) === 0) if (++k > 14) fail('a run longer than any series');
+      const run = 2 ** (k - 1) + r.wide(k - 1);
+      if (values.length + run > n) fail(`a run of ${run} passes the ${n} values declared`);
+      for (let i = 0; i < run; i++) values.push(prev);
+      continue;
+    }
+    const neg = r.bits(1) === 1;
+    const a = 2 ** (l - 1) + r.wide(l - 1);
+    const v = neg ? prev - a : prev + a;
+    if (!Number.isSafeInteger(v)) fail('a value out of range');
+    values.push(v);
+    prev = v;
+  }
+  if (!r.atEnd) fail('bits after the last value');
 }
 
 // ---------------------------------------------------------------- fields
@@ -763,21 +933,32 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
     read: (r) => readIntMap(r, r.d0, 'holdingsFlowByDay', () => r.money('holdingsFlowByDay')),
     empty: () => ({}),
   }),
-  // Day after day the assets repeat or move a little: each value is written
-  // as the difference from the day before, and a run of unchanged days as a
-  // zero followed by the run's length.
+  // Day after day the assets repeat or move a little: the first value, then
+  // each day's difference from the day before, a run of unchanged days as one
+  // token with the run's length. Mode 1 (every difference below 2^48) packs
+  // the tokens in bits (series.ts-style, see writeSeriesBits); mode 0 writes
+  // them as varints (a zero and the run's length for a run).
   endOfDay: field<'endOfDay'>({
     present: (v) => v !== null,
     write: (w, v) => {
       const { firstDay, values } = v!;
       if (values.length > MAX_SERIES_VALUES) throw new StateCodecError(`endOfDay: ${values.length} values, more than ${MAX_SERIES_VALUES}`);
+      for (const x of values) if (!Number.isSafeInteger(x)) throw new StateCodecError(`endOfDay: ${x} is not a safe integer`);
       w.delta(firstDay, w.d0, 'endOfDay');
       w.uint(values.length, 'endOfDay');
-      let prev = 0;
-      for (let i = 0; i < values.length; ) {
-        const v = values[i]!;
-        if (!Number.isSafeInteger(v)) throw new StateCodecError(`endOfDay: ${v} is not a safe integer`);
-        if (i > 0 && v === prev) {
+      if (values.length === 0) return;
+      w.int(values[0]!, 'endOfDay');
+      const bits = seriesBits(values);
+      w.byte(bits === null ? 0 : 1);
+      if (bits !== null) {
+        w.uint(bits.length, 'endOfDay');
+        w.raw(bits);
+        return;
+      }
+      let prev = values[0]!;
+      for (let i = 1; i < values.length; ) {
+        const x = values[i]!;
+        if (x === prev) {
           let run = 1;
           while (i + run < values.length && values[i + run] === prev) run++;
           w.int(0, 'endOfDay');
@@ -785,8 +966,8 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
           i += run;
           continue;
         }
-        w.delta(v, prev, 'endOfDay');
-        prev = v;
+        w.delta(x, prev, 'endOfDay');
+        prev = x;
         i++;
       }
     },
@@ -795,18 +976,27 @@ const FIELD_TABLE: { readonly [K in Exclude<keyof CustomerState, 'version'>]: Fi
       const n = r.uint('endOfDay');
       // a run can stand for many values, so the count is bounded by the layout, not by the bytes left
       if (n > MAX_SERIES_VALUES) r.fail(`endOfDay: ${n} values declared, more than ${MAX_SERIES_VALUES}`);
-      const values: number[] = [];
-      let prev = 0;
+      if (n === 0) return { firstDay, values: [] };
+      const values: number[] = [r.int('endOfDay')];
+      const mode = r.byte('endOfDay');
+      if (mode > 1) r.fail(`endOfDay: mode ${mode}`);
+      if (mode === 1) {
+        const len = r.uint('endOfDay');
+        if (len > r.left) r.fail(`endOfDay: ${len} bytes of bits declared, ${r.left} left`);
+        readSeriesBits(r.slice(len), values, n, (what) => r.fail(`endOfDay: ${what}`));
+        return { firstDay, values };
+      }
+      let prev = values[0]!;
       while (values.length < n) {
-        const v = r.delta(prev, 'endOfDay');
-        if (values.length > 0 && v === prev) {
+        const x = r.delta(prev, 'endOfDay');
+        if (x === prev) {
           const run = r.uint('endOfDay') + 1;
           if (values.length + run > n) r.fail(`endOfDay: a run of ${run} passes the ${n} values declared`);
-          for (let i = 0; i < run; i++) values.push(v);
+          for (let i = 0; i < run; i++) values.push(x);
           continue;
         }
-        values.push(v);
-        prev = v;
+        values.push(x);
+        prev = x;
       }
       return { firstDay, values };
     },

@@ -131,6 +131,26 @@ describe('encodeState / decodeState', () => {
     expect(withZone).toBeGreaterThan(100);
   });
 
+  it('round-trips end-of-day series of every shape: packed in bits when the days move by less than 2^48, varints when not', () => {
+    const step = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: -100, max: 100 }), fc.integer({ min: -(2 ** 20), max: 2 ** 20 }), fc.integer({ min: -(2 ** 47), max: 2 ** 47 }), fc.constantFrom(2 ** 48 - 1, -(2 ** 48 - 1), 2 ** 48));
+    const series = fc.tuple(fc.integer({ min: -(10 ** 15), max: 10 ** 15 }), fc.array(fc.tuple(step, fc.integer({ min: 1, max: 40 })), { maxLength: 60 })).map(([first, steps]) => {
+      const values = [first];
+      for (const [d, times] of steps) for (let i = 0; i < times && values.length < 300; i++) values.push(values[values.length - 1]! + (i === 0 ? d : 0));
+      return values;
+    });
+    let packed = 0;
+    fc.assert(
+      fc.property(series, (values) => {
+        const s = { ...emptyState(), endOfDay: { firstDay: 20_000, values } };
+        const buf = encodeState(s);
+        expect(decodeState(buf)).toEqual(s);
+        if (values.every((v, i) => i === 0 || Math.abs(v - values[i - 1]!) < 2 ** 48) && values.length > 1) packed++;
+      }),
+      { numRuns: 400 },
+    );
+    expect(packed).toBeGreaterThan(100);
+  });
+
   it('writes the same bytes for the same state whatever the order of its keys', () => {
     fc.assert(
       fc.property(stateArb, (s) => {
@@ -284,8 +304,8 @@ describe('decodeState on bad input', () => {
     const bitmap9 = [0x80, 0x04];
     const hugeSeries = Buffer.from([1, 0, ...bitmap9, 0, 0, 0, 0, 0xff, 0xff, 0x03]);
     expect(() => decodeState(hugeSeries)).toThrow(/endOfDay: 65535 values declared/);
-    // a run passing the declared count: 3 values, a first value then a run of 100
-    const longRun = Buffer.from([1, 0, ...bitmap9, 0, 0, 0, 0, 3, 2, 0, 99]);
+    // a run passing the declared count: 3 values, a first value, mode 0 (varints), then a run of 100
+    const longRun = Buffer.from([1, 0, ...bitmap9, 0, 0, 0, 0, 3, 2, 0, 0, 99]);
     expect(() => decodeState(longRun)).toThrow(/a run of 100 passes the 3 values declared/);
     // one account, its key not uniform (0), a string declaring 1000 bytes with 2 left
     const longString = Buffer.from([1, 0, 1 << 6, 0, 0, 0, 1, 0, 0xa0, 0x1f, 0x41, 0x42]);
