@@ -7,10 +7,15 @@
 //
 //   npm exec -- node bench/state-size.ts [--customers N] [--days D] [--seed S] [--start YYYY-MM-DD]
 //                                        [--lateness-ms L] [--duplicate-window-days W] [--republish-days R]
+//                                        [--blobs FILE]
+//
+// --blobs FILE writes every customer's encoded state (a 4-byte length, then the
+// bytes) for bench/state-memory.ts, which asks Redis what they cost there.
 //
 // --republish-days R publishes the last R days of the history again (new
 // offsets) after it and counts what became of those records (issue 12 item 6:
 // duplicates, not LATE, for the duplicate window).
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEVELOPMENT_PSEUDONYM_KEY } from '../src/config.ts';
 import { canonicalJson } from '../src/events/digest.ts';
@@ -31,6 +36,7 @@ const { values: args } = parseArgs({
     'lateness-ms': { type: 'string', default: '3600000' },
     'duplicate-window-days': { type: 'string', default: '7' },
     'republish-days': { type: 'string', default: '0' },
+    blobs: { type: 'string' },
   },
 });
 const customers = Number(args.customers);
@@ -147,6 +153,7 @@ if (republishMs > 0) {
   }
 }
 
+const blobs: Buffer[] = [];
 const codec: number[] = [];
 const lua: number[] = [];
 const fieldBytes = new Map<string, number>();
@@ -163,6 +170,7 @@ for (const s of states.values()) {
   // canonical JSON: exact for these integers and strings, blind to key order and prototypes (decoded records have none)
   if (canonicalJson(back) !== canonicalJson(s)) throw new Error(`customer ${s.watermark?.at}: decoded state differs`);
   codec.push(buf.length);
+  if (args.blobs) blobs.push(buf);
   lua.push(msgpackSize(luaLayout(s)));
   const empty = emptyState() as unknown as Record<string, unknown>;
   for (const k of Object.keys(s)) {
@@ -170,6 +178,16 @@ for (const s of states.values()) {
     const without = { ...s, [k]: empty[k] } as CustomerState;
     fieldBytes.set(k, (fieldBytes.get(k) ?? 0) + buf.length - encodeState(without).length);
   }
+}
+
+if (args.blobs) {
+  const parts: Buffer[] = [];
+  for (const b of blobs) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    parts.push(len, b);
+  }
+  writeFileSync(args.blobs, Buffer.concat(parts));
 }
 
 function dist(xs: number[]): string {
