@@ -59,10 +59,8 @@ const HOURS_MAX = 24 * 366;
 
 const required = (what: string) => (iss: { input?: unknown }) => (iss.input === undefined ? 'required' : what);
 
-const integer = (min: number, max: number, what: string) =>
-  z
-    .number({ error: what })
-    .refine((x) => Number.isSafeInteger(x) && x >= min && x <= max, what);
+// Checks zod can state in a JSON Schema (schemas/rules.schema.json), so an editor flags what the service would.
+const integer = (min: number, max: number, what: string) => z.int({ error: what }).min(min, { error: what }).max(max, { error: what });
 
 const positiveInt = integer(1, Number.MAX_SAFE_INTEGER, 'expected a positive integer');
 const hours = integer(1, HOURS_MAX, `expected a whole number of hours from 1 to ${HOURS_MAX}`);
@@ -73,9 +71,9 @@ const count = (max: number) => integer(1, max, `expected an integer from 1 to ${
 /** A decimal in (min, max] (or [min, max] when `minInclusive`), at most RATIO_DECIMALS places. */
 const ratio = (min: number, max: number, minInclusive = false) => {
   const what = `expected a number ${minInclusive ? '>=' : '>'} ${min} and <= ${max} with at most ${RATIO_DECIMALS} decimals`;
-  return z
-    .number({ error: what })
-    .refine((x) => Number.isFinite(x) && (minInclusive ? x >= min : x > min) && x <= max && isExactRatio(x), what);
+  const n = z.number({ error: what });
+  // The decimals have no JSON Schema form (multipleOf 0.000001 is inexact in doubles): a refinement.
+  return (minInclusive ? n.min(min, { error: what }) : n.gt(min, { error: what })).max(max, { error: what }).refine(isExactRatio, what);
 };
 
 const fixed = (value: number, unit: string) =>
@@ -197,10 +195,15 @@ const policySchema = z.strictObject({
     .prefault({}),
 });
 
+const VERSION_PROBLEM = 'expected a non-empty single-line string of at most 100 characters';
+
 const ruleSetSchema = z.strictObject({
   version: z
     .string({ error: required('expected a string') })
-    .refine((s) => s.trim().length > 0 && s.length <= 100 && !/[\r\n]/.test(s), 'expected a non-empty single-line string of at most 100 characters'),
+    .max(100, { error: VERSION_PROBLEM })
+    .refine((s) => s.trim().length > 0 && !/[\r\n]/.test(s), VERSION_PROBLEM),
+  /** Where an editor finds the JSON Schema (schemas/rules.schema.json); ignored by the service. */
+  $schema: z.string({ error: 'expected a string (the JSON Schema an editor uses)' }).optional(),
   rules: rulesSchema.prefault({}),
   tiers: tiersSchema.prefault({}),
   policy: policySchema.prefault({}),
@@ -232,6 +235,34 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 const quoteList = (keys: readonly string[]) => keys.map((k) => JSON.stringify(k)).join(', ');
 
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path);
+  let problem: string;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    const isRules = issue.path.length === 1 && issue.path[0] === 'rules';
+    problem = `unknown ${isRules ? 'rule id' : 'key'}${keys.length > 1 ? 's' : ''} ${quoteList(keys)}`;
+    if (isRules) problem += ` (known: ${RULE_IDS.join(', ')})`;
+  } else if (issue.code === 'invalid_type' && issue.expected === 'object') {
+    problem = 'expected an object';
+  } else {
+    problem = issue.message;
+  }
+  return `${where}: ${problem}`.replace(/[\r\n]+/g, ' ');
+}
+
+/**
+ * Every problem of a parsed rule file, one line each (`<path>: <problem>`), in
+ * the schema's order; empty when the file is valid. `carestream rules check`
+ * prints them all; the service refuses the file with the first.
+ */
+export function ruleSetProblems(json: unknown): string[] {
+  const result = ruleSetSchema.safeParse(json);
+  if (result.success) return [];
+  // A value can break two checks with one message (a ratio out of range is also refined): say it once.
+  return [...new Set(result.error.issues.map(describeIssue))];
+}
+
 /**
  * Validates a parsed rule file and fills in the defaults. Throws a
  * CarestreamError('CS_ERR_CONFIG') whose message is one line:
@@ -239,23 +270,23 @@ const quoteList = (keys: readonly string[]) => keys.map((k) => JSON.stringify(k)
  */
 export function parseRuleSet(json: unknown): RuleSet {
   const result = ruleSetSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = formatPath(issue.path);
-    let problem: string;
-    if (issue.code === 'unrecognized_keys') {
-      const keys = issue.keys;
-      const isRules = issue.path.length === 1 && issue.path[0] === 'rules';
-      problem = `unknown ${isRules ? 'rule id' : 'key'}${keys.length > 1 ? 's' : ''} ${quoteList(keys)}`;
-      if (isRules) problem += ` (known: ${RULE_IDS.join(', ')})`;
-    } else if (issue.code === 'invalid_type' && issue.expected === 'object') {
-      problem = 'expected an object';
-    } else {
-      problem = issue.message;
-    }
-    throw new CarestreamError('CS_ERR_CONFIG', `${where}: ${problem}`.replace(/[\r\n]+/g, ' '));
-  }
+  if (!result.success) throw new CarestreamError('CS_ERR_CONFIG', describeIssue(result.error.issues[0]!));
   return deepFreeze(result.data as RuleSet);
+}
+
+/**
+ * The rule file's JSON Schema (draft 2020-12), generated from the schema the
+ * service validates with; committed as schemas/rules.schema.json for editors.
+ * It states types, ranges, the rule ids and every key; two checks have no
+ * JSON Schema form and are the service's alone: ratios' six decimals and a
+ * version that is not blank or multi-line.
+ */
+export function ruleSetJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ruleSetSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'carestream rule file',
+    description: 'Thresholds of the carestream rule book (docs/RULES.md). Only version is required; every value left out keeps its default. Amounts in integer minor units, due offsets in hours.',
+  };
 }
 
 /** Reads and validates a JSON rule file; problems are one-line CS_ERR_CONFIG errors naming the file. */
