@@ -12,14 +12,41 @@ export function contentDigest(event: unknown): string {
   return createHash('sha256').update(canonicalJson(event)).digest().subarray(0, 8).toString('base64url');
 }
 
-/** JSON with the keys of every object in code-unit order; undefined fields are left out, as JSON.stringify does. */
+// Keys repeat from event to event (field names): their JSON form is kept, up to a bound.
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 4096;
+
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = `${JSON.stringify(k)}:`;
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
+/**
+ * JSON with the keys of every object in code-unit order; undefined fields are
+ * left out, as JSON.stringify does. Hot (every applied event): one string
+ * built by appending, no intermediate arrays.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(obj).sort()) {
-    if (obj[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+  if (Array.isArray(value)) {
+    let s = '[';
+    // A hole is written as nothing, as Array.prototype.join writes it.
+    for (let i = 0; i < value.length; i++) s += (i === 0 ? '' : ',') + (i in value ? canonicalJson(value[i]) : '');
+    return `${s}]`;
   }
-  return `{${parts.join(',')}}`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    s += (first ? '' : ',') + quotedKey(k) + canonicalJson(v);
+    first = false;
+  }
+  return `${s}}`;
 }

@@ -24,10 +24,19 @@ export class JsonFormError extends Error {
   }
 }
 
-type Path = readonly PropertyKey[];
+/** Where a value is, innermost last: a list built only as deep as the walk goes, an array only on failure. */
+type Path = { readonly up: Path; readonly key: PropertyKey } | null;
+
+const at = (up: Path, key: PropertyKey): Path => ({ up, key });
+
+function segments(path: Path): PropertyKey[] {
+  const out: PropertyKey[] = [];
+  for (let p = path; p !== null; p = p.up) out.push(p.key);
+  return out.reverse();
+}
 
 function fail(topic: string, path: Path, problem: string): never {
-  const field = formatPath(path);
+  const field = formatPath(segments(path));
   throw new JsonFormError(`${topic} ${field}: ${problem}`, field);
 }
 
@@ -48,18 +57,26 @@ function nonNullBranch(type: Type, topic: string, path: Path): Type {
   return others[0];
 }
 
+const fieldNamesOf = new WeakMap<types.RecordType, ReadonlySet<string>>();
+
+function fieldNames(type: types.RecordType): ReadonlySet<string> {
+  let names = fieldNamesOf.get(type);
+  if (!names) fieldNamesOf.set(type, (names = new Set(type.fields.map((f) => f.name))));
+  return names;
+}
+
 function fromJson(type: Type, v: unknown, topic: string, path: Path): unknown {
   switch (type.typeName) {
     case 'record': {
       if (!isPlainObject(v)) return fail(topic, path, 'must be an object');
       const { fields } = type as types.RecordType;
-      const known = new Set(fields.map((f) => f.name));
-      for (const k of Object.keys(v)) if (!known.has(k)) fail(topic, [...path, k], 'unknown field');
+      const known = fieldNames(type as types.RecordType);
+      for (const k of Object.keys(v)) if (!known.has(k)) fail(topic, at(path, k), 'unknown field');
       const out: Record<string, unknown> = {};
       for (const f of fields) {
-        if (v[f.name] !== undefined) out[f.name] = fromJson(f.type, v[f.name], topic, [...path, f.name]);
+        if (v[f.name] !== undefined) out[f.name] = fromJson(f.type, v[f.name], topic, at(path, f.name));
         else if (f.defaultValue() !== undefined) out[f.name] = f.defaultValue();
-        else fail(topic, [...path, f.name], 'required');
+        else fail(topic, at(path, f.name), 'required');
       }
       return out;
     }
@@ -92,13 +109,13 @@ function fromJson(type: Type, v: unknown, topic: string, path: Path): unknown {
     case 'array': {
       if (!Array.isArray(v)) return fail(topic, path, 'must be an array');
       const items = (type as types.ArrayType).itemsType;
-      return v.map((item, i) => fromJson(items, item, topic, [...path, i]));
+      return v.map((item, i) => fromJson(items, item, topic, at(path, i)));
     }
     case 'map': {
       if (!isPlainObject(v)) return fail(topic, path, 'must be an object');
       const values = (type as types.MapType).valuesType as Type;
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v)) out[k] = fromJson(values, item, topic, [...path, k]);
+      for (const [k, item] of Object.entries(v)) out[k] = fromJson(values, item, topic, at(path, k));
       return out;
     }
     case 'union:unwrapped':
@@ -114,7 +131,7 @@ function toJson(type: Type, v: unknown, timeZone: string, topic: string, path: P
       if (!isPlainObject(v)) return fail(topic, path, 'must be a record');
       const out: JsonObject = {};
       for (const f of (type as types.RecordType).fields) {
-        out[f.name] = toJson(f.type, v[f.name], timeZone, topic, [...path, f.name]);
+        out[f.name] = toJson(f.type, v[f.name], timeZone, topic, at(path, f.name));
       }
       return out;
     }
@@ -125,13 +142,13 @@ function toJson(type: Type, v: unknown, timeZone: string, topic: string, path: P
     case 'array': {
       if (!Array.isArray(v)) return fail(topic, path, 'must be an array');
       const items = (type as types.ArrayType).itemsType;
-      return v.map((item, i) => toJson(items, item, timeZone, topic, [...path, i]));
+      return v.map((item, i) => toJson(items, item, timeZone, topic, at(path, i)));
     }
     case 'map': {
       if (!isPlainObject(v)) return fail(topic, path, 'must be a map');
       const values = (type as types.MapType).valuesType as Type;
       const out: JsonObject = {};
-      for (const [k, item] of Object.entries(v)) out[k] = toJson(values, item, timeZone, topic, [...path, k]);
+      for (const [k, item] of Object.entries(v)) out[k] = toJson(values, item, timeZone, topic, at(path, k));
       return out;
     }
     case 'union:unwrapped':
@@ -148,12 +165,12 @@ function toJson(type: Type, v: unknown, timeZone: string, topic: string, path: P
 
 /** JSON form -> decoded value ready for `avroTypeFor(topic).toBuffer`. Throws JsonFormError. */
 export function fromJsonForm<T extends Topic>(topic: T, obj: unknown): EventOf<T> {
-  return fromJson(avroTypeFor(topic), obj, topic, []) as EventOf<T>;
+  return fromJson(avroTypeFor(topic), obj, topic, null) as EventOf<T>;
 }
 
 /** Decoded value -> JSON form, timestamps written in `timeZone`. */
 export function toJsonForm(topic: Topic, value: unknown, timeZone: string = DEFAULT_TIME_ZONE): JsonObject {
-  return toJson(avroTypeFor(topic), value, timeZone, topic, []) as JsonObject;
+  return toJson(avroTypeFor(topic), value, timeZone, topic, null) as JsonObject;
 }
 
 // ---- replay / tail lines ----
@@ -209,24 +226,24 @@ export function parseReplayLine(line: string): ReplayRecord {
   }
   if (!isPlainObject(obj)) throw new JsonFormError('replay line must be a JSON object', '(line)');
   for (const k of Object.keys(obj)) {
-    if (!LINE_FIELDS.has(k)) fail('replay line', [k], 'unknown field (expected topic, key, value, and from tail partition, offset, timestamp)');
+    if (!LINE_FIELDS.has(k)) fail('replay line', at(null, k), 'unknown field (expected topic, key, value, and from tail partition, offset, timestamp)');
   }
   if (obj.partition !== undefined && !(Number.isSafeInteger(obj.partition) && (obj.partition as number) >= 0)) {
-    fail('replay line', ['partition'], 'must be a non-negative integer');
+    fail('replay line', at(null, 'partition'), 'must be a non-negative integer');
   }
   if (obj.offset !== undefined && !(typeof obj.offset === 'string' && /^\d{1,19}$/.test(obj.offset))) {
-    fail('replay line', ['offset'], 'must be a string of decimal digits');
+    fail('replay line', at(null, 'offset'), 'must be a string of decimal digits');
   }
   if (obj.timestamp !== undefined && !(typeof obj.timestamp === 'string' && parseInstant(obj.timestamp) !== undefined)) {
-    fail('replay line', ['timestamp'], 'must be an ISO-8601 instant with offset');
+    fail('replay line', at(null, 'timestamp'), 'must be an ISO-8601 instant with offset');
   }
   const { topic, key } = obj;
-  if (typeof topic !== 'string') return fail('replay line', ['topic'], 'must be a string');
-  if (!isTopic(topic)) return fail('replay line', ['topic'], 'is not a carestream topic');
+  if (typeof topic !== 'string') return fail('replay line', at(null, 'topic'), 'must be a string');
+  if (!isTopic(topic)) return fail('replay line', at(null, 'topic'), 'is not a carestream topic');
   if (key !== undefined && key !== null && typeof key !== 'string') {
-    return fail('replay line', ['key'], 'must be a string or null');
+    return fail('replay line', at(null, 'key'), 'must be a string or null');
   }
-  if (obj.value === undefined) return fail('replay line', ['value'], 'required');
+  if (obj.value === undefined) return fail('replay line', at(null, 'value'), 'required');
   const value = fromJsonForm(topic, obj.value);
   return { topic, key: key === undefined ? defaultKey(topic, value) : key, value };
 }

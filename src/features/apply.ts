@@ -100,6 +100,16 @@ export function applyEach(state: CustomerState, records: readonly FeatureRecord[
   return s;
 }
 
+/**
+ * applyEach() for records that arrive one at a time (a streaming reader):
+ * `state` is copied once and each apply() changes the copy in place. Read
+ * `state` between calls, do not keep it.
+ */
+export function applier(state: CustomerState, o: FeatureOptions): { readonly state: CustomerState; apply(record: FeatureRecord): Omit<Applied, 'state'> } {
+  const s = draftOf(state);
+  return { state: s, apply: (r) => applyTo(s, r, o) };
+}
+
 /** The in-place step behind apply() and applyAll(): `s` must be the caller's own draft. */
 function applyTo(s: Draft, record: FeatureRecord, o: FeatureOptions): Omit<Applied, 'state'> {
   const tp = `${TOPIC_INDEX[record.ref.topic]}.${record.ref.partition}`;

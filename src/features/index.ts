@@ -8,7 +8,7 @@
  * `before` / `after` are the EventView the rules take (src/rules/types.ts);
  * featureView() is what `carestream inspect` shows.
  */
-export { apply, applyAll, applyEach, EOD_DAYS, MAX_OUTCOMES, MAX_PURCHASES, MONTHS_KEPT, MUTABLE_DAYS } from './apply.ts';
+export { apply, applyAll, applyEach, applier, EOD_DAYS, MAX_OUTCOMES, MAX_PURCHASES, MONTHS_KEPT, MUTABLE_DAYS } from './apply.ts';
 export type { Applied, ApplyStatus, FeatureOptions, FeatureRecord, RecordRef } from './apply.ts';
 export { BusinessCalendar, dayLabel, monthLabel, monthOfDate } from './calendar.ts';
 export { recordContacts } from './contacts.ts';

@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backtest, diffOutputs, HistoryLineError, runRuleSets, type Outputs } from '../../../src/backtest/index.ts';
+import { fileLines } from '../../../src/backtest/file.ts';
+import { backtest, backtestInParallel, diffOutputs, HistoryLineError, runRuleSets, type Outputs } from '../../../src/backtest/index.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
 import type { Suppression } from '../../../src/events/types.ts';
 import { generate } from '../../../src/generate/index.ts';
@@ -65,4 +69,63 @@ describe('diffOutputs', () => {
     expect(() => runRuleSets([defaultRuleSet()], ['', '{"topic":"bank.transactions.v1"'])).toThrow(HistoryLineError);
     expect(() => runRuleSets([defaultRuleSet()], ['', 'nope'])).toThrow(/^line 2: /);
   });
+});
+
+describe('reading the history', () => {
+  const { lines } = generate({ seed: 5, customers: 80, days: 45, start: '2026-06-01' });
+  const all = [...lines];
+  const candidate = parseRuleSet({ version: 'lower-outflow', rules: { 'large-outflow': { minAmountMinor: 30_000 } } });
+  const keys = (r: ReturnType<typeof backtest>) => ({
+    base: [...r.base.outputs.fraudChecks, ...r.base.outputs.outreach].map((t) => t.taskId).sort(),
+    candidate: [...r.candidate.outputs.fraudChecks, ...r.candidate.outputs.outreach].map((t) => t.taskId).sort(),
+    suppressions: r.candidate.outputs.suppressions.map((s) => `${s.evidence.taskId} ${s.reason}`).sort(),
+    rules: r.rules,
+    tally: r.tally,
+  });
+  const streamed = backtest({ base: defaultRuleSet(), candidate, history: all });
+
+  it('streams a history in event-time order: one reading', () => {
+    expect(streamed.passes).toBe(1);
+    expect(streamed.reread).toBeUndefined();
+    expect(streamed.rules.find((d) => d.ruleId === 'large-outflow')!.tasks.added).toBeGreaterThan(0);
+  });
+
+  it('reads a history out of time order again whole, with the same answer (each customer in turn, each topic in its order)', () => {
+    const byCustomer = new Map<string, string[]>();
+    for (const l of all) {
+      const id = (JSON.parse(l) as { value: { customerId: string } }).value.customerId;
+      if (!byCustomer.has(id)) byCustomer.set(id, []);
+      byCustomer.get(id)!.push(l);
+    }
+    const regrouped = [...byCustomer.values()].reverse().flat();
+    const r = backtest({ base: defaultRuleSet(), candidate, history: regrouped });
+    expect(r.passes).toBe(2);
+    expect(r.reread).toMatch(/not in event-time order/);
+    expect(keys(r)).toEqual(keys(streamed));
+  }, 60_000);
+
+  it('takes lines from a generator (read once) and from a function that reads afresh', () => {
+    expect(keys(backtest({ base: defaultRuleSet(), candidate, history: (function* () { yield* all; })() }))).toEqual(keys(streamed));
+    expect(keys(backtest({ base: defaultRuleSet(), candidate, history: () => all }))).toEqual(keys(streamed));
+  }, 60_000);
+
+  it('gives the same answer on two worker threads, from a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-backtest-'));
+    const file = join(dir, 'history.jsonl');
+    writeFileSync(file, `${all.join('\n')}\n`);
+    const r = await backtestInParallel({ base: defaultRuleSet(), candidate, history: fileLines(file), workers: 2 });
+    expect(r.passes).toBe(1);
+    expect(keys(r)).toEqual(keys(streamed));
+  }, 60_000);
+
+  it('applies the maximum event age against the latest event: an event older than that is refused (read again knowing "now")', () => {
+    const latest = Math.max(...all.map((l) => Date.parse((JSON.parse(l) as { value: { occurredAt?: string; updatedAt: string } }).value.occurredAt ?? (JSON.parse(l) as { value: { updatedAt: string } }).value.updatedAt)));
+    const old = JSON.parse(all.find((l) => l.includes(`"${TOPICS.transactions}"`))!) as { value: Record<string, unknown> };
+    old.value.eventId = 'E-OLD-1';
+    old.value.occurredAt = new Date(latest - 401 * 86_400_000).toISOString();
+    const r = runRuleSets([defaultRuleSet()], [JSON.stringify(old), ...all]);
+    expect(r.tally.invalid).toBe(1);
+    expect(r.passes).toBe(2);
+    expect(r.reread).toMatch(/maximum event age/);
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { canonicalJson, contentDigest } from '../../../src/events/digest.ts';
 import { conflictMessage } from '../../../src/pipeline/process-batch.ts';
 import { STATUS } from '../../../src/state/store.ts';
@@ -40,5 +41,22 @@ describe('conflictMessage', () => {
   it('names both digests and no value', () => {
     expect(conflictMessage({ status: STATUS.CONFLICT, digests: { kept: 'AAAAAAAAAAA', record: 'BBBBBBBBBBB' } }))
       .toBe('eventId: CONFLICT, seen before with other content (kept digest AAAAAAAAAAA, this record BBBBBBBBBBB); not applied');
+  });
+});
+
+describe('canonicalJson', () => {
+  // The first implementation, kept as the definition: the faster one must write the same text for any value.
+  const reference = (value: unknown): string => {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+    if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+    const obj = value as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const k of Object.keys(obj).sort()) if (obj[k] !== undefined) parts.push(`${JSON.stringify(k)}:${reference(obj[k])}`);
+    return `{${parts.join(',')}}`;
+  };
+
+  it('writes what the reference writes, for any JSON-like value (keys with quotes and unicode, undefined fields, holes)', () => {
+    fc.assert(fc.property(fc.anything({ withSparseArray: true, withNullPrototype: true }), (v) => canonicalJson(v) === reference(v)), { numRuns: 2000 });
+    expect(canonicalJson(tx('C1', '2026-11-20T10:00:00+08:00', { eventId: 'E1' }))).toBe(reference(tx('C1', '2026-11-20T10:00:00+08:00', { eventId: 'E1' })));
   });
 });
