@@ -88,6 +88,8 @@ export const CLI_DEFAULTS = Object.freeze({
   // JSON: the replay format, so what tail prints can be replayed.
   tail: Object.freeze({ format: 'json' as 'json' | 'text' }),
   audit: Object.freeze({ format: 'jsonl' as 'jsonl' | 'csv' }),
+  // Worker threads: one per core up to maxWorkers (the backtest's figure is measured on 2 cores).
+  rulesBacktest: Object.freeze({ examples: 3, maxWorkers: 4 }),
 });
 
 /** Optional settings have no default: absent means "resolve it" (see src/stack). */
