@@ -43,15 +43,12 @@ export function backtest(input: BacktestInput): BacktestResult {
   return resultOf(input, runRuleSets([input.base, input.candidate], input.history, input.settings));
 }
 
-/**
- * backtest() on `workers` threads (default 2; 1: this thread), for a history
- * given as a function that reads it afresh (fileLines of file.ts).
- */
-export async function backtestInParallel(input: BacktestInput & { readonly history: () => Iterable<string>; readonly workers?: number }): Promise<BacktestResult> {
-  return resultOf(input, await runRuleSetsInParallel([input.base, input.candidate], input.history, input.settings, input.workers));
+/** backtest() over a history file, on `workers` threads (default 2; 1: this thread). */
+export async function backtestFile(input: Omit<BacktestInput, 'history'> & { readonly path: string; readonly workers?: number }): Promise<BacktestResult> {
+  return resultOf(input, await runRuleSetsInParallel([input.base, input.candidate], input.path, input.settings, input.workers));
 }
 
-function resultOf(input: BacktestInput, { outputs, tally, passes, reread }: RunResult): BacktestResult {
+function resultOf(input: Omit<BacktestInput, 'history'>, { outputs, tally, passes, reread }: RunResult): BacktestResult {
   return {
     base: { version: input.base.version, outputs: outputs[0]! },
     candidate: { version: input.candidate.version, outputs: outputs[1]! },

@@ -6,8 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { CLI_DEFAULTS, type Config } from '../../config.ts';
 import { CarestreamError } from '../../errors.ts';
-import { backtestInParallel } from '../../backtest/index.ts';
-import { fileLines } from '../../backtest/file.ts';
+import { backtestFile } from '../../backtest/index.ts';
 import { reportJson, reportLines } from '../../backtest/report.ts';
 import { HistoryLineError, type BacktestSettings } from '../../backtest/run.ts';
 import { checkRuleFile, ruleSetJsonSchemaText } from '../../rules/check.ts';
@@ -107,7 +106,7 @@ export async function rulesBacktest(options: BacktestOptions, config: Config, cl
   const started = Date.now();
   let result;
   try {
-    result = await backtestInParallel({ base, candidate, history: fileLines(options.input), examples: options.examples, settings: backtestSettings(config), workers: options.workers });
+    result = await backtestFile({ base, candidate, path: options.input, examples: options.examples, settings: backtestSettings(config), workers: options.workers });
   } catch (err) {
     if (err instanceof HistoryLineError) throw usage(`${options.input}:${err.line}: ${err.detail}`);
     throw err;

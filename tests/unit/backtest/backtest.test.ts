@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileLines } from '../../../src/backtest/file.ts';
-import { backtest, backtestInParallel, diffOutputs, HistoryLineError, runRuleSets, type Outputs } from '../../../src/backtest/index.ts';
+import { backtest, backtestFile, diffOutputs, HistoryLineError, runRuleSets, type Outputs } from '../../../src/backtest/index.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
 import type { Suppression } from '../../../src/events/types.ts';
 import { generate } from '../../../src/generate/index.ts';
@@ -113,9 +112,25 @@ describe('reading the history', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cs-backtest-'));
     const file = join(dir, 'history.jsonl');
     writeFileSync(file, `${all.join('\n')}\n`);
-    const r = await backtestInParallel({ base: defaultRuleSet(), candidate, history: fileLines(file), workers: 2 });
+    const r = await backtestFile({ base: defaultRuleSet(), candidate, path: file, workers: 2 });
     expect(r.passes).toBe(1);
     expect(keys(r)).toEqual(keys(streamed));
+  }, 60_000);
+
+  it('on workers, falls back to one thread when a line spells its customer id with an escape, and names the first bad line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-backtest-'));
+    // "\u0043" is "C": the same customer, but the reader cannot see it in the text.
+    const escaped = all.map((l, i) => (i === 100 ? l.replace('"customerId":"C', '"customerId":"\\u0043') : l));
+    expect(escaped[100]).not.toBe(all[100]);
+    const file = join(dir, 'escaped.jsonl');
+    writeFileSync(file, `${escaped.join('\n')}\n`);
+    const r = await backtestFile({ base: defaultRuleSet(), candidate, path: file, workers: 2 });
+    expect(r.passes).toBe(2);
+    expect(r.reread).toMatch(/wrong worker/);
+    expect(keys(r)).toEqual(keys(streamed));
+    const broken = join(dir, 'broken.jsonl');
+    writeFileSync(broken, `${[...all.slice(0, 50), 'nope', ...all.slice(50, 70), '{}', ...all.slice(70)].join('\n')}\n`);
+    await expect(backtestFile({ base: defaultRuleSet(), candidate, path: broken, workers: 2 })).rejects.toThrow(/^line 51: /);
   }, 60_000);
 
   it('applies the maximum event age against the latest event: an event older than that is refused (read again knowing "now")', () => {
