@@ -7,6 +7,7 @@ import { Secret } from './security/secret.ts';
 import { DEFAULT_ID_RULES, idPattern, type IdRules } from './events/identifier.ts';
 import { DEFAULT_LIMITS } from './events/validate.ts';
 import { SUM_CAP_MINOR } from './events/types.ts';
+import { parseRedisClusterUrl } from './state/redis-url.ts';
 
 /**
  * Every setting carestream reads, in one zod schema over plain strings (the
@@ -99,7 +100,14 @@ const envShape = {
   KAFKA_GROUP_ID: z.string().trim().min(1).default('carestream'),
   KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(30_000),
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).optional(),
-  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  // Or redis-cluster://host:port,... (seed nodes of a Redis Cluster, for tools and tests; the service refuses it, see src/state/redis.ts).
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((s) => parseRedisClusterUrl(s) !== undefined || url(['redis:', 'rediss:']).safeParse(s).success, 'expected a URL starting with redis:// or rediss://, or redis-cluster://host:port,host:port')
+    .optional(),
+  /** The managed local stack starts a Redis Cluster of three primaries instead of one server. */
+  REDIS_CLUSTER: bool.default(false),
   CARESTREAM_STACK: z.enum(['auto', 'local', 'containers', 'explicit']).default('auto'),
   CARESTREAM_STACK_DIR: z.string().trim().min(1).optional(),
   TOPIC_PARTITIONS: int(1, 10_000).default(6),
@@ -271,7 +279,8 @@ export interface Config {
     readonly sessionTimeoutMs: number;
   };
   readonly registry: { readonly url: string | undefined };
-  readonly redis: { readonly url: string | undefined };
+  /** cluster: what the managed local stack starts (REDIS_CLUSTER); an explicit REDIS_URL wins over it. */
+  readonly redis: { readonly url: string | undefined; readonly cluster: boolean };
   readonly stack: { readonly mode: Env['CARESTREAM_STACK']; readonly dir: string | undefined };
   readonly topics: {
     readonly create: boolean;
@@ -403,7 +412,7 @@ export function loadConfig(env: Source = process.env): Config {
   return deepFreeze({
     kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, groupId: e.KAFKA_GROUP_ID, sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS },
     registry: { url: e.SCHEMA_REGISTRY_URL },
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, cluster: e.REDIS_CLUSTER },
     stack: { mode: e.CARESTREAM_STACK, dir: e.CARESTREAM_STACK_DIR },
     topics: {
       create: e.CREATE_TOPICS,

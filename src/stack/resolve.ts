@@ -4,7 +4,7 @@ import { redactUrl } from '../security/redact.ts';
 import type { StackEndpoints, StackLog } from './types.ts';
 import { containerStatus, containersDown, containersUp, LABELS, STACK_NAME, type ContainerRuntime, type ReadinessProbe } from './containers.ts';
 import { dockerRuntime } from './docker-runtime.ts';
-import { defaultStackDir, localDown, localStatus, localUp, type ComponentStatus } from './local/index.ts';
+import { defaultStackDir, localDown, localStatus, localUp, type ComponentStatus, type LocalOptions } from './local/index.ts';
 import { isKafkaBroker } from './local/kafka.ts';
 import { portAnswers } from './local/net.ts';
 import { redisAnswers } from './local/redis.ts';
@@ -24,7 +24,7 @@ export interface StackDeps {
   readonly connectRuntime: () => Promise<ContainerRuntime | undefined>;
   readonly ready: ReadinessProbe;
   readonly portAnswers: (port: number) => Promise<boolean>;
-  readonly localUp: (dir: string, log: StackLog) => Promise<StackEndpoints>;
+  readonly localUp: (dir: string, log: StackLog, options: LocalOptions) => Promise<StackEndpoints>;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -70,7 +70,9 @@ export async function chooseStack(mode: Mode, deps: Pick<StackDeps, 'connectRunt
 /** Starts or finds the managed stack (`stack up`): the same one resolveStack would use. */
 export async function stackUp(config: Config, log: StackLog, deps: StackDeps = realStackDeps): Promise<StackEndpoints> {
   const chosen = await chooseStack(config.stack.mode, deps);
-  if (chosen.kind === 'local') return deps.localUp(config.stack.dir ?? defaultStackDir(), log);
+  if (chosen.kind === 'local') return deps.localUp(config.stack.dir ?? defaultStackDir(), log, { redisCluster: config.redis.cluster });
+  // Only the local stack has a cluster (redis-server processes); a silent single server would hide that.
+  if (config.redis.cluster) throw new CarestreamError('CS_ERR_CONFIG', 'REDIS_CLUSTER=true: only the local stack starts a Redis Cluster; set CARESTREAM_STACK=local (or REDIS_URL=redis-cluster://...)');
   return containersUp({ runtime: chosen.runtime, ready: deps.ready, portAnswers: deps.portAnswers, ...(deps.sleep ? { sleep: deps.sleep } : {}) }, log);
 }
 
@@ -103,7 +105,7 @@ export async function stackDown(config: Config, log: StackLog, keepData: boolean
 /** `stack status`: one row per component of the managed stack. */
 export async function stackStatus(config: Config, deps: Pick<StackDeps, 'connectRuntime'> = realStackDeps): Promise<ComponentStatus[]> {
   const chosen = await chooseStack(config.stack.mode, deps);
-  if (chosen.kind === 'local') return localStatus(config.stack.dir ?? defaultStackDir());
+  if (chosen.kind === 'local') return localStatus(config.stack.dir ?? defaultStackDir(), { redisCluster: config.redis.cluster });
   const rows = containerStatus(await chosen.runtime.listByLabel(LABELS.stack, STACK_NAME));
   return rows.map((r) => ({
     name: r.component,

@@ -14,3 +14,9 @@ export const LOCAL_PORTS = Object.freeze({
   registry: 18081,
   redis: 16379,
 });
+
+/**
+ * The local Redis Cluster (REDIS_CLUSTER=true): three primaries, no replicas.
+ * Each node also listens on its port + 10000 (the cluster bus).
+ */
+export const LOCAL_REDIS_CLUSTER_PORTS: readonly number[] = Object.freeze([17001, 17002, 17003]);
