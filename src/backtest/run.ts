@@ -24,6 +24,12 @@
  * answer whenever it runs. While streaming, the latest time is not known
  * yet: the time rules are checked at the end against what was accepted.
  * Tasks carry `createdAt` = `createdAt` (default 0).
+ *
+ * Time as a trigger (src/features/timers.ts) is not live in the service yet,
+ * so timers are not fired here either; when the service fires them, this must
+ * fire them at the same stream times (tests/integration/rules/
+ * backtest-equivalence.test.ts compares every output with the service's and
+ * would fail first).
  */
 import { parseReplayLine } from '../events/json-form.ts';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
