@@ -37,7 +37,6 @@ export function endpointOf(method: string, path: string): { endpoint: ApiEndpoin
   if (path === '/v1/openapi.json') return { endpoint: 'openapi', customerId: null };
   if (path === '/v1/tasks') return { endpoint: 'task_queue', customerId: null };
   if (path === '/v1/overview') return { endpoint: 'overview', customerId: null };
-  if (path === '/v1/audit') return { endpoint: 'audit', customerId: null };
   if (method === 'POST' && /^\/v1\/tasks\/[^/]+\/outcome$/.test(path)) return { endpoint: 'task_outcome', customerId: null };
   return { endpoint: 'other', customerId: null };
 }
