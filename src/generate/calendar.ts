@@ -8,6 +8,9 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
+/** Longest stream: profiles precede it, fresh assessments must last until its end. */
+export const MAX_DAYS = 300;
+
 /** Civil date -> days since 1970-01-01 (proleptic Gregorian, no zone). */
 export function daysFromCivil(year: number, month: number, day: number): number {
   return Math.floor(Date.UTC(year, month - 1, day) / DAY_MS);

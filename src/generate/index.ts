@@ -15,7 +15,7 @@ import { formatReplayLine } from '../events/json-form.ts';
 import { DEFAULT_TIME_ZONE } from '../events/time.ts';
 import type { EventOf, InputEvent } from '../events/types.ts';
 import { BackgroundCustomer, type PopulationContext } from './background.ts';
-import { BusinessCalendar, isoDate, parseIsoDate } from './calendar.ts';
+import { BusinessCalendar, isoDate, MAX_DAYS, parseIsoDate } from './calendar.ts';
 import type { ExpectedOutput, Labels } from './labels.ts';
 import { compareRecords, type GenRecord } from './ledger.ts';
 import { buildScenarios, earliestDay, placeScenarios, PROFILE_LEAD_DAYS, type PlannedCustomer } from './scenarios/index.ts';
@@ -41,8 +41,7 @@ export interface Generated {
   readonly labels: Labels;
 }
 
-/** Longest stream: profiles precede it, fresh assessments must last until its end. */
-export const MAX_DAYS = 300;
+export { MAX_DAYS };
 
 function validate(o: GenerateOptions): void {
   if (!Number.isSafeInteger(o.seed)) throw new RangeError('seed must be an integer');

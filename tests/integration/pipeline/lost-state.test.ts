@@ -12,7 +12,7 @@ import { createLogger } from '../../../src/observability/logger.ts';
 import { committedOutputs } from '../../support/outputs.ts';
 import { referenceRun } from '../../support/reference-model.ts';
 import { createHash } from 'node:crypto';
-import { explainCommand } from '../../../src/cli/commands/explain.ts';
+import { explainCommand } from '../../../src/cli/explain.ts';
 import type { DecisionLogEntry } from '../../../src/tasks/decision-log.ts';
 
 const TOKEN = 'lost-state-token';
