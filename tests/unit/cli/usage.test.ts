@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,18 @@ describe('carestream --help, per command', () => {
     expect(run.stdout).toMatch(/^Usage: carestream run/);
     expect((await carestream(['help', 'tail'])).stdout).toBe((await carestream(['tail', '--help'])).stdout);
     expect(connections - before).toBe(0);
+  });
+});
+
+describe('a reader that closes the pipe early (carestream ... | head)', () => {
+  it('ends the command quietly: exit 0, no stack trace', async () => {
+    const child = spawn(process.execPath, [bin, 'tail', '--help'], { env: { PATH: process.env.PATH ?? '', ...endpoints }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closed before the command writes: its first write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 });
 
