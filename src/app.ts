@@ -6,6 +6,8 @@ import { connect } from './kafka/bootstrap.ts';
 import { Ingestor } from './kafka/ingestor.ts';
 import { maxMessageBytes } from './kafka/topics.ts';
 import { FeatureStore, type Fence } from './state/store.ts';
+import { LocalStateStore } from './state/local-state.ts';
+import type { StateEngine, TaskState } from './state/task-state.ts';
 import { readToEnd } from './kafka/read-committed.ts';
 import { decisionRecordsFromTasks, dueHoursIn } from './pipeline/restore-contacts.ts';
 import { AuditTrail } from './audit/trail.ts';
@@ -55,7 +57,7 @@ async function readMessageLimit(kafka: Kafka, topic: string): ReturnType<typeof 
   }
 }
 
-async function restoreContacts(kafka: Kafka, serde: Serde, store: FeatureStore, ruleSet: RuleSet, customers: ReadonlySet<string>, fence: Fence, logger: Logger, careTasks: { index: CareTaskIndex; retentionMs: number }): Promise<void> {
+async function restoreContacts(kafka: Kafka, serde: Serde, store: TaskState, ruleSet: RuleSet, customers: ReadonlySet<string>, fence: Fence, logger: Logger, careTasks: { index: CareTaskIndex; retentionMs: number }): Promise<void> {
   const published = { fraudChecks: [] as FraudCheckTask[], outreach: [] as OutreachTask[], suppressions: [] as Suppression[] };
   const raw: { topic: string; value: Buffer }[] = [];
   await readToEnd(kafka, [TOPICS.fraudCheckTasks, TOPICS.outreachTasks, TOPICS.suppressions], (topic, key, value) => {
@@ -83,7 +85,7 @@ async function restoreContacts(kafka: Kafka, serde: Serde, store: FeatureStore, 
  * The care-task status index of a rebuilt task's customers: the published
  * tasks, then the contact outcomes their rebuilt states remember.
  */
-async function restoreCareTasks(store: FeatureStore, published: { fraudChecks: FraudCheckTask[]; outreach: OutreachTask[] }, customers: ReadonlySet<string>, fence: Fence, careTasks: { index: CareTaskIndex; retentionMs: number }): Promise<void> {
+async function restoreCareTasks(store: TaskState, published: { fraudChecks: FraudCheckTask[]; outreach: OutreachTask[] }, customers: ReadonlySet<string>, fence: Fence, careTasks: { index: CareTaskIndex; retentionMs: number }): Promise<void> {
   const outcomes: { customerId: string; taskId: string; outcome: string; at: number }[] = [];
   const ids = [...customers];
   for (let i = 0; i < ids.length; i += 200) {
@@ -145,22 +147,30 @@ export interface App {
   /** What became of every record consumed so far (committed batches). */
   readonly tally: Tally;
   /** The feature store, once started. */
-  readonly store: FeatureStore | undefined;
+  readonly store: StateEngine | undefined;
   /** The rule set in force, once started. */
   readonly rules: RuleSetHolder | undefined;
   /** The port the HTTP listener took (HTTP_PORT=0 picks one), once started. */
   readonly httpPort: number | undefined;
 }
 
-/** The feature store over a Redis connection, configured from the settings. */
-export function createStore(redis: Redis, config: Config): FeatureStore {
-  return new FeatureStore(redis, {
+/** The feature store over a Redis connection, configured from the settings (STATE_ENGINE picks the engine). */
+export function createStore(redis: Redis, config: Config): StateEngine {
+  const options = {
     keyPrefix: config.state.keyPrefix,
     allowedLatenessMs: config.state.allowedLatenessMs,
     calendar: new BusinessCalendar(config.businessTimeZone),
     babyMccs: new Set(config.state.babyMccs),
     pseudonymKey: config.state.pseudonymKey,
-  });
+  };
+  return config.state.engine === 'lua' ? new FeatureStore(redis, options) : new LocalStateStore(redis, { ...options, cacheCustomers: config.state.cacheCustomers });
+}
+
+/** The Redis round trips each engine makes per chunk, timed under these script labels. */
+function timedStore(store: StateEngine, metrics: Metrics): StateEngine {
+  if (store instanceof FeatureStore) return timeScriptCalls(store, { apply: 'apply-events', recordDecisions: 'record-decisions', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
+  if (store instanceof LocalStateStore) return timeScriptCalls(store, { loadCustomers: 'load-customers', writeCustomers: 'write-customer', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
+  return store;
 }
 
 /**
@@ -184,7 +194,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   let stack: ResolvedStack | undefined;
   let http: HttpServer | undefined;
   let redis: Redis | undefined;
-  let store: FeatureStore | undefined;
+  let store: StateEngine | undefined;
   let ingestor: Ingestor | undefined;
   let rules: RuleSetHolder | undefined;
   let careTaskIndex: CareTaskIndex | undefined;
@@ -267,8 +277,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       else logger.info({ topic: TOPICS.dlq, bytes: dlqLimit.bytes }, 'dead letters are cut to fit the topic\'s max.message.bytes');
       redis = createRedis(stack.redisUrl, config);
       await redis.connect();
-      store = timeScriptCalls(createStore(redis, config), { apply: 'apply-events', recordDecisions: 'record-decisions', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
-      const careTasks = { index: new CareTaskIndex(redis, config.state.keyPrefix), retentionMs: config.careTasks.retentionMs };
+      store = timedStore(createStore(redis, config), metrics);
+      const careTasks = { index: new CareTaskIndex(redis, config.state.keyPrefix, store.kind), retentionMs: config.careTasks.retentionMs };
       careTaskIndex = careTasks.index;
       // Outcomes posted through the API enter Kafka like any producer's channel events.
       const outcomeProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -284,10 +294,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       auditTrail = new AuditTrail(kafka, serde, { audit: config.audit, dueHoursOf: (ruleId) => dueHoursIn(rulesInForce.current)(ruleId) });
       const calendar = new BusinessCalendar(config.businessTimeZone);
       const ruleHolder = rules;
-      const featureStore = store;
-      const afterBatch = async (result: BatchResult, fence: Fence) => {
+      const afterBatch = async (result: BatchResult, state: TaskState, fence: Fence) => {
         const decisions = decideBatch({ applied: result.applied, customers: result.customers, ruleSet: ruleHolder.current, calendar, now: Date.now() });
-        await featureStore.recordDecisions(decisions.records, DECISION_RETENTION, fence);
+        await state.recordDecisions(decisions.records, DECISION_RETENTION, fence);
         await careTasks.index.record(careTaskUpdatesOfBatch(decisions, result.applied, ruleHolder.current.tiers), Date.now() - careTasks.retentionMs, fence);
         return encodeDecisions(serde, decisions, result.applied);
       };
@@ -301,7 +310,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             maxChunk: config.consumer.maxChunkRecords,
             sessionTimeoutMs: config.kafka.sessionTimeoutMs,
             afterBatch,
-            restoreContacts: (partition, customers, fence) => restoreContacts(kafka, serde, featureStore, ruleHolder.current, customers, fence, logger.child({ component: 'rebuild', partition }), careTasks),
+            restoreContacts: (partition, customers, state, fence) => restoreContacts(kafka, serde, state, ruleHolder.current, customers, fence, logger.child({ component: 'rebuild', partition }), careTasks),
             onFatal: (err) => options.onFatal?.(err),
             ...(options.startAt ? { startAt: options.startAt } : {}), observer: combineObservers(observer, options.observer) },
           logger,

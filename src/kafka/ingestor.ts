@@ -9,6 +9,7 @@ import { topicMessages } from './produce.ts';
 import type { IngestorObserver } from './ingestor-observer.ts';
 import { originMetadata, parseOrigin } from './origin.ts';
 import { FencedError, StateLostError, type Fence } from '../state/store.ts';
+import type { TaskState } from '../state/task-state.ts';
 import { CarestreamError } from '../errors.ts';
 import { TOPIC_INDEX } from '../state/encode.ts';
 import { RECORD_OVERHEAD_BYTES } from '../pipeline/dead-letter-fit.ts';
@@ -27,13 +28,13 @@ export interface IngestorOptions {
   /** Records processed (and committed) together at most. */
   readonly maxChunk?: number;
   /** Turns a processed batch into the messages to publish (rules and policy plug in here). */
-  readonly afterBatch?: (result: BatchResult, fence: Fence) => Promise<OutputMessage[]> | OutputMessage[];
+  readonly afterBatch?: (result: BatchResult, state: TaskState, fence: Fence) => Promise<OutputMessage[]> | OutputMessage[];
   /**
    * After a task's features were rebuilt from the input topics: restore what
    * else the lost state held (contact history, from the task topics) for the
    * customers seen.
    */
-  readonly restoreContacts?: (partition: number, customers: ReadonlySet<string>, fence: Fence) => Promise<void>;
+  readonly restoreContacts?: (partition: number, customers: ReadonlySet<string>, state: TaskState, fence: Fence) => Promise<void>;
   /** Where to start instead of the committed offsets (tests start a new group at the end of the topics). */
   readonly startAt?: Readonly<Record<string, readonly { partition: number; offset: string }[]>>;
   /** Told about fetches, commits, failures and rebuilds (metrics). */
@@ -65,6 +66,8 @@ interface Task {
   generation: number;
   mode: Mode;
   fence: Fence | undefined;
+  /** The task's customers for this ownership (opened when acquired; a take-over or failure starts a new one). */
+  state: TaskState | undefined;
   /** Records below these offsets are not taken (committed, or stale fetches). */
   readonly floor: Map<string, bigint>;
   /** While rebuilding: where the replay stops (the committed offsets). */
@@ -311,6 +314,7 @@ export class Ingestor {
         generation: this.generation,
         mode: 'acquiring',
         fence: undefined,
+        state: undefined,
         floor: new Map(),
         ceiling: new Map(),
         origin: new Map(),
@@ -374,6 +378,7 @@ export class Ingestor {
     const ends = await this.partitionEnds(p);
     if (task.generation !== this.generation || this.stopping) return;
     task.fence = { partition: p, epoch };
+    task.state = this.deps.store.openTask(p);
     for (const [topic, o] of origin) task.origin.set(topic, o);
     if (built) {
       this.goLive(task, committed, ends);
@@ -463,7 +468,8 @@ export class Ingestor {
     const p = task.queue.partition;
     const fence = { ...task.fence!, rebuilding: true };
     const customers = task.rebuild!.customers;
-    await this.o.restoreContacts?.(p, customers, fence);
+    await this.o.restoreContacts?.(p, customers, task.state!, fence);
+    await task.state!.flush(fence);
     await this.deps.store.markTaskBuilt(fence);
     if (task.generation !== this.generation) return;
     const rebuilt = task.rebuild!;
@@ -630,7 +636,9 @@ export class Ingestor {
 
   /** A chunk of the rebuild: features only, nothing published, nothing committed. */
   private async rebuildChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<void> {
-    const result = await processBatch(this.deps, chunk.map((r) => r.message), { ...task.fence!, rebuilding: true });
+    const fence = { ...task.fence!, rebuilding: true };
+    const result = await processBatch(this.deps, chunk.map((r) => r.message), task.state!, fence);
+    await task.state!.flush(fence);
     const rebuild = task.rebuild!;
     for (const r of chunk) if (r.message.decoded.ok) rebuild.customers.add(r.message.decoded.record.event.customerId);
     rebuild.done += chunk.length;
@@ -648,8 +656,16 @@ export class Ingestor {
   private async prepareChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<PreparedChunk> {
     const startedAt = Date.now();
     const fence = task.fence!;
-    const result = await processBatch(this.deps, chunk.map((r) => r.message), fence);
-    const extra = this.o.afterBatch ? await this.o.afterBatch(result, fence) : [];
+    const state = task.state!;
+    // 1. The chunk's records applied to the task's customers (in memory for the ts engine).
+    const result = await processBatch(this.deps, chunk.map((r) => r.message), state, fence);
+    // 2. (Issue 13, time as a trigger: timers due at the chunk's stream time
+    //    fire here, against the same task state, before the rules run and
+    //    before the write-back below, so they commit with the chunk.)
+    // 3. Rules and the contact policy; their contacts and decision-log entries go to the task state.
+    const extra = this.o.afterBatch ? await this.o.afterBatch(result, state, fence) : [];
+    // 4. Every customer the chunk changed, written back before its transaction commits (step 5, commitChunk).
+    await state.flush(fence);
     const next = new Map<string, bigint>();
     for (const r of chunk) {
       const o = BigInt(r.message.message.offset) + 1n;
@@ -684,8 +700,8 @@ export class Ingestor {
     this.failures.delete(partition);
     // Committed: the kept results of these records will never be replayed. A
     // failure here leaves only garbage behind, so it does not fail the chunk.
-    void this.deps.store
-      .forgetResults(partition, chunk.map((r) => ({ topicIndex: TOPIC_INDEX[r.message.topic], offset: r.message.message.offset })))
+    void task.state!
+      .committed(chunk.map((r) => ({ customerId: r.message.decoded.ok ? r.message.decoded.record.event.customerId : undefined, topicIndex: TOPIC_INDEX[r.message.topic], offset: r.message.message.offset })))
       .catch((err: Error) => this.log.warn({ err, partition }, 'could not delete the results of a committed chunk'));
     addTally(this.tally, result.tally);
     this.o.observer?.chunkCommitted?.({ partition, records: chunk.map((r) => r.message), result, outputs, committed: next, startedAt: started, committedAt: Date.now() });

@@ -2,7 +2,8 @@ import type { KafkaMessage } from 'kafkajs';
 import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { DeadLetter, DeadLetterReason, SuppressionReason } from '../events/types.ts';
 import type { Serde } from '../kafka/serde.ts';
-import { STATUS, type CustomerFacts, type FeatureStore, type Fence, type Outcome } from '../state/store.ts';
+import { STATUS, type CustomerFacts, type Fence, type Outcome } from '../state/store.ts';
+import type { StateEngine, TaskState } from '../state/task-state.ts';
 import type { StoreRecord } from '../state/encode.ts';
 import { decodeMessage, deadLetter, type DecodeResult } from './decode.ts';
 import type { InputLimits } from '../events/validate.ts';
@@ -27,7 +28,7 @@ export type OutputMeta =
 
 export interface BatchDeps {
   readonly serde: Serde;
-  readonly store: FeatureStore;
+  readonly store: StateEngine;
   readonly maxFutureSkewMs: number;
   readonly maxEventAgeMs: number;
   /** Ids and amounts (src/config.ts); the defaults when absent. */
@@ -83,7 +84,12 @@ export function conflictMessage(outcome: Outcome): string {
   return `eventId: CONFLICT, seen before with other content (kept digest ${d?.kept ?? '?'}, this record ${d?.record ?? '?'}); not applied`;
 }
 
-export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], fence: Fence): Promise<BatchResult> {
+/**
+ * Decodes were done at fetch time; this applies the valid records to the
+ * task's state (in memory for the ts engine: the caller flushes it before the
+ * chunk commits) and dead-letters the rest.
+ */
+export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], state: TaskState, fence: Fence): Promise<BatchResult> {
   const nowMs = deps.now();
   const tally = emptyTally();
   const dead: DeadLetter[] = [];
@@ -96,7 +102,7 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     else dead.push(d.dead);
   }
 
-  const { outcomes, customers } = valid.length > 0 ? await deps.store.apply(valid.map((v) => v.record), fence) : { outcomes: [], customers: new Map<string, CustomerFacts>() };
+  const { outcomes, customers } = valid.length > 0 ? await state.apply(valid.map((v) => v.record), fence) : { outcomes: [], customers: new Map<string, CustomerFacts>() };
   const applied: BatchResult['applied'] = [];
   outcomes.forEach((outcome, i) => {
     const v = valid[i]!;

@@ -8,25 +8,49 @@ export function globLiteral(text: string): string {
 }
 
 /**
+ * How customer and task state is laid out: `lua`, the Lua scripts' msgpack
+ * blob at `<prefix>:{customerId}` (the layout before the TypeScript feature
+ * engine), or `ts`, the task-local engine's value at `<prefix>:s2:{customerId}`
+ * (src/state/local-state.ts). The task keys differ too, so a service starting
+ * on a Redis that holds only the other layout finds no task state and
+ * rebuilds it: that rebuild is the migration.
+ */
+export type StateLayout = 'lua' | 'ts';
+
+/**
  * Every Redis key carestream writes is built here; nobody else concatenates key
  * strings. All of one customer's keys share the hash tag `{customerId}`, so a
  * script may touch them together on Redis Cluster.
  */
 export class StateKeys {
   readonly prefix: string;
+  readonly layout: StateLayout;
+  /** Where customer and task keys begin: the prefix, plus the layout's segment. */
+  private readonly base: string;
 
-  constructor(prefix = 'cs') {
+  constructor(prefix = 'cs', layout: StateLayout = 'ts') {
     this.prefix = prefix;
+    this.layout = layout;
+    this.base = layout === 'ts' ? `${prefix}:s2` : prefix;
   }
 
-  /** The customer's feature state (one msgpack blob). */
+  /** The customer's feature state (lua: one msgpack blob; ts: task epoch and the encoded state). */
   state(customerId: string): string {
-    return `${this.prefix}:{${customerId}}`;
+    return `${this.base}:{${customerId}}`;
+  }
+
+  /**
+   * ts layout: the results of the customer's records applied but not yet
+   * committed (a hash "<topic index>.<partition>@<offset>" -> result), written
+   * with the state, so a chunk replayed after a failure yields the same tasks.
+   */
+  pending(customerId: string): string {
+    return `${this.base}:{${customerId}}:r`;
   }
 
   /** The customer's contact history (tasks issued, outcomes). */
   contacts(customerId: string): string {
-    return `${this.prefix}:{${customerId}}:c`;
+    return `${this.base}:{${customerId}}:c`;
   }
 
   /**
@@ -34,7 +58,7 @@ export class StateKeys {
    * partition p of every input topic. Its absence tells that Redis lost data.
    */
   task(partition: number): string {
-    return `${this.prefix}:task:${partition}`;
+    return `${this.base}:task:${partition}`;
   }
 
   /**
@@ -43,7 +67,7 @@ export class StateKeys {
    * once its transaction commits.
    */
   results(partition: number): string {
-    return `${this.prefix}:task:${partition}:res`;
+    return `${this.base}:task:${partition}:res`;
   }
 
   /**
@@ -57,7 +81,7 @@ export class StateKeys {
 
   /** Pattern matching every customer key under this prefix (for SCAN), and nothing else. */
   pattern(): string {
-    return `${globLiteral(this.prefix)}:{*`;
+    return `${globLiteral(this.base)}:{*`;
   }
 
   /** Pattern matching every key under this prefix (for SCAN), and nothing else. */

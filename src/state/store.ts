@@ -8,6 +8,7 @@ import { tierOf, type TierThresholds, DEFAULT_TIERS } from './tier.ts';
 import { monthLabel } from './calendar.ts';
 import { CarestreamError } from '../errors.ts';
 import { decisionLogEntry, serializeEntry, type DecisionLogEntry } from '../tasks/decision-log.ts';
+import type { CommittedRecord, StateEngine, TaskState } from './task-state.ts';
 
 export const STATUS = Object.freeze({ APPLIED: 1, DUPLICATE_OFFSET: 2, DUPLICATE_EVENT: 3, LATE: 4, STALE_PROFILE: 5, CONFLICT: 6 } as const);
 export type Status = (typeof STATUS)[keyof typeof STATUS];
@@ -116,7 +117,8 @@ export interface DecisionLog {
  * scripts (scripts/*.lua) — one script call per customer per batch, all of a
  * batch's calls in one pipeline, so a batch costs one round trip.
  */
-export class FeatureStore {
+export class FeatureStore implements StateEngine {
+  readonly kind = 'lua' as const;
   private readonly redis: ScriptedRedis;
   private readonly keys: StateKeys;
   private readonly o: StoreOptions;
@@ -124,8 +126,23 @@ export class FeatureStore {
   constructor(redis: Redis, options: StoreOptions) {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
-    this.keys = new StateKeys(options.keyPrefix);
+    this.keys = new StateKeys(options.keyPrefix, 'lua');
     this.o = options;
+  }
+
+  /**
+   * The Lua engine keeps nothing in the process: every call is a round of
+   * scripts that read, change and write the customers in Redis, so there is
+   * nothing to flush.
+   */
+  openTask(partition: number): TaskState {
+    return {
+      apply: (records, fence) => this.apply(records, fence),
+      recordDecisions: (records, options, fence) => this.recordDecisions(records, options, fence),
+      contactHistory: (customerId) => this.contactHistory(customerId),
+      flush: async () => {},
+      committed: (records: readonly CommittedRecord[]) => this.forgetResults(partition, records),
+    };
   }
 
   /**
@@ -204,6 +221,7 @@ export class FeatureStore {
    * events, 2 profiles) and offset.
    */
   async forgetResults(partition: number, records: readonly { topicIndex: number; offset: string }[]): Promise<void> {
+    if (records.length === 0) return;
     const fields = records.map((r) => resultField(r.topicIndex, partition, r.offset));
     for (let i = 0; i < fields.length; i += 5_000) await this.redis.hdel(this.keys.results(partition), ...fields.slice(i, i + 5_000));
   }
@@ -224,22 +242,7 @@ export class FeatureStore {
 
   /** The customer's decision log, newest first, each entry checked against its schema. */
   async decisionLog(customerId: string): Promise<DecisionLog> {
-    const raw = await this.redis.lrange(this.keys.contacts(customerId), 0, -1);
-    const entries: DecisionLogEntry[] = [];
-    let unreadable = 0;
-    for (const text of raw) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        unreadable++;
-        continue;
-      }
-      const e = decisionLogEntry.safeParse(json);
-      if (e.success) entries.push(e.data);
-      else unreadable++;
-    }
-    return { entries, unreadable };
+    return readDecisionLog(await this.redis.lrange(this.keys.contacts(customerId), 0, -1));
   }
 
   /** The customer's recent value contacts and contact outcomes. */
@@ -292,8 +295,27 @@ export class FeatureStore {
   }
 }
 
+/** The decision log's stored entries (newest first), each checked against its schema. */
+export function readDecisionLog(raw: readonly string[]): DecisionLog {
+  const entries: DecisionLogEntry[] = [];
+  let unreadable = 0;
+  for (const text of raw) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      unreadable++;
+      continue;
+    }
+    const e = decisionLogEntry.safeParse(json);
+    if (e.success) entries.push(e.data);
+    else unreadable++;
+  }
+  return { entries, unreadable };
+}
+
 /** A decision-log entry as stored, after checking it against its schema: a bad one is a bug and fails the chunk. */
-function checkedEntry(e: DecisionLogEntry): string {
+export function checkedEntry(e: DecisionLogEntry): string {
   const r = decisionLogEntry.safeParse(e);
   if (!r.success) {
     const where = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.code}`).join('; ');
@@ -303,7 +325,7 @@ function checkedEntry(e: DecisionLogEntry): string {
 }
 
 /** The field of a record's kept result: "<topic index>.<partition>@<offset>", as apply-events writes it. */
-function resultField(topicIndex: number, partition: number, offset: string | number): string {
+export function resultField(topicIndex: number, partition: number, offset: string | number): string {
   return `${topicIndex}.${partition}@${offset}`;
 }
 
