@@ -84,7 +84,7 @@ describe('lost Redis state', () => {
     await waitUntilReady(h.app);
 
     const prefix = h.config.state.keyPrefix;
-    const keys = new StateKeys(prefix);
+    const keys = new StateKeys(prefix, h.config.state.engine);
     expect(await redis.exists(keys.task(0), keys.task(1), keys.task(2))).toBeGreaterThan(0);
     const customers = new Set(all.map((l) => parseReplayLine(l).key!));
     const someone = [...customers][0]!;
