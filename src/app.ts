@@ -5,7 +5,7 @@ import type { ResolvedStack } from './stack/resolve.ts';
 import { connect } from './kafka/bootstrap.ts';
 import { Ingestor } from './kafka/ingestor.ts';
 import { maxMessageBytes } from './kafka/topics.ts';
-import { FeatureStore, type Fence } from './state/store.ts';
+import type { Fence } from './state/store.ts';
 import { LocalStateStore } from './state/local-state.ts';
 import type { StateEngine, TaskState } from './state/task-state.ts';
 import { readToEnd } from './kafka/read-committed.ts';
@@ -154,23 +154,16 @@ export interface App {
   readonly httpPort: number | undefined;
 }
 
-/** The feature store over a Redis connection, configured from the settings (STATE_ENGINE picks the engine). */
-export function createStore(redis: Redis, config: Config): StateEngine {
-  const options = {
+/** The feature store over a Redis connection, configured from the settings. */
+export function createStore(redis: Redis, config: Config): LocalStateStore {
+  return new LocalStateStore(redis, {
     keyPrefix: config.state.keyPrefix,
     allowedLatenessMs: config.state.allowedLatenessMs,
     calendar: new BusinessCalendar(config.businessTimeZone),
     babyMccs: new Set(config.state.babyMccs),
     pseudonymKey: config.state.pseudonymKey,
-  };
-  return config.state.engine === 'lua' ? new FeatureStore(redis, options) : new LocalStateStore(redis, { ...options, cacheCustomers: config.state.cacheCustomers });
-}
-
-/** The Redis round trips each engine makes per chunk, timed under these script labels. */
-function timedStore(store: StateEngine, metrics: Metrics): StateEngine {
-  if (store instanceof FeatureStore) return timeScriptCalls(store, { apply: 'apply-events', recordDecisions: 'record-decisions', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
-  if (store instanceof LocalStateStore) return timeScriptCalls(store, { loadCustomers: 'load-customers', writeCustomers: 'write-customer', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
-  return store;
+    cacheCustomers: config.state.cacheCustomers,
+  });
 }
 
 /**
@@ -277,8 +270,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       else logger.info({ topic: TOPICS.dlq, bytes: dlqLimit.bytes }, 'dead letters are cut to fit the topic\'s max.message.bytes');
       redis = createRedis(stack.redisUrl, config);
       await redis.connect();
-      store = timedStore(createStore(redis, config), metrics);
-      const careTasks = { index: new CareTaskIndex(redis, config.state.keyPrefix, store.kind), retentionMs: config.careTasks.retentionMs };
+      // A chunk's Redis round trips: loading the customers not cached, writing the changed ones back.
+      store = timeScriptCalls(createStore(redis, config), { loadCustomers: 'load-customers', writeCustomers: 'write-customer', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
+      const careTasks = { index: new CareTaskIndex(redis, config.state.keyPrefix), retentionMs: config.careTasks.retentionMs };
       careTaskIndex = careTasks.index;
       // Outcomes posted through the API enter Kafka like any producer's channel events.
       const outcomeProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -136,9 +136,7 @@ const envShape = {
   ALLOWED_LATENESS_MS: int(0, DAY_MS).default(3_600_000),
   // An event published again is a duplicate (skipped), not LATE, this many days back; each costs about 3 bytes per event in a customer's state.
   DUPLICATE_WINDOW_DAYS: int(0, 90).default(7),
-  // ts: features in TypeScript (src/features/) on task-local state, Redis as the store; lua: the Redis scripts compute them (the layout before).
-  STATE_ENGINE: z.enum(['ts', 'lua']).default('ts'),
-  // Customers a task keeps in memory between chunks (the ts engine); beyond it the least recently touched are loaded again when next seen.
+  // Customers a task keeps in memory between chunks (src/state/local-state.ts); beyond it the least recently touched are loaded again when next seen.
   STATE_CACHE_CUSTOMERS: int(1, 10_000_000).default(10_000),
   MAX_FUTURE_SKEW_MS: int(0).default(300_000),
   MAX_EVENT_AGE_MS: int(1).default(400 * DAY_MS),
@@ -300,9 +298,7 @@ export interface Config {
     /** DUPLICATE_WINDOW_DAYS in ms: how far back an event published again is skipped as a duplicate rather than dead-lettered as LATE. */
     readonly duplicateWindowMs: number;
     readonly babyMccs: readonly string[];
-    /** STATE_ENGINE: who computes the features (src/state/task-state.ts). */
-    readonly engine: 'ts' | 'lua';
-    /** STATE_CACHE_CUSTOMERS: customers a task keeps in memory (ts engine). */
+    /** STATE_CACHE_CUSTOMERS: customers a task keeps in memory (src/state/local-state.ts). */
     readonly cacheCustomers: number;
   };
   readonly validation: {
@@ -435,7 +431,6 @@ export function loadConfig(env: Source = process.env): Config {
       allowedLatenessMs: e.ALLOWED_LATENESS_MS,
       duplicateWindowMs: e.DUPLICATE_WINDOW_DAYS * DAY_MS,
       babyMccs: e.BABY_MCCS,
-      engine: e.STATE_ENGINE,
       cacheCustomers: e.STATE_CACHE_CUSTOMERS,
     },
     validation: {

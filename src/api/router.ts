@@ -19,7 +19,7 @@ import { authorize, type Scope, type TokenSet } from './tokens.ts';
  * plugs it into the service's HTTP listener.
  */
 
-/** What the API reads; FeatureStore is one. */
+/** What the API reads; LocalStateStore is one. */
 export interface CustomerReader {
   inspect(customerId: string): Promise<FeatureView | null>;
   decisionLog(customerId: string): Promise<DecisionLog>;

@@ -19,7 +19,7 @@ export type MinorUnits = number;
 /**
  * Every sum of amounts the features keep (deposits, holdings, assets,
  * windows) saturates at ±this (90 trillion CNY): exact below it, never past
- * it. The Lua scripts hold the same number (includes/state.lua MAX_EXACT).
+ * it (src/features/view.ts sat()).
  */
 export const SUM_CAP_MINOR = 9_000_000_000_000_000;
 export type StringMap = Readonly<Record<string, string>>;

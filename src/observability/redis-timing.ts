@@ -4,9 +4,9 @@ type AsyncMethod = (...args: never[]) => Promise<unknown>;
 type AsyncMethodNames<T> = { [K in keyof T]: T[K] extends AsyncMethod ? K : never }[keyof T] & string;
 
 /**
- * Times methods of an object that each run one pipelined round of a Redis
- * script (FeatureStore.apply runs apply-events, recordDecisions runs
- * record-decisions), from outside the object: each named method is replaced,
+ * Times methods of an object that each run one pipelined round trip to Redis
+ * (LocalStateStore.loadCustomers: load-customers, writeCustomers: the
+ * write-customer script), from outside the object: each named method is replaced,
  * on this instance only, by one that observes its duration under
  * `script=<label>`. A call whose first argument is an empty list sends
  * nothing and is not observed.

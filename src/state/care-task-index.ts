@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CONTACT_OUTCOMES, CUSTOMER_TIERS, INTERACTION_CHANNELS, OUTREACH_KINDS, PRIORITIES } from '../events/types.ts';
 import type { CareTaskUpdates } from '../pipeline/care-task-updates.ts';
 import { careTaskStatus, type CareTask, type CareTaskStatus } from '../tasks/care-task-status.ts';
-import { StateKeys, type StateLayout } from './keys.ts';
+import { StateKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
 import type { Fence } from './store.ts';
 import { fenceError } from './store.ts';
@@ -88,11 +88,10 @@ export class CareTaskIndex {
   private readonly keys: ReturnType<StateKeys['careTasks']>;
   private readonly stateKeys: StateKeys;
 
-  constructor(redis: Redis, keyPrefix: string, layout: StateLayout = 'ts') {
+  constructor(redis: Redis, keyPrefix: string) {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
-    // The task keys (the fence) are the state engine's: the layout says where.
-    this.stateKeys = new StateKeys(keyPrefix, layout);
+    this.stateKeys = new StateKeys(keyPrefix);
     this.keys = this.stateKeys.careTasks();
   }
 

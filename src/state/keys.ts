@@ -8,14 +8,16 @@ export function globLiteral(text: string): string {
 }
 
 /**
- * How customer and task state is laid out: `lua`, the Lua scripts' msgpack
- * blob at `<prefix>:{customerId}` (the layout before the TypeScript feature
- * engine), or `ts`, the task-local engine's value at `<prefix>:s2:{customerId}`
- * (src/state/local-state.ts). The task keys differ too, so a service starting
- * on a Redis that holds only the other layout finds no task state and
- * rebuilds it: that rebuild is the migration.
+ * Where the state layout begins under the prefix. `s2` is the task-local
+ * engine's layout (src/state/local-state.ts): the task epoch and the encoded
+ * state per customer. The layout before it (the Lua feature scripts' msgpack
+ * blob at `<prefix>:{customerId}`, task hashes at `<prefix>:task:<p>`) is
+ * never read: a service starting on a Redis that holds only that layout finds
+ * no task state under `s2` and rebuilds every task from the input topics,
+ * which is the migration (docs/operations/state.md). The old keys can then be
+ * deleted (`<prefix>:{*` and `<prefix>:task:*`).
  */
-export type StateLayout = 'lua' | 'ts';
+export const LAYOUT = 's2';
 
 /**
  * Every Redis key carestream writes is built here; nobody else concatenates key
@@ -24,31 +26,30 @@ export type StateLayout = 'lua' | 'ts';
  */
 export class StateKeys {
   readonly prefix: string;
-  readonly layout: StateLayout;
-  /** Where customer and task keys begin: the prefix, plus the layout's segment. */
+  /** Where customer and task keys begin: the prefix and the layout. */
   private readonly base: string;
 
-  constructor(prefix = 'cs', layout: StateLayout = 'ts') {
+  constructor(prefix = 'cs') {
     this.prefix = prefix;
-    this.layout = layout;
-    this.base = layout === 'ts' ? `${prefix}:s2` : prefix;
+    this.base = `${prefix}:${LAYOUT}`;
   }
 
-  /** The customer's feature state (lua: one msgpack blob; ts: task epoch and the encoded state). */
+  /** The customer's state: the epoch of the task owner that wrote it (16 digits), then the encoded state. */
   state(customerId: string): string {
     return `${this.base}:{${customerId}}`;
   }
 
   /**
-   * ts layout: the results of the customer's records applied but not yet
-   * committed (a hash "<topic index>.<partition>@<offset>" -> result), written
-   * with the state, so a chunk replayed after a failure yields the same tasks.
+   * The results of the customer's records applied but not yet committed (a
+   * hash "<topic index>.<partition>@<offset>" -> result), written with the
+   * state, so a chunk replayed after a failure yields the same tasks; their
+   * fields are deleted once the chunk commits.
    */
   pending(customerId: string): string {
     return `${this.base}:{${customerId}}:r`;
   }
 
-  /** The customer's contact history (tasks issued, outcomes). */
+  /** The customer's decision log (a list, newest first: what `carestream explain` shows). */
   contacts(customerId: string): string {
     return `${this.base}:{${customerId}}:c`;
   }
@@ -59,15 +60,6 @@ export class StateKeys {
    */
   task(partition: number): string {
     return `${this.base}:task:${partition}`;
-  }
-
-  /**
-   * Results of task p's records applied but not yet committed (a hash), so a
-   * chunk replayed after a failure yields the same tasks; emptied per chunk
-   * once its transaction commits.
-   */
-  results(partition: number): string {
-    return `${this.base}:task:${partition}:res`;
   }
 
   /**

@@ -85,7 +85,6 @@ function contactsOf(s: CustomerState): StoredContact[] {
  * own keys (epoch, built) are one key each.
  */
 export class LocalStateStore implements StateEngine {
-  readonly kind = 'ts' as const;
   readonly keys: StateKeys;
   private readonly redis: ScriptedRedis;
   private readonly o: LocalStateOptions;
@@ -96,7 +95,7 @@ export class LocalStateStore implements StateEngine {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
     this.o = options;
-    this.keys = new StateKeys(options.keyPrefix, 'ts');
+    this.keys = new StateKeys(options.keyPrefix);
     this.codec = options.codec ?? jsonStateCodec;
     const key = options.pseudonymKey;
     this.features = { calendar: options.calendar, allowedLatenessMs: options.allowedLatenessMs, babyMccs: options.babyMccs, pseudonym: (v) => pseudonym(v, key) };

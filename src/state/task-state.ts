@@ -46,8 +46,6 @@ export interface TaskState {
  * the CLI and the agent API.
  */
 export interface StateEngine {
-  /** Which engine: `lua` (the Redis scripts compute the features) or `ts` (src/features on task-local state). */
-  readonly kind: 'lua' | 'ts';
   openTask(partition: number): TaskState;
   acquireTask(partition: number): Promise<{ epoch: number; built: boolean }>;
   hasTaskState(partition: number): Promise<boolean>;

@@ -10,8 +10,8 @@ import {
  * record carestream publishes (a task or a suppression), so the entry the
  * pipeline writes for a live decision and the one a rebuild restores from the
  * topics are the same by construction. The schema is checked where an entry is
- * written (FeatureStore.recordDecisions) and where it is read
- * (FeatureStore.decisionLog).
+ * written (TaskState.recordDecisions, src/state/local-state.ts) and where it
+ * is read (LocalStateStore.decisionLog).
  *
  * The nullable fields with defaults exist for what older versions wrote:
  * records published before the topics carried tier, priority, reasons and the
@@ -102,7 +102,7 @@ export function taskIdOfEntry(e: DecisionLogEntry): string {
   return e.id.endsWith(SUPPRESSED_SUFFIX) ? e.id.slice(0, -SUPPRESSED_SUFFIX.length) : e.id;
 }
 
-/** The entry as the log stores it: JSON starting with its id, so a replayed batch is de-duplicated (record-decisions-3.lua). */
+/** The entry as the log stores it: JSON starting with its id, so a replayed batch is de-duplicated (write-customer-3.lua). */
 export function serializeEntry(e: DecisionLogEntry): string {
   const { id, ...rest } = e;
   return JSON.stringify({ id, ...rest });

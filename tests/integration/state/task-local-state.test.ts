@@ -32,7 +32,6 @@ describe('task-local state in Redis', () => {
     const prefix = uniqueName('it-local');
     prefixes.push(prefix);
     const store = createStore(redis, testConfig({ REDIS_KEY_PREFIX: prefix, ...extra }));
-    if (!(store instanceof LocalStateStore)) throw new Error('expected the ts engine');
     return { store, keys: new StateKeys(prefix) };
   };
   let offset = 0;

@@ -3,7 +3,7 @@
 // edges, trimming, lateness, duplicates and tiers at their thresholds.
 import { describe, expect, it } from 'vitest';
 import { TOPICS } from '../../../src/events/topics.ts';
-import type { ChannelEvent, CustomerProfile, Transaction } from '../../../src/events/types.ts';
+import { SUM_CAP_MINOR, type ChannelEvent, type CustomerProfile, type Transaction } from '../../../src/events/types.ts';
 import { apply, emptyState, featureView, tierOf, type Applied, type CustomerState, type FeatureRecord } from '../../../src/features/index.ts';
 import { channel, profile, tx } from '../../support/events.ts';
 import { featureOptions } from './fold.ts';
@@ -141,6 +141,19 @@ describe('windows and their edges', () => {
     expect(c.features).toMatchObject({ depositsMinor: 300, holdingsMinor: 700, assetsMinor: 1000 });
     c.tx('2026-03-01T11:00:00+08:00', { type: 'PRODUCT_REDEMPTION', amountMinor: 900, balanceAfterMinor: 1200, product: { productId: 'P', category: 'FUND', riskLevel: 2 } });
     expect(c.features).toMatchObject({ depositsMinor: 1200, holdingsMinor: 0, assetsMinor: 1200 });
+  });
+
+  it('sums of money stay exact past 2^53 up to 9 x 10^15 and saturate there; avg30 is exact', () => {
+    const Q = 1_000_000_000_000_000;
+    const c = new Customer();
+    for (let n = 0; n < 9; n++) c.tx(`2026-11-10T10:0${n}:00+08:00`, { type: 'DEPOSIT', accountId: `A${n}`, amountMinor: Q, balanceAfterMinor: Q, counterparty: null });
+    c.tx('2026-11-11T10:00:00+08:00', { type: 'WITHDRAWAL', accountId: 'A0', amountMinor: 1, balanceAfterMinor: Q - 1, counterparty: null });
+    // (9e15 + 9e15 - 1) / 2: the sum of the two days is past 2^53, where doubles step by 2.
+    expect(c.features).toMatchObject({ depositsMinor: 9 * Q - 1, avg30Minor: 9 * Q - 1 });
+    c.tx('2026-11-11T11:00:00+08:00', { type: 'DEPOSIT', accountId: 'A9', amountMinor: Q, balanceAfterMinor: Q, counterparty: null });
+    expect(c.features).toMatchObject({ depositsMinor: SUM_CAP_MINOR, assetsMinor: SUM_CAP_MINOR, avg30Minor: SUM_CAP_MINOR });
+    for (let n = 0; n < 10; n++) c.tx(`2026-11-11T12:0${n}:00+08:00`, { type: 'PRODUCT_PURCHASE', accountId: 'A9', amountMinor: Q, balanceAfterMinor: Q, product: { productId: 'P', category: 'FUND', riskLevel: 2 } });
+    expect(c.features).toMatchObject({ holdingsMinor: SUM_CAP_MINOR, assetsMinor: SUM_CAP_MINOR });
   });
 });
 
