@@ -1,26 +1,19 @@
 import type { CustomerState, EventView } from '../features/index.ts';
 import type { Outcome, Status } from './store.ts';
+import { decodeState, encodeState } from './codec.ts';
 
 /**
  * How a customer's state is turned into bytes and back. The task-local store
  * (local-state.ts) depends only on this, so the encoding can change without
- * touching it: a value says which encoding wrote it (its first byte), and
- * every encoding ever written stays readable.
+ * touching it; the codec's values say which version wrote them (first byte).
  */
 export interface StateCodec {
   encode(state: CustomerState): Buffer;
   decode(bytes: Buffer): CustomerState;
 }
 
-/**
- * The plain encoding: the state as JSON (it is plain data). Simple and
- * inspectable, not small; a compact binary codec (src/state/codec.ts) replaces
- * it for writing, and values written with it stay readable (they start with '{').
- */
-export const jsonStateCodec: StateCodec = {
-  encode: (state) => Buffer.from(JSON.stringify(state)),
-  decode: (bytes) => JSON.parse(bytes.toString('utf8')) as CustomerState,
-};
+/** The compact versioned binary layout of src/state/codec.ts (docs/FEATURES.md, "How a customer's state is stored"). */
+export const binaryStateCodec: StateCodec = { encode: encodeState, decode: decodeState };
 
 /**
  * A customer's value in Redis: the epoch of the task owner that wrote it (16

@@ -5,7 +5,7 @@ import { TOPIC_INDEX, pseudonym, type StoreRecord } from './encode.ts';
 import type { BusinessCalendar } from './calendar.ts';
 import { StateKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
-import { customerValue, decodeResult, encodeResult, readCustomerValue, jsonStateCodec, type StateCodec } from './customer-value.ts';
+import { customerValue, decodeResult, encodeResult, readCustomerValue, binaryStateCodec, type StateCodec } from './customer-value.ts';
 import { STATUS, FencedError, StateLostError, checkedEntry, fenceError, readDecisionLog, resultField, type Applied, type CustomerFacts, type DecisionLog, type DecisionRecord, type Fence, type Outcome, type Status, type StoredContact, type StoredProfile } from './store.ts';
 import type { CommittedRecord, ContactHistoryView, DecisionOptions, StateEngine, TaskState } from './task-state.ts';
 import type { FeatureView } from './feature-view.ts';
@@ -19,7 +19,7 @@ export interface LocalStateOptions {
   readonly tiers?: TierThresholds;
   /** Customers a task keeps in memory at most (STATE_CACHE_CUSTOMERS). */
   readonly cacheCustomers: number;
-  /** How states are encoded (src/state/customer-value.ts); JSON when absent. */
+  /** How states are encoded (src/state/customer-value.ts); src/state/codec.ts when absent. */
   readonly codec?: StateCodec;
 }
 
@@ -96,7 +96,7 @@ export class LocalStateStore implements StateEngine {
     this.redis = redis as ScriptedRedis;
     this.o = options;
     this.keys = new StateKeys(options.keyPrefix);
-    this.codec = options.codec ?? jsonStateCodec;
+    this.codec = options.codec ?? binaryStateCodec;
     const key = options.pseudonymKey;
     this.features = { calendar: options.calendar, allowedLatenessMs: options.allowedLatenessMs, babyMccs: options.babyMccs, pseudonym: (v) => pseudonym(v, key) };
   }

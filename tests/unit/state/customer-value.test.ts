@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customerValue, EPOCH_DIGITS, jsonStateCodec, readCustomerValue, decodeResult, encodeResult } from '../../../src/state/customer-value.ts';
+import { customerValue, EPOCH_DIGITS, binaryStateCodec, readCustomerValue, decodeResult, encodeResult } from '../../../src/state/customer-value.ts';
 import { apply, BusinessCalendar, emptyState } from '../../../src/features/index.ts';
 import { STATUS } from '../../../src/state/store.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
@@ -12,16 +12,16 @@ describe('a customer value in Redis', () => {
 
   it('starts with the writer epoch in 16 ASCII digits (write-customer-3.lua reads it with GETRANGE 0 15) and reads back the same state', () => {
     const epoch = 1_764_680_000_123;
-    const value = customerValue(epoch, applied.state, jsonStateCodec);
+    const value = customerValue(epoch, applied.state, binaryStateCodec);
     expect(value.subarray(0, EPOCH_DIGITS).toString('ascii')).toBe('0001764680000123');
-    const back = readCustomerValue(value, jsonStateCodec);
+    const back = readCustomerValue(value, binaryStateCodec);
     expect(back.epoch).toBe(epoch);
     expect(back.state).toEqual(applied.state);
   });
 
   it('refuses an epoch that does not fit and a value without one', () => {
-    expect(() => customerValue(10 ** 16, emptyState(), jsonStateCodec)).toThrow(/does not fit/);
-    expect(() => readCustomerValue(Buffer.from('{"version":1}'), jsonStateCodec)).toThrow(/epoch/);
+    expect(() => customerValue(10 ** 16, emptyState(), binaryStateCodec)).toThrow(/does not fit/);
+    expect(() => readCustomerValue(Buffer.from([1, 0, 0]), binaryStateCodec)).toThrow(/epoch/);
   });
 
   it('keeps a result as it was: a replay gets the same views', () => {
