@@ -19,6 +19,7 @@ import { freePort } from '../support/free-port.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { kafkaDown, kafkaUp } from '../../src/stack/local/kafka.ts';
 import { createStore } from '../../src/app.ts';
+import { StateKeys } from '../../src/state/keys.ts';
 import type { FeatureView } from '../../src/state/feature-view.ts';
 import { createHash } from 'node:crypto';
 import { formatInstant } from '../../src/events/time.ts';
@@ -349,7 +350,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
       }
     };
     const allTasksBuilt = async () => {
-      for (let p = 0; p < 6; p++) if ((await redis.hget(`run:task:${p}`, 'built')) !== '1') return false;
+      const keys = new StateKeys('run');
+      for (let p = 0; p < 6; p++) if ((await redis.hget(keys.task(p), 'built')) !== '1') return false;
       return true;
     };
     let done = false;
