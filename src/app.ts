@@ -159,6 +159,7 @@ export function createStore(redis: Redis, config: Config): LocalStateStore {
   return new LocalStateStore(redis, {
     keyPrefix: config.state.keyPrefix,
     allowedLatenessMs: config.state.allowedLatenessMs,
+    duplicateWindowMs: config.state.duplicateWindowMs,
     calendar: new BusinessCalendar(config.businessTimeZone),
     babyMccs: new Set(config.state.babyMccs),
     pseudonymKey: config.state.pseudonymKey,

@@ -13,6 +13,8 @@ import type { FeatureView } from './feature-view.ts';
 export interface LocalStateOptions {
   readonly keyPrefix: string;
   readonly allowedLatenessMs: number;
+  /** DUPLICATE_WINDOW_DAYS in ms: an event published again this far back is a duplicate, not LATE. */
+  readonly duplicateWindowMs: number;
   readonly calendar: BusinessCalendar;
   readonly babyMccs: ReadonlySet<string>;
   readonly pseudonymKey: string;
@@ -98,7 +100,7 @@ export class LocalStateStore implements StateEngine {
     this.keys = new StateKeys(options.keyPrefix);
     this.codec = options.codec ?? binaryStateCodec;
     const key = options.pseudonymKey;
-    this.features = { calendar: options.calendar, allowedLatenessMs: options.allowedLatenessMs, babyMccs: options.babyMccs, pseudonym: (v) => pseudonym(v, key) };
+    this.features = { calendar: options.calendar, allowedLatenessMs: options.allowedLatenessMs, duplicateWindowMs: options.duplicateWindowMs, babyMccs: options.babyMccs, pseudonym: (v) => pseudonym(v, key) };
   }
 
   openTask(partition: number): TaskState {

@@ -5,7 +5,7 @@ import { STATUS } from '../../../src/state/store.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
 import { tx } from '../../support/events.ts';
 
-const options = { calendar: new BusinessCalendar('Asia/Shanghai'), allowedLatenessMs: 3_600_000, babyMccs: new Set(['5641']), pseudonym: (v: string) => `p-${v.length}` };
+const options = { calendar: new BusinessCalendar('Asia/Shanghai'), allowedLatenessMs: 3_600_000, duplicateWindowMs: 7 * 86_400_000, babyMccs: new Set(['5641']), pseudonym: (v: string) => `p-${v.length}` };
 
 describe('a customer value in Redis', () => {
   const applied = apply(emptyState(), { ref: { topic: TOPICS.transactions, partition: 2, offset: 7 }, kind: 'transaction', event: tx('C1', '2026-11-01T09:00:00+08:00', { amountMinor: 500, balanceAfterMinor: 1_500 }) }, options);
