@@ -26,9 +26,9 @@ export interface KeySample {
   readonly customers: number;
   /** MEMORY USAGE of the customer's keys together (feature state + contact history), bytes. */
   readonly perCustomer: Distribution | undefined;
-  /** MEMORY USAGE of `<prefix>:{id}` alone. */
+  /** MEMORY USAGE of the customer's state key alone. */
   readonly stateKey: Distribution | undefined;
-  /** MEMORY USAGE of `<prefix>:{id}:c` alone, over customers that have one. */
+  /** MEMORY USAGE of the customer's decision log alone, over customers that have one. */
   readonly contactsKey: Distribution | undefined;
   /** Payload bytes of the state blob (STRLEN), to tell the data from Redis's per-key overhead. */
   readonly stateBlobBytes: Distribution | undefined;
@@ -115,20 +115,57 @@ export async function sampleKeys(redis: Redis, prefix: string, customerIds: read
   };
 }
 
-/** Keys under the prefix (SCAN), by kind: `<p>:{id}`, `<p>:{id}:c`, anything else. */
-export async function countKeys(redis: Redis, prefix: string): Promise<{ total: number; state: number; contacts: number; other: number }> {
+/** What the bench's Redis keys are, by the layout of src/state/keys.ts. */
+export interface KeyCounts {
+  readonly total: number;
+  /** `<p>:s2:{id}`: the customer's epoch and encoded state (contact history included). */
+  readonly state: number;
+  /** `<p>:s2:{id}:c`: the customer's decision log. */
+  readonly decisionLogs: number;
+  /** `<p>:s2:{id}:r`: results kept until their chunk commits (gone once it has). */
+  readonly keptResults: number;
+  /** `<p>:s2:task:<n>`: task ownership hashes. */
+  readonly tasks: number;
+  /** `<p>:caretasks*`: the care-task status index. */
+  readonly careTasks: number;
+  readonly other: number;
+}
+
+export type KeyKind = Exclude<keyof KeyCounts, 'total'>;
+
+/**
+ * The kind of a key under `keys.prefix`, from StateKeys itself (so a layout
+ * change cannot leave the bench counting every key as "other" again).
+ */
+export function keyKind(key: string, keys: StateKeys): KeyKind {
+  const customer = keys.state('\u0000');
+  const [head, tail] = customer.split('\u0000') as [string, string];
+  if (key.startsWith(head)) {
+    const close = key.indexOf(tail, head.length);
+    if (close > head.length) {
+      const id = key.slice(head.length, close);
+      if (key === keys.state(id)) return 'state';
+      if (key === keys.contacts(id)) return 'decisionLogs';
+      if (key === keys.pending(id)) return 'keptResults';
+    }
+  }
+  const task = keys.task(0).slice(0, -1);
+  if (key.startsWith(task) && /^(0|[1-9][0-9]*)$/.test(key.slice(task.length))) return 'tasks';
+  if (Object.values(keys.careTasks()).includes(key)) return 'careTasks';
+  return 'other';
+}
+
+/** Keys under the prefix (SCAN), by kind (keyKind). */
+export async function countKeys(redis: Redis, prefix: string): Promise<KeyCounts> {
+  const keys = new StateKeys(prefix);
   let cursor = '0';
-  const n = { total: 0, state: 0, contacts: 0, other: 0 };
-  const state = /^[^:]+:\{[^}]+\}$/;
-  const contacts = /^[^:]+:\{[^}]+\}:c$/;
+  const n = { total: 0, state: 0, decisionLogs: 0, keptResults: 0, tasks: 0, careTasks: 0, other: 0 };
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, found] = await redis.scan(cursor, 'MATCH', keys.everything(), 'COUNT', 1000);
     cursor = next;
-    for (const k of keys) {
+    for (const k of found) {
       n.total++;
-      if (state.test(k)) n.state++;
-      else if (contacts.test(k)) n.contacts++;
-      else n.other++;
+      n[keyKind(k, keys)]++;
     }
   } while (cursor !== '0');
   return n;

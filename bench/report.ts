@@ -1,7 +1,7 @@
 import type { Tally } from '../src/pipeline/tally.ts';
 import type { Machine } from './machine.ts';
 import type { ProfileSummary } from './profile-summary.ts';
-import type { KeySample, SlowEntry } from './redis-probe.ts';
+import type { KeyCounts, KeySample, SlowEntry } from './redis-probe.ts';
 import type { CommandDelta, Distribution } from './stats.ts';
 
 /** Issue 7's goals for this 2-core machine with broker, registry and Redis on the same host. */
@@ -89,7 +89,7 @@ export interface BenchResult {
     readonly usedMemoryDelta: number;
     readonly usedMemoryDeltaPerCustomer: number;
     readonly fragmentationRatio: number;
-    readonly keys: { readonly total: number; readonly state: number; readonly contacts: number; readonly other: number };
+    readonly keys: KeyCounts;
     readonly sample: KeySample;
     readonly bytesPerCustomer: number;
   };
@@ -111,6 +111,12 @@ export function goals(r: Omit<BenchResult, 'goals'>): Goal[] {
     { goal: `p99 latency at ${n(r.latency?.offeredRate ?? 0)} events/s`, target: `<= ${GOALS.p99Ms} ms`, value: p99 === undefined ? 'not measured' : `${n(p99)} ms`, met: p99 === undefined ? null : p99 <= GOALS.p99Ms },
     { goal: 'Redis memory per customer', target: `<= ${n(GOALS.bytesPerCustomer)} B`, value: `${n(r.memory.bytesPerCustomer)} B`, met: r.memory.bytesPerCustomer <= GOALS.bytesPerCustomer },
   ];
+}
+
+/** "N keys: a state, b decision logs, ..." (kinds with no key left out, but state always shown). */
+export function keyLine(k: KeyCounts): string {
+  const kinds: [number, string][] = [[k.decisionLogs, 'decision logs'], [k.keptResults, 'kept results'], [k.tasks, 'task hashes'], [k.careTasks, 'care-task index'], [k.other, 'other']];
+  return [`${n(k.total)} keys: ${n(k.state)} state`, ...kinds.filter(([c]) => c > 0).map(([c, what]) => `${n(c)} ${what}`)].join(', ');
 }
 
 /** The one table `npm run bench` prints (markdown). */
@@ -149,7 +155,7 @@ export function table(r: BenchResult): string {
   const s = mem.sample.perCustomer;
   add('Redis memory per customer (MEMORY USAGE)', s ? `mean ${n(s.mean)} B, p50 ${n(s.p50)}, p95 ${n(s.p95)}, max ${n(s.max)} (${n(mem.sample.customers)} sampled; state blob p50 ${n(mem.sample.stateBlobBytes?.p50 ?? 0)} B)` : 'no keys');
   if (mem.sample.stateFields.length > 0) add('  state blob by field (mean B)', mem.sample.stateFields.slice(0, 6).map((f) => `${f.field} ${n(f.meanBytes)}`).join(', '));
-  add('Redis used_memory delta', `${mib(mem.usedMemoryDelta)} = ${n(mem.usedMemoryDeltaPerCustomer)} B/customer (${n(mem.keys.total)} keys: ${n(mem.keys.state)} state, ${n(mem.keys.contacts)} contact histories, ${n(mem.keys.other)} other)`);
+  add('Redis used_memory delta', `${mib(mem.usedMemoryDelta)} = ${n(mem.usedMemoryDeltaPerCustomer)} B/customer (${keyLine(mem.keys)})`);
   add('service peak RSS / CPU', `${mib(r.service.peakRssBytes)} / ${n(r.service.cpuSeconds, 1)} s over the run`);
   for (const g of r.goals) add(`goal: ${g.goal} ${g.target}`, `${g.met === null ? 'n/a' : g.met ? 'met' : 'NOT met'} (${g.value})`);
   const esc = (s: string) => s.replaceAll('|', '\\|');

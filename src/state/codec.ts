@@ -80,8 +80,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INT_KEY = /^(0|-?[1-9][0-9]*)$/;
 const TOPIC_PARTITION = /^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,8})$/;
 
-/** Thrown inside encode when a time is not a whole second: the state is written again in milliseconds. */
-class NotWholeSeconds extends Error {}
+/**
+ * Thrown inside encode when a time is not a whole second: the state is
+ * written again in milliseconds. One object without a stack, not an Error:
+ * building an Error's stack trace here cost more than the whole encode (the
+ * bench's latency phase, whose events carry milliseconds, spent 28% of the
+ * service's CPU constructing them; docs/operations/performance.md).
+ */
+const NOT_WHOLE_SECONDS: unique symbol = Symbol('not whole seconds');
 
 // ---------------------------------------------------------------- writing
 
@@ -175,7 +181,7 @@ class Writer {
   /** A time, as the difference from `base` in the state's time unit. */
   time(t: number, base: number, what: string): void {
     if (!Number.isSafeInteger(t)) throw new StateCodecError(`${what}: ${t} is not a safe integer`);
-    if (this.unit !== 1 && t % this.unit !== 0) throw new NotWholeSeconds();
+    if (this.unit !== 1 && t % this.unit !== 0) throw NOT_WHOLE_SECONDS;
     this.delta(t / this.unit, base / this.unit, what);
   }
 
@@ -194,7 +200,7 @@ class Writer {
   /** A time as time() writes it, with a tag in the low bits. */
   timeTagged(t: number, base: number, tag: number, bits: number, what: string): void {
     if (!Number.isSafeInteger(t)) throw new StateCodecError(`${what}: ${t} is not a safe integer`);
-    if (this.unit !== 1 && t % this.unit !== 0) throw new NotWholeSeconds();
+    if (this.unit !== 1 && t % this.unit !== 0) throw NOT_WHOLE_SECONDS;
     const a = t / this.unit;
     const b = base / this.unit;
     const d = a - b;
@@ -1365,10 +1371,13 @@ function basesOf(s: CustomerState): { t0: number; d0: number; m0: number } {
 export function encodeState(state: CustomerState): Buffer {
   if (state.version !== 1) throw new StateCodecError(`state version ${String(state.version)} is not 1`);
   for (const k of Object.keys(state)) if (!KNOWN_KEYS.has(k)) throw new StateCodecError(`field ${JSON.stringify(k)} has no place in layout ${LAYOUT_VERSION} (add it to src/state/codec.ts)`);
+  // T0 is the first time written: when it has milliseconds, seconds cannot
+  // hold the state and the attempt is not worth starting.
+  if (basesOf(state).t0 % 1000 !== 0) return encodeWith(state, 1);
   try {
     return encodeWith(state, 1000);
   } catch (err) {
-    if (err instanceof NotWholeSeconds) return encodeWith(state, 1);
+    if (err === NOT_WHOLE_SECONDS) return encodeWith(state, 1);
     throw err;
   }
 }

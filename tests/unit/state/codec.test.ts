@@ -254,6 +254,19 @@ describe('encodeState / decodeState', () => {
     roundTrip(s(NOW + 1));
     roundTrip(s(NOW));
   });
+
+  it('falls back to milliseconds for a time after the first (the watermark in whole seconds, a purchase not), the same bytes every time', () => {
+    const s: CustomerState = { ...emptyState(), watermark: { at: NOW, day: Math.floor(NOW / DAY), month: 24323 }, recentPurchases: [{ at: NOW - 86_400_001, highRisk: true }] };
+    const first = encodeState(s);
+    expect(first[1]).toBe(0);
+    expect(encodeState(s).equals(first)).toBe(true);
+    roundTrip(s);
+  });
+
+  it('refuses a watermark that is not a safe integer with the codec error, not the internal fallback signal', () => {
+    const s = (at: number): CustomerState => ({ ...emptyState(), watermark: { at, day: 1, month: 24323 } });
+    for (const at of [Number.NaN, 2 ** 60 + 0.5, Number.POSITIVE_INFINITY, 1.5]) expect(() => encodeState(s(at)), String(at)).toThrow(StateCodecError);
+  });
 });
 
 describe('decodeState on bad input', () => {
