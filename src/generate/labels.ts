@@ -9,7 +9,16 @@ export type ExpectedTopic =
   | typeof TOPICS.outreachTasks
   | typeof TOPICS.suppressions;
 
+/**
+ * Which pipeline an output or near miss is stated for: `events` only while
+ * the live path evaluates rules on events alone (tier edges at the event);
+ * `timers` only once timers fire (tier edges at a day's close, the
+ * time-driven rules); absent: both.
+ */
+export type LabelMode = 'events' | 'timers';
+
 export interface ExpectedOutput {
+  readonly mode?: LabelMode;
   readonly customerId: string;
   readonly scenario: string;
   readonly ruleId: RuleId;
@@ -29,13 +38,18 @@ export interface ExpectedOutput {
   readonly reasons?: readonly string[];
   /** Suppressions only. */
   readonly suppressionReason?: SuppressionReason;
-  /** The event that completed the trigger (transactionEventId / last of sourceEventIds). */
+  /**
+   * The event that completed the trigger (transactionEventId / last of
+   * sourceEventIds); for a `timers` output, the timer's trigger id
+   * (`timer:<what>:...`, docs/RULES.md "Time-driven rules").
+   */
   readonly triggerEventId: string;
   /** Tasks only: occurredAt of the trigger + the rule's due period, ISO with offset. */
   readonly dueBy?: string;
 }
 
 export interface NearMiss {
+  readonly mode?: LabelMode;
   readonly customerId: string;
   readonly scenario: string;
   readonly ruleId: RuleId;
@@ -57,4 +71,14 @@ export interface Labels {
   readonly nearMisses: readonly NearMiss[];
   /** Which customers carry a planted scenario; everyone else is background. */
   readonly planted: readonly PlantedCustomer[];
+}
+
+/** The outputs stated for one pipeline: those of its mode and those of both. */
+export function expectedFor(labels: Pick<Labels, 'expected'>, mode: LabelMode): ExpectedOutput[] {
+  return labels.expected.filter((e) => e.mode === undefined || e.mode === mode);
+}
+
+/** The near misses stated for one pipeline. */
+export function nearMissesFor(labels: Pick<Labels, 'nearMisses'>, mode: LabelMode): NearMiss[] {
+  return labels.nearMisses.filter((n) => n.mode === undefined || n.mode === mode);
 }

@@ -16,6 +16,8 @@ export interface ProfileSpec {
   readonly marketingConsent: boolean;
   readonly preferredChannels: readonly InteractionChannel[];
   readonly withRelationshipManager: boolean;
+  /** A day on which the customer has a birthday (birthday-greeting scenarios): the birth date is then `age` years before it, same month and day. */
+  readonly birthdayDay?: number;
 }
 
 /**
@@ -28,8 +30,14 @@ export function birthDateFor(age: number, referenceDay: number, rng: Rng): strin
   return isoDate(referenceDay - days);
 }
 
+/** The birth date of someone turning `age` on `day` (29 February is avoided by the caller). */
+export function birthDateOn(age: number, day: number): string {
+  const d = isoDate(day);
+  return `${String(Number(d.slice(0, 4)) - age).padStart(4, '0')}${d.slice(4)}`;
+}
+
 export function makeProfile(customerNumber: number, updatedAt: number, spec: ProfileSpec, rng: Rng): CustomerProfile {
-  const birthDate = birthDateFor(spec.age, spec.referenceDay, rng);
+  const birthDate = spec.birthdayDay === undefined ? birthDateFor(spec.age, spec.referenceDay, rng) : birthDateOn(spec.age, spec.birthdayDay);
   const riskAssessedAt =
     spec.riskTolerance === null || spec.assessedDaysBefore === null
       ? null

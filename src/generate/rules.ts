@@ -20,7 +20,13 @@ export const RULE_IDS = [
   'payroll-plan',
   'welcome',
   'complaint-recovery',
+  'vip-downgrade',
+  'care-cadence',
+  'birthday-greeting',
+  'fraud-check-escalation',
 ] as const;
+/** The rules that fire on timers only (docs/RULES.md "Time-driven rules"). */
+export const TIMER_RULE_IDS: readonly RuleId[] = ['vip-downgrade', 'care-cadence', 'birthday-greeting', 'fraud-check-escalation'];
 export type RuleId = (typeof RULE_IDS)[number];
 
 export type TaskTopic = typeof TOPICS.fraudCheckTasks | typeof TOPICS.outreachTasks;
@@ -57,6 +63,12 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = Object.freeze({
   'payroll-plan': outreach('LIFE_STAGE_OFFER', 'PAYROLL_AUTO_INVEST', 'P4', 14 * DAY_MS, true),
   welcome: outreach('CARE', null, 'P4', 7 * DAY_MS, true),
   'complaint-recovery': outreach('SERVICE_RECOVERY', null, 'P2', 48 * HOUR_MS, false),
+  'vip-downgrade': outreach('RETENTION', null, 'P2', 72 * HOUR_MS, false),
+  // VIP's offer and priority; POTENTIAL's (POTENTIAL_VALUE_CONTENT, P4) are given where planted
+  'care-cadence': outreach('CARE', 'VIP_MONTHLY_REVIEW', 'P3', 7 * DAY_MS, true),
+  // a courtesy: the policy neither holds it back nor counts it
+  'birthday-greeting': outreach('CARE', 'BIRTHDAY_GREETING', 'P4', DAY_MS, false),
+  'fraud-check-escalation': { ...fraud('P1'), dueMs: 4 * HOUR_MS },
 });
 
 // Thresholds of the default rule book, in minor units / counts.

@@ -16,9 +16,9 @@ import type {
   TransactionChannel,
   TransactionType,
 } from '../../events/types.ts';
-import { BusinessCalendar, dayOfMonthAhead } from '../calendar.ts';
+import { BusinessCalendar, dayOfMonthAhead, isoDate } from '../calendar.ts';
 import { accountId, counterpartyRef } from '../identity.ts';
-import type { ExpectedOutput, NearMiss } from '../labels.ts';
+import type { ExpectedOutput, LabelMode, NearMiss } from '../labels.ts';
 import { CustomerLedger, type GenRecord } from '../ledger.ts';
 import { Rng } from '../prng.ts';
 import { makeProfile } from '../profile.ts';
@@ -34,6 +34,8 @@ export interface ScenarioProfile {
   readonly marketingConsent?: boolean;
   readonly withRelationshipManager?: boolean;
   readonly preferredChannels?: readonly InteractionChannel[];
+  /** Scenario day of a birthday (the birth date is `age` years before it). */
+  readonly birthdayOn?: number;
 }
 
 export interface ScenarioEnv {
@@ -67,6 +69,8 @@ export interface PlannedCustomer {
 interface Extra {
   readonly priority?: Priority;
   readonly reasons?: readonly string[];
+  readonly offerCode?: string | null;
+  readonly mode?: LabelMode;
 }
 
 export class ScenarioBuilder {
@@ -106,6 +110,7 @@ export class ScenarioBuilder {
         marketingConsent: spec.marketingConsent ?? true,
         preferredChannels: spec.preferredChannels ?? [],
         withRelationshipManager: spec.withRelationshipManager ?? rng.chance(0.3),
+        ...(spec.birthdayOn === undefined ? {} : { birthdayDay: this.day(spec.birthdayOn) }),
       },
       rng,
     );
@@ -188,26 +193,53 @@ export class ScenarioBuilder {
   }
 
   task(ruleId: RuleId, trigger: GenRecord, extra: Extra = {}): void {
+    this.taskAt(ruleId, (trigger.value as { eventId: string }).eventId, trigger.at, extra);
+  }
+
+  /** A task whose trigger is a timer (mode `timers`): its trigger id and time (timerId(), endOfDay(), startOfDay()). */
+  timerTask(ruleId: RuleId, triggerId: string, triggeredAt: number, extra: Extra = {}): void {
+    this.taskAt(ruleId, triggerId, triggeredAt, { ...extra, mode: 'timers' });
+  }
+
+  /** Trigger id of a timer of this customer: TIER and BIRTHDAY on a scenario day, CADENCE at an instant, FRAUD_SLA of a task id. */
+  timerId(what: 'TIER' | 'BIRTHDAY' | 'CADENCE' | 'FRAUD_SLA', at: number | string): string {
+    if (what === 'FRAUD_SLA') return `timer:FRAUD_SLA:${at}`;
+    if (what === 'CADENCE') return `timer:CADENCE:${this.customerId}:${new Date(at as number).toISOString()}`;
+    return `timer:${what}:${this.customerId}:${isoDate(this.day(at as number))}`;
+  }
+
+  /** The last millisecond of scenario day `offset` (what a tier change of that day is dated). */
+  endOfDay(offset: number): number {
+    return this.cal.time(this.day(offset) + 1, 0, 0, 0) - 1;
+  }
+
+  /** Local midnight starting scenario day `offset`. */
+  startOfDay(offset: number): number {
+    return this.cal.time(this.day(offset), 0, 0, 0);
+  }
+
+  private taskAt(ruleId: RuleId, eventId: string, at: number, extra: Extra): void {
     const info = RULES[ruleId];
-    const eventId = (trigger.value as { eventId: string }).eventId;
     this.expected.push({
+      ...(extra.mode ? { mode: extra.mode } : {}),
       customerId: this.customerId,
       scenario: this.env.scenario,
       ruleId,
       outcome: 'task',
       topic: info.topic,
-      ...(info.kind === null ? {} : { kind: info.kind, offerCode: info.offerCode }),
+      ...(info.kind === null ? {} : { kind: info.kind, offerCode: extra.offerCode === undefined ? info.offerCode : extra.offerCode }),
       priority: extra.priority ?? info.priority,
       ...(extra.reasons ? { reasons: [...extra.reasons] } : {}),
       triggerEventId: eventId,
-      dueBy: formatInstant(trigger.at + info.dueMs, this.cal.timeZone),
+      dueBy: formatInstant(at + info.dueMs, this.cal.timeZone),
     });
   }
 
-  suppressed(ruleId: RuleId, trigger: GenRecord, reason: SuppressionReason): void {
+  suppressed(ruleId: RuleId, trigger: GenRecord, reason: SuppressionReason, mode?: LabelMode): void {
     const info = RULES[ruleId];
     if (info.kind === null) throw new Error('fraud checks are never suppressed');
     this.expected.push({
+      ...(mode ? { mode } : {}),
       customerId: this.customerId,
       scenario: this.env.scenario,
       ruleId,
@@ -220,8 +252,8 @@ export class ScenarioBuilder {
     });
   }
 
-  nearMiss(ruleId: RuleId): void {
-    this.nearMisses.push({ customerId: this.customerId, scenario: this.env.scenario, ruleId });
+  nearMiss(ruleId: RuleId, mode?: LabelMode): void {
+    this.nearMisses.push({ ...(mode ? { mode } : {}), customerId: this.customerId, scenario: this.env.scenario, ruleId });
   }
 
   build(): PlannedCustomer {

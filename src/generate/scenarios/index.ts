@@ -6,6 +6,7 @@ import { LIFESTAGE_SCENARIOS } from './lifestage.ts';
 import { OUTFLOW_SCENARIOS } from './outflow.ts';
 import { PRODUCT_SCENARIOS } from './products.ts';
 import { SERVICE_SCENARIOS } from './service.ts';
+import { TIME_SCENARIOS } from './time.ts';
 import { WEALTH_SCENARIOS } from './wealth.ts';
 
 export type { PlannedCustomer } from './builder.ts';
@@ -16,7 +17,10 @@ export const SCENARIO_TEMPLATES: readonly ScenarioTemplate[] = [
   ...PRODUCT_SCENARIOS,
   ...LIFESTAGE_SCENARIOS,
   ...SERVICE_SCENARIOS,
+  ...TIME_SCENARIOS,
 ];
+
+export { AMBIGUOUS_BY_DESIGN } from './time.ts';
 
 /** The profile is this many days before the first event anywhere in the file (see index.ts). */
 export const PROFILE_LEAD_DAYS = 31;

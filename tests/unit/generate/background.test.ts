@@ -12,7 +12,7 @@ const cal = new BusinessCalendar(tz);
 
 // A long stream (past the 180 days of the growth comparison), scenarios on,
 // so background customers share the file with planted ones.
-const data = decode({ seed: 77, customers: 260, days: 240, start: '2026-03-01', timeZone: tz });
+const data = decode({ seed: 77, customers: 280, days: 240, start: '2026-03-01', timeZone: tz });
 
 function background(d: Decoded): [string, CustomerEvents][] {
   return [...d.byCustomer].filter(([id]) => !d.planted.has(id));
