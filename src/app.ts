@@ -7,7 +7,10 @@ import { Ingestor } from './kafka/ingestor.ts';
 import { maxMessageBytes } from './kafka/topics.ts';
 import type { Fence } from './state/store.ts';
 import { LocalStateStore } from './state/local-state.ts';
-import type { StateEngine, TaskState } from './state/task-state.ts';
+import type { DecideHooks, StateEngine, TaskState, TimerStep } from './state/task-state.ts';
+import type { TimerOptions } from './features/timers.ts';
+import { timerOptionsOf } from './rules/time-context.ts';
+import { decideTimers } from './pipeline/decide-timers.ts';
 import { readToEnd } from './kafka/read-committed.ts';
 import { decisionRecordsFromTasks, dueHoursIn } from './pipeline/restore-contacts.ts';
 import { AuditTrail } from './audit/trail.ts';
@@ -28,12 +31,12 @@ import { loadApiTokens, TokenSet } from './api/tokens.ts';
 import { TOPICS } from './events/topics.ts';
 import type { Tally } from './pipeline/tally.ts';
 import { RuleSetHolder } from './rules/holder.ts';
-import { decideBatch } from './pipeline/decide.ts';
+import { decideBatch, type Decisions } from './pipeline/decide.ts';
 import type { BatchResult, OutputMessage } from './pipeline/process-batch.ts';
 import type { Serde } from './kafka/serde.ts';
 import type { IngestorObserver } from './kafka/ingestor-observer.ts';
 import { CareTaskIndex } from './state/care-task-index.ts';
-import { careTaskUpdatesOfBatch, careTaskUpdatesOfRestore } from './pipeline/care-task-updates.ts';
+import { careTaskUpdates, careTaskUpdatesOfBatch, careTaskUpdatesOfRestore } from './pipeline/care-task-updates.ts';
 import type { ChannelEvent } from './events/types.ts';
 import { careSummary } from './tasks/care-kpis.ts';
 import type { CareTask } from './tasks/care-task-status.ts';
@@ -110,6 +113,28 @@ function encodeDecisions(serde: Serde, d: ReturnType<typeof decideBatch>, applie
   ];
 }
 
+/** The timer options of the rule set in force (computed once per rule set: a reload gives a new one). */
+const timerOptionsCache = new WeakMap<RuleSet, TimerOptions>();
+function timerOptionsIn(rules: RuleSetHolder | undefined, calendar: BusinessCalendar): TimerOptions | undefined {
+  const ruleSet = rules?.current;
+  if (!ruleSet) return undefined;
+  let o = timerOptionsCache.get(ruleSet);
+  if (!o) timerOptionsCache.set(ruleSet, (o = timerOptionsOf(ruleSet, calendar)));
+  return o;
+}
+
+/** Decisions taken item by item (DecideHooks), as one. */
+function mergeDecisions(list: readonly unknown[]): Decisions {
+  const out: Decisions = { fraudChecks: [], outreach: [], suppressions: [], records: [] };
+  for (const d of list as Decisions[]) {
+    out.fraudChecks.push(...d.fraudChecks);
+    out.outreach.push(...d.outreach);
+    out.suppressions.push(...d.suppressions);
+    out.records.push(...d.records);
+  }
+  return out;
+}
+
 const CARE_SUMMARY_TTL_MS = 30_000;
 
 /** A value computed at most once per `ttlMs` (concurrent callers share one computation). */
@@ -155,7 +180,7 @@ export interface App {
 }
 
 /** The feature store over a Redis connection, configured from the settings. */
-export function createStore(redis: Redis, config: Config): LocalStateStore {
+export function createStore(redis: Redis, config: Config, timers?: () => TimerOptions | undefined): LocalStateStore {
   return new LocalStateStore(redis, {
     keyPrefix: config.state.keyPrefix,
     allowedLatenessMs: config.state.allowedLatenessMs,
@@ -164,6 +189,7 @@ export function createStore(redis: Redis, config: Config): LocalStateStore {
     babyMccs: new Set(config.state.babyMccs),
     pseudonymKey: config.state.pseudonymKey,
     cacheCustomers: config.state.cacheCustomers,
+    ...(timers && { timers }),
   });
 }
 
@@ -272,7 +298,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       redis = createRedis(stack.redisUrl, config);
       await redis.connect();
       // A chunk's Redis round trips: loading the customers not cached, writing the changed ones back.
-      store = timeScriptCalls(createStore(redis, config), { loadCustomers: 'load-customers', writeCustomers: 'write-customer', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
+      store = timeScriptCalls(createStore(redis, config, config.timers.enabled ? ((c) => () => timerOptionsIn(rules, c))(new BusinessCalendar(config.businessTimeZone)) : undefined), { loadCustomers: 'load-customers', writeCustomers: 'write-customer', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
       const careTasks = { index: new CareTaskIndex(redis, config.state.keyPrefix), retentionMs: config.careTasks.retentionMs };
       careTaskIndex = careTasks.index;
       // Outcomes posted through the API enter Kafka like any producer's channel events.
@@ -289,11 +315,32 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       auditTrail = new AuditTrail(kafka, serde, { audit: config.audit, dueHoursOf: (ruleId) => dueHoursIn(rulesInForce.current)(ruleId) });
       const calendar = new BusinessCalendar(config.businessTimeZone);
       const ruleHolder = rules;
+      const timersOn = config.timers.enabled;
+      // With timers on, the rules run item by item inside the chunk (DecideHooks): decisions come with the result.
+      const hooks: DecideHooks = {
+        options: DECISION_RETENTION,
+        decide: (customerId, item, facts) => {
+          const customers = new Map([[customerId, facts]]);
+          const d =
+            item.kind === 'event'
+              ? decideBatch({ applied: [{ record: item.record, outcome: item.outcome }], customers, ruleSet: ruleHolder.current, calendar, now: Date.now(), timers: true })
+              : decideTimers({ fired: new Map([[customerId, item.fired]]), customers, ruleSet: ruleHolder.current, calendar, now: Date.now() });
+          return { record: d.records[0] ?? null, decided: d };
+        },
+      };
       const afterBatch = async (result: BatchResult, state: TaskState, fence: Fence) => {
-        const decisions = decideBatch({ applied: result.applied, customers: result.customers, ruleSet: ruleHolder.current, calendar, now: Date.now() });
-        await state.recordDecisions(decisions.records, DECISION_RETENTION, fence);
+        const decisions = timersOn ? mergeDecisions(result.decided ?? []) : decideBatch({ applied: result.applied, customers: result.customers, ruleSet: ruleHolder.current, calendar, now: Date.now() });
+        if (!timersOn) await state.recordDecisions(decisions.records, DECISION_RETENTION, fence);
+        // A rebuild decides again only for what the state remembers (timers on); the index is restored from the task topics.
+        if (fence.rebuilding) return [];
         await careTasks.index.record(careTaskUpdatesOfBatch(decisions, result.applied, ruleHolder.current.tiers), Date.now() - careTasks.retentionMs, fence);
         return encodeDecisions(serde, decisions, result.applied);
+      };
+      const afterTimers = async (step: TimerStep, _state: TaskState, fence: Fence) => {
+        const decisions = mergeDecisions(step.decided);
+        if (fence.rebuilding) return [];
+        await careTasks.index.record(careTaskUpdates({ fraudChecks: decisions.fraudChecks, outreach: decisions.outreach, channelEvents: [], tierOfTransaction: () => null }), Date.now() - careTasks.retentionMs, fence);
+        return encodeDecisions(serde, decisions, []);
       };
       if (consume) {
         ingestor = new Ingestor(
@@ -305,6 +352,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             maxChunk: config.consumer.maxChunkRecords,
             sessionTimeoutMs: config.kafka.sessionTimeoutMs,
             afterBatch,
+            ...(timersOn && { timers: { followClock: config.timers.followClock, allowedLatenessMs: config.state.allowedLatenessMs, tickMs: config.timers.tickMs, hooks, afterTimers } }),
             restoreContacts: (partition, customers, state, fence) => restoreContacts(kafka, serde, state, ruleHolder.current, customers, fence, logger.child({ component: 'rebuild', partition }), careTasks),
             onFatal: (err) => options.onFatal?.(err),
             ...(options.startAt ? { startAt: options.startAt } : {}), observer: combineObservers(observer, options.observer) },

@@ -138,6 +138,12 @@ const envShape = {
   DUPLICATE_WINDOW_DAYS: int(0, 90).default(7),
   // Customers a task keeps in memory between chunks (src/state/local-state.ts); beyond it the least recently touched are loaded again when next seen.
   STATE_CACHE_CUSTOMERS: int(1, 10_000_000).default(10_000),
+  // Time as a trigger (issue 13): the stream task fires its customers' timers. Off until the event path's labels judge tier edges at a day's close everywhere (README "Time as a trigger").
+  TIMERS_ENABLED: bool.default(false),
+  // A caught-up task's stream time follows the wall clock less ALLOWED_LATENESS_MS (a quiet night still fires a 24 h SLA); false keeps it at the largest applied event time (replays, tests that must be exact).
+  STREAM_TIME_FOLLOWS_CLOCK: bool.default(true),
+  // How often an idle task looks whether the clock made a timer due.
+  TIMER_TICK_MS: int(50, 3_600_000).default(1_000),
   MAX_FUTURE_SKEW_MS: int(0).default(300_000),
   MAX_EVENT_AGE_MS: int(1).default(400 * DAY_MS),
   // Above the bound of the features' sums an amount could not be kept exactly.
@@ -301,6 +307,12 @@ export interface Config {
     /** STATE_CACHE_CUSTOMERS: customers a task keeps in memory (src/state/local-state.ts). */
     readonly cacheCustomers: number;
   };
+  /** Time as a trigger: whether tasks fire timers, whether an idle task's stream time follows the clock, and how often it looks. */
+  readonly timers: {
+    readonly enabled: boolean;
+    readonly followClock: boolean;
+    readonly tickMs: number;
+  };
   readonly validation: {
     readonly maxFutureSkewMs: number;
     readonly maxEventAgeMs: number;
@@ -432,6 +444,11 @@ export function loadConfig(env: Source = process.env): Config {
       duplicateWindowMs: e.DUPLICATE_WINDOW_DAYS * DAY_MS,
       babyMccs: e.BABY_MCCS,
       cacheCustomers: e.STATE_CACHE_CUSTOMERS,
+    },
+    timers: {
+      enabled: e.TIMERS_ENABLED,
+      followClock: e.STREAM_TIME_FOLLOWS_CLOCK,
+      tickMs: e.TIMER_TICK_MS,
     },
     validation: {
       maxFutureSkewMs: e.MAX_FUTURE_SKEW_MS,

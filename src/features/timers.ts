@@ -3,6 +3,7 @@ import { dateOfDay, dayOfDate, dayLabel, type BusinessCalendar } from './calenda
 import { draftOf, type CustomerState, type Draft, type LastEvaluated, type Timer, type TimerWhat, type WatchedFraudCheck } from './state.ts';
 import { tierOf, type TierThresholds } from './tier.ts';
 import { avg30, eventView, type EventView } from './view.ts';
+import { ANSWERING_OUTCOMES } from './apply.ts';
 
 /**
  * Time as a trigger (docs/RULES.md "Time", docs/FEATURES.md "Timers"): pure
@@ -301,7 +302,9 @@ export function recordIssued(state: CustomerState, issued: { readonly fraudCheck
   for (const c of checks) {
     if (known.has(c.taskId)) continue;
     known.add(c.taskId);
-    list.push({ ...c, status: 'OPEN' });
+    // An answer applied before the check was recorded (the same chunk) closes it as if it came after: the order does not matter.
+    const answer = state.outcomes.find((o) => o.taskId === c.taskId && o.at <= c.dueBy && ANSWERING_OUTCOMES.has(o.outcome));
+    list.push(answer ? { ...c, status: 'ANSWERED', closedAt: answer.at } : { ...c, status: 'OPEN' });
   }
   if (list.length > MAX_WATCHED_CHECKS) {
     const closed = list.filter((f) => f.status !== 'OPEN');

@@ -1,15 +1,16 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { INPUT_TOPICS, isInputTopic } from '../events/topics.ts';
-import { decodeInput, eventTimeOf, processBatch, type BatchDeps, type BatchResult, type InputRecord, type OutputMessage } from '../pipeline/process-batch.ts';
+import { decodeInput, eventTimeOf, processBatch, type BatchDeps, type BatchResult, type InputRecord, type OutputMessage, type OutputMeta } from '../pipeline/process-batch.ts';
 import { addTally, emptyTally, type Tally } from '../pipeline/tally.ts';
 import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
 import { coPartitionAssigner } from './copartition-assigner.ts';
 import { topicMessages } from './produce.ts';
 import type { IngestorObserver } from './ingestor-observer.ts';
-import { originMetadata, parseOrigin } from './origin.ts';
+import { originMetadata, parseOrigin, parseStreamTime } from './origin.ts';
+import { advanceStreamTime } from '../features/stream-time.ts';
 import { FencedError, StateLostError, type Fence } from '../state/store.ts';
-import type { TaskState } from '../state/task-state.ts';
+import type { DecideHooks, TaskState, TimerStep } from '../state/task-state.ts';
 import { CarestreamError } from '../errors.ts';
 import { TOPIC_INDEX } from '../state/encode.ts';
 import { RECORD_OVERHEAD_BYTES } from '../pipeline/dead-letter-fit.ts';
@@ -46,6 +47,20 @@ export interface IngestorOptions {
   readonly sessionTimeoutMs?: number;
   /** How often idle tasks check that Redis still holds their state; default 5 s. */
   readonly stateCheckIntervalMs?: number;
+  /** Time as a trigger (issue 13): tasks fire their customers' timers when given. */
+  readonly timers?: TimerHooks;
+}
+
+export interface TimerHooks {
+  /** STREAM_TIME_FOLLOWS_CLOCK: a caught-up task's stream time follows the wall clock less the allowed lateness. */
+  readonly followClock: boolean;
+  readonly allowedLatenessMs: number;
+  /** How often an idle task looks whether the clock made a timer due. */
+  readonly tickMs: number;
+  /** The rules and policy, run item by item per customer while a chunk applies and while timers fire. */
+  readonly hooks: DecideHooks;
+  /** A timer step's decisions (step.decided) as messages. */
+  readonly afterTimers: (step: TimerStep, state: TaskState, fence: Fence) => Promise<OutputMessage[]>;
 }
 
 /**
@@ -74,7 +89,11 @@ interface Task {
   readonly ceiling: Map<string, bigint>;
   /** Where the group's state begins, when not at the start of the topics (carried in every commit). */
   readonly origin: Map<string, bigint>;
-  rebuild: { total: number; done: number; customers: Set<string> } | undefined;
+  rebuild: { total: number; done: number; customers: Set<string>; streamTime: number | null } | undefined;
+  /** Stream time (issue 13): the largest event time applied, or the clock less the lateness once caught up; null before any. */
+  streamTime: number | null;
+  /** The stream time the last commit before this ownership carried (kept timer outputs after it were never published). */
+  acquiredStreamTime: number | null;
 }
 
 interface PreparedChunk {
@@ -84,6 +103,30 @@ interface PreparedChunk {
   /** Next offset to read per input topic once this chunk commits. */
   readonly next: Map<string, bigint>;
   readonly startedAt: number;
+  /** The task's stream time once this chunk commits (carried in the commit's offset metadata). */
+  readonly streamTime: number | null;
+}
+
+/** An output as kept with a customer until its timer step commits (JSON: Buffers in base64). */
+interface KeptOutput {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly meta?: OutputMeta;
+}
+
+const keptText = (outputs: readonly OutputMessage[]): string =>
+  JSON.stringify(outputs.map((m): KeptOutput => ({ topic: m.topic, key: m.key === null ? null : m.key.toString(), value: m.value.toString('base64'), ...(m.headers && { headers: m.headers }), ...(m.meta && { meta: m.meta }) })));
+
+const fromKept = (text: string): OutputMessage[] =>
+  (JSON.parse(text) as KeptOutput[]).map((k) => ({ topic: k.topic, key: k.key, value: Buffer.from(k.value, 'base64'), ...(k.headers && { headers: k.headers }), ...(k.meta && { meta: k.meta }) }));
+
+/** The largest event time among applied transactions and channel events (profiles carry an update time, not a stream event). */
+function maxAppliedTime(result: BatchResult): number | null {
+  let max: number | null = null;
+  for (const a of result.applied) if (a.record.kind !== 'profile' && (max === null || a.record.event.occurredAt > max)) max = a.record.event.occurredAt;
+  return max;
 }
 
 /** Records queued per topic-partition before its fetching is paused. */
@@ -269,7 +312,17 @@ export class Ingestor {
     }
     this.stateWatch = setInterval(() => void this.watchState(), this.o.stateCheckIntervalMs ?? 5_000);
     this.stateWatch.unref();
+    const timers = this.o.timers;
+    if (timers?.followClock) {
+      // An idle task's stream time moves with the clock: a drain with nothing queued runs its timer step.
+      this.timerTick = setInterval(() => {
+        for (const task of this.tasks.values()) if (task.mode === 'live' && task.generation === this.generation && task.queue.size === 0) void this.schedule(task);
+      }, timers.tickMs);
+      this.timerTick.unref();
+    }
   }
+
+  private timerTick: NodeJS.Timeout | undefined;
 
   /** A live task whose ownership hash vanished from Redis is taken over again, which rebuilds its state. */
   private async watchState(): Promise<void> {
@@ -288,6 +341,7 @@ export class Ingestor {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.stateWatch) clearInterval(this.stateWatch);
+    if (this.timerTick) clearInterval(this.timerTick);
     for (const t of this.tasks.values()) if (t.timer) clearTimeout(t.timer);
     await Promise.allSettled([...this.tasks.values()].map((t) => t.running));
     await this.consumer.disconnect().catch(() => {});
@@ -319,6 +373,8 @@ export class Ingestor {
         ceiling: new Map(),
         origin: new Map(),
         rebuild: undefined,
+        streamTime: null,
+        acquiredStreamTime: null,
       };
       this.tasks.set(partition, t);
       this.rebuildingTasks.add(partition);
@@ -374,10 +430,12 @@ export class Ingestor {
     if (task.generation !== this.generation || this.stopping) return;
     await this.freshProducer(p);
     const { epoch, built } = await this.deps.store.acquireTask(p);
-    const { committed, origin } = await this.committedOffsets(p);
+    const { committed, origin, streamTime } = await this.committedOffsets(p);
     const ends = await this.partitionEnds(p);
     if (task.generation !== this.generation || this.stopping) return;
     task.fence = { partition: p, epoch };
+    task.streamTime = streamTime;
+    task.acquiredStreamTime = streamTime;
     task.state = this.deps.store.openTask(p);
     for (const [topic, o] of origin) task.origin.set(topic, o);
     if (built) {
@@ -394,9 +452,10 @@ export class Ingestor {
    * where the group's state begins (origin.ts) when it did not start at the
    * beginning of the topics.
    */
-  private async committedOffsets(partition: number): Promise<{ committed: Map<string, bigint>; origin: Map<string, bigint> }> {
+  private async committedOffsets(partition: number): Promise<{ committed: Map<string, bigint>; origin: Map<string, bigint>; streamTime: number | null }> {
     const committed = new Map<string, bigint>();
     const origin = new Map<string, bigint>();
+    let streamTime: number | null = null;
     const fetched = await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [...INPUT_TOPICS] });
     const starts = new Map((this.o.startAt ? Object.entries(this.o.startAt) : []).map(([t, ps]) => [t, ps.find((x) => x.partition === partition)?.offset]));
     for (const { topic, partitions } of fetched) {
@@ -406,8 +465,10 @@ export class Ingestor {
       committed.set(topic, o >= 0n ? o : start !== undefined ? BigInt(start) : -1n);
       const from = parseOrigin(p?.metadata) ?? (o < 0n && start !== undefined ? BigInt(start) : undefined);
       if (from !== undefined) origin.set(topic, from);
+      const st = parseStreamTime(p?.metadata);
+      if (st !== null && (streamTime === null || st > streamTime)) streamTime = st;
     }
-    return { committed, origin };
+    return { committed, origin, streamTime };
   }
 
   private async partitionEnds(partition: number): Promise<Map<string, { low: bigint; high: bigint }>> {
@@ -457,7 +518,7 @@ export class Ingestor {
         this.resumeTopic(topic, p);
       }
     }
-    task.rebuild = { total, done: 0, customers: new Set() };
+    task.rebuild = { total, done: 0, customers: new Set(), streamTime: null };
     // A new group (or one seeded where its records begin) has nothing to rebuild: not worth a warning.
     if (total === 0) this.log.info({ partition: p }, 'no task state in Redis yet and nothing to rebuild (a first run); starting fresh');
     else this.log.warn({ partition: p, records: total }, 'the task state is missing in Redis; rebuilding it from the input topics');
@@ -468,6 +529,11 @@ export class Ingestor {
     const p = task.queue.partition;
     const fence = { ...task.fence!, rebuilding: true };
     const customers = task.rebuild!.customers;
+    // Timers the clock made due after the last replayed record, up to the committed stream time (published then).
+    const sc = task.acquiredStreamTime;
+    if (this.o.timers && sc !== null) {
+      await task.state!.fireDue(sc, sc, fence, this.o.timers.hooks);
+    }
     await this.o.restoreContacts?.(p, customers, task.state!, fence);
     await task.state!.flush(fence);
     await this.deps.store.markTaskBuilt(fence);
@@ -615,6 +681,7 @@ export class Ingestor {
       await this.finishRebuild(task);
       return;
     }
+    if (task.mode === 'live' && task.queue.size === 0 && INPUT_TOPICS.every((t) => task.queue.isCaughtUp(t))) await this.idleStep(task);
     this.resumeDrained(task);
     const retryAt = task.queue.retryAt(maxIdle);
     if (retryAt !== undefined && Number.isFinite(retryAt) && task.queue.size > 0 && !task.timer) {
@@ -637,7 +704,20 @@ export class Ingestor {
   /** A chunk of the rebuild: features only, nothing published, nothing committed. */
   private async rebuildChunk(task: Task, chunk: QueuedRecord<InputRecord>[]): Promise<void> {
     const fence = { ...task.fence!, rebuilding: true };
-    const result = await processBatch(this.deps, chunk.map((r) => r.message), task.state!, fence);
+    const result = await processBatch(this.deps, chunk.map((r) => r.message), task.state!, fence, this.o.timers?.hooks);
+    const timers = this.o.timers;
+    if (timers) {
+      // With timers, the state remembers what was decided (issued checks, the
+      // cadence's contacts) and which timers fired: decided again here, up to
+      // the stream time the commits carried, and nothing is published.
+      if (this.o.afterBatch) await this.o.afterBatch(result, task.state!, fence);
+      const applied = advanceStreamTime({ current: task.rebuild!.streamTime, maxApplied: maxAppliedTime(result), caughtUp: false, wallClock: 0, allowedLatenessMs: timers.allowedLatenessMs });
+      const upTo = applied !== null && task.acquiredStreamTime !== null ? Math.min(applied, task.acquiredStreamTime) : null;
+      if (upTo !== null) {
+        await task.state!.fireDue(upTo, upTo, fence, timers.hooks);
+      }
+      task.rebuild!.streamTime = applied;
+    }
     await task.state!.flush(fence);
     const rebuild = task.rebuild!;
     for (const r of chunk) if (r.message.decoded.ok) rebuild.customers.add(r.message.decoded.record.event.customerId);
@@ -658,12 +738,19 @@ export class Ingestor {
     const fence = task.fence!;
     const state = task.state!;
     // 1. The chunk's records applied to the task's customers (in memory for the ts engine).
-    const result = await processBatch(this.deps, chunk.map((r) => r.message), state, fence);
-    // 2. (Issue 13, time as a trigger: timers due at the chunk's stream time
-    //    fire here, against the same task state, before the rules run and
-    //    before the write-back below, so they commit with the chunk.)
-    // 3. Rules and the contact policy; their contacts and decision-log entries go to the task state.
+    const result = await processBatch(this.deps, chunk.map((r) => r.message), state, fence, this.o.timers?.hooks);
+    // 2. Rules and the contact policy; their contacts and decision-log entries go to the task state.
     const extra = this.o.afterBatch ? await this.o.afterBatch(result, state, fence) : [];
+    // 3. Time as a trigger: the chunk's stream time fires every timer due by
+    //    then, through the same rules and policy, against the same task state,
+    //    before the write-back below, so the outputs commit with the chunk.
+    let streamTime = task.streamTime;
+    const timerOutputs: OutputMessage[] = [];
+    if (this.o.timers) {
+      streamTime = advanceStreamTime({ current: task.streamTime, maxApplied: maxAppliedTime(result), caughtUp: false, wallClock: 0, allowedLatenessMs: this.o.timers.allowedLatenessMs });
+      task.streamTime = streamTime;
+      if (streamTime !== null) timerOutputs.push(...(await this.timerStep(task, streamTime)));
+    }
     // 4. Every customer the chunk changed, written back before its transaction commits (step 5, commitChunk).
     await state.flush(fence);
     const next = new Map<string, bigint>();
@@ -671,7 +758,58 @@ export class Ingestor {
       const o = BigInt(r.message.message.offset) + 1n;
       if ((next.get(r.topic) ?? -1n) < o) next.set(r.topic, o);
     }
-    return { chunk, result, outputs: [...result.outputs, ...extra], next, startedAt };
+    return { chunk, result, outputs: [...result.outputs, ...extra, ...timerOutputs], next, startedAt, streamTime };
+  }
+
+  /**
+   * Fires the task's timers due at `streamTime` and decides on them; their
+   * outputs are kept with the customers (written at the flush) until the
+   * step commits, so an owner that takes over after a failed commit
+   * publishes them (the timers are consumed in the state it loads). Kept
+   * outputs of an earlier owner come back here too, as they were.
+   */
+  private async timerStep(task: Task, streamTime: number): Promise<OutputMessage[]> {
+    const state = task.state!;
+    const fence = task.fence!;
+    const step = await state.fireDue(streamTime, task.acquiredStreamTime, fence, this.o.timers!.hooks);
+    const kept = step.kept.flatMap(fromKept);
+    if (step.fired.size === 0) return kept;
+    const outputs = await this.o.timers!.afterTimers(step, state, fence);
+    const byCustomer = new Map<string, OutputMessage[]>();
+    for (const m of outputs) {
+      const id = m.key === null ? undefined : m.key.toString();
+      if (id === undefined) continue;
+      let list = byCustomer.get(id);
+      if (!list) byCustomer.set(id, (list = []));
+      list.push(m);
+    }
+    await state.keepTimerOutputs(streamTime, new Map([...byCustomer].map(([id, ms]) => [id, keptText(ms)])), fence);
+    return [...kept, ...outputs];
+  }
+
+  /**
+   * A task that consumed everything available: its stream time follows the
+   * clock less the allowed lateness (STREAM_TIME_FOLLOWS_CLOCK), and the
+   * timers that makes due fire in a chunk without records — the same
+   * rules, policy, write-back and transaction, committing the offsets the
+   * task already stands at, with the new stream time in their metadata.
+   */
+  private async idleStep(task: Task): Promise<void> {
+    const timers = this.o.timers;
+    if (!timers?.followClock || task.streamTime === null || this.stopping) return;
+    const streamTime = advanceStreamTime({ current: task.streamTime, maxApplied: null, caughtUp: true, wallClock: Date.now(), allowedLatenessMs: timers.allowedLatenessMs });
+    if (streamTime === null || streamTime === task.streamTime) return;
+    task.streamTime = streamTime;
+    const startedAt = Date.now();
+    const outputs = await this.timerStep(task, streamTime);
+    await task.state!.flush(task.fence!);
+    if (outputs.length === 0) return;
+    const next = new Map<string, bigint>();
+    for (const topic of INPUT_TOPICS) {
+      const at = task.floor.get(topic);
+      if (at !== undefined && at >= 0n) next.set(topic, at);
+    }
+    await this.commitChunk(task, { chunk: [], result: { outputs: [], tally: emptyTally(), applied: [], customers: new Map() }, outputs, next, startedAt, streamTime });
   }
 
   /** The Kafka half: outputs and input offsets in one transaction. */
@@ -686,7 +824,7 @@ export class Ingestor {
       await retryConcurrent(() =>
         tx.sendOffsets({
           consumerGroupId: this.o.groupId,
-          topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString(), metadata: originMetadata(task.origin.get(topic)) ?? null }] })),
+          topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString(), metadata: originMetadata(task.origin.get(topic), prepared.streamTime) ?? null }] })),
         }),
       );
       await retryConcurrent(() => tx.commit());
@@ -703,6 +841,9 @@ export class Ingestor {
     void task.state!
       .committed(chunk.map((r) => ({ customerId: r.message.decoded.ok ? r.message.decoded.record.event.customerId : undefined, topicIndex: TOPIC_INDEX[r.message.topic], offset: r.message.message.offset })))
       .catch((err: Error) => this.log.warn({ err, partition }, 'could not delete the results of a committed chunk'));
+    if (this.o.timers && prepared.streamTime !== null) {
+      void task.state!.committedTimers(prepared.streamTime).catch((err: Error) => this.log.warn({ err, partition }, 'could not delete the kept timer outputs of a committed chunk'));
+    }
     addTally(this.tally, result.tally);
     this.o.observer?.chunkCommitted?.({ partition, records: chunk.map((r) => r.message), result, outputs, committed: next, startedAt: started, committedAt: Date.now() });
     this.log.debug({ partition, records: chunk.length, outputs: outputs.length, ms: Date.now() - started }, 'chunk committed');

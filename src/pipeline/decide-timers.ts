@@ -76,7 +76,9 @@ export function decideTimers(input: TimerDecideInput): Decisions & { readonly co
         log.push(decisionEntryOf({ topic: 'suppression', record: suppression }, entryOptions));
       }
     }
-    if (contacts.length > 0 || log.length > 0) out.records.push({ customerId, contacts, log });
+    // Escalations are not watched again (at most one per original check); outreach times count for the cadence.
+    const issued = times.length > 0 ? { issued: { fraudChecks: [], outreachAt: times } } : {};
+    if (contacts.length > 0 || log.length > 0 || times.length > 0) out.records.push({ customerId, contacts, log, ...issued });
     if (times.length > 0) contactTimes.set(customerId, times);
   }
   return { ...out, contactTimes };

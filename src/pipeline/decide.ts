@@ -2,7 +2,8 @@ import type { FraudCheckTask, OutreachKind, OutreachTask, Suppression } from '..
 import { evaluateRules } from '../rules/index.ts';
 import type { RuleSet } from '../rules/config.ts';
 import type { ProfileFacts, RuleContext, TriggerEvent } from '../rules/types.ts';
-import { decide, countsAsContact, contactRecordOf, type ContactRecord } from '../policy/contact-policy.ts';
+import { COURTESY_RULES, decide, countsAsContact, contactRecordOf, type ContactRecord } from '../policy/contact-policy.ts';
+import type { IssuedFraudCheck } from '../features/timers.ts';
 import { buildFraudCheckTask, buildOutreachTask, buildSuppression } from '../tasks/index.ts';
 import type { BusinessCalendar } from '../state/calendar.ts';
 import type { StoreRecord } from '../state/encode.ts';
@@ -17,6 +18,13 @@ export interface DecideInput {
   readonly ruleSet: RuleSet;
   readonly calendar: BusinessCalendar;
   readonly now: number;
+  /**
+   * Timers on (issue 13): a tier edge is judged at a day's close against the
+   * tier as last evaluated (a TIER timer), so an event's rules see that tier
+   * before and after; and each customer's issued fraud checks and outreach
+   * times come back in `issued`, for the state to watch and count.
+   */
+  readonly timers?: boolean;
 }
 
 export interface Decisions {
@@ -66,19 +74,22 @@ export function decideBatch(input: DecideInput): Decisions {
     const history: ContactRecord[] = (facts?.contacts ?? []).map((c) => ({ ...c, kind: c.kind as OutreachKind }));
     const contacts: StoredContact[] = [];
     const log: DecisionLogEntry[] = [];
+    const checks: IssuedFraudCheck[] = [];
+    const outreachAt: number[] = [];
     for (const { record, outcome } of items) {
       const before = outcome.before!;
       const after = outcome.after!;
       const ts = record.event.occurredAt;
       const trigger = (record.kind === 'transaction' ? { kind: 'transaction', event: record.event } : { kind: 'channel', event: record.event }) as TriggerEvent;
       const profile = profileFacts(facts, after.age);
-      const tierAfter = tierOf(after.avg30Minor, after.avg30AgoMinor, ruleSet.tiers);
+      const evaluated = input.timers ? (outcome.tier ?? 'ORDINARY') : undefined;
+      const tierAfter = evaluated ?? tierOf(after.avg30Minor, after.avg30AgoMinor, ruleSet.tiers);
       const ctx: RuleContext = {
         trigger,
         before,
         after,
         profile,
-        tierBefore: tierOf(before.avg30Minor, before.avg30AgoMinor, ruleSet.tiers),
+        tierBefore: evaluated ?? tierOf(before.avg30Minor, before.avg30AgoMinor, ruleSet.tiers),
         tierAfter,
         day: input.calendar.day(ts),
         month: input.calendar.month(ts),
@@ -98,6 +109,7 @@ export function decideBatch(input: DecideInput): Decisions {
           );
           out.fraudChecks.push(task);
           log.push(decisionEntryOf({ topic: 'fraudCheck', record: task }, entryOptions));
+          checks.push({ taskId: task.taskId, dueBy: task.dueBy, transactionEventId: tx.eventId, transactionType: tx.type === 'WITHDRAWAL' ? 'WITHDRAWAL' : 'TRANSFER_OUT', transactionAt: tx.occurredAt, amountMinor: tx.amountMinor, maskedAccountNo: tx.maskedAccountNo });
         } else {
           const task = buildOutreachTask(issued, { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version });
           out.outreach.push(task);
@@ -107,6 +119,7 @@ export function decideBatch(input: DecideInput): Decisions {
             history.push(rec);
             contacts.push({ taskId: rec.taskId, ruleId: rec.ruleId, kind: rec.kind, at: rec.at });
           }
+          if (!COURTESY_RULES.has(c.ruleId)) outreachAt.push(c.occurredAt);
         }
       }
       for (const s of decision.suppressed) {
@@ -115,7 +128,8 @@ export function decideBatch(input: DecideInput): Decisions {
         log.push(decisionEntryOf({ topic: 'suppression', record: suppression }, entryOptions));
       }
     }
-    if (contacts.length > 0 || log.length > 0) out.records.push({ customerId, contacts, log });
+    const issued = input.timers && checks.length + outreachAt.length > 0 ? { issued: { fraudChecks: checks, outreachAt } } : {};
+    if (contacts.length > 0 || log.length > 0 || 'issued' in issued) out.records.push({ customerId, contacts, log, ...issued });
   }
   return out;
 }

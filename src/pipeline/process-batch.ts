@@ -3,7 +3,7 @@ import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { DeadLetter, DeadLetterReason, SuppressionReason } from '../events/types.ts';
 import type { Serde } from '../kafka/serde.ts';
 import { STATUS, type CustomerFacts, type Fence, type Outcome } from '../state/store.ts';
-import type { StateEngine, TaskState } from '../state/task-state.ts';
+import type { DecideHooks, StateEngine, TaskState } from '../state/task-state.ts';
 import type { StoreRecord } from '../state/encode.ts';
 import { decodeMessage, deadLetter, type DecodeResult } from './decode.ts';
 import type { InputLimits } from '../events/validate.ts';
@@ -45,6 +45,8 @@ export interface BatchResult {
   readonly applied: { record: StoreRecord; outcome: Outcome }[];
   /** Profile and contact history of every customer in the batch. */
   readonly customers: ReadonlyMap<string, CustomerFacts>;
+  /** With decide hooks (timers on): the decisions taken while applying, in order. */
+  readonly decided?: readonly unknown[];
 }
 
 /**
@@ -89,7 +91,7 @@ export function conflictMessage(outcome: Outcome): string {
  * task's state (in memory for the ts engine: the caller flushes it before the
  * chunk commits) and dead-letters the rest.
  */
-export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], state: TaskState, fence: Fence): Promise<BatchResult> {
+export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], state: TaskState, fence: Fence, hooks?: DecideHooks): Promise<BatchResult> {
   const nowMs = deps.now();
   const tally = emptyTally();
   const dead: DeadLetter[] = [];
@@ -102,7 +104,7 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     else dead.push(d.dead);
   }
 
-  const { outcomes, customers } = valid.length > 0 ? await state.apply(valid.map((v) => v.record), fence) : { outcomes: [], customers: new Map<string, CustomerFacts>() };
+  const { outcomes, customers, decided } = valid.length > 0 ? await state.apply(valid.map((v) => v.record), fence, hooks) : { outcomes: [], customers: new Map<string, CustomerFacts>(), decided: undefined };
   const applied: BatchResult['applied'] = [];
   outcomes.forEach((outcome, i) => {
     const v = valid[i]!;
@@ -132,5 +134,5 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     tally.deadLettered++;
     tally.byReason[d.reason] = (tally.byReason[d.reason] ?? 0) + 1;
   }
-  return { outputs, tally, applied, customers };
+  return { outputs, tally, applied, customers, ...(decided && { decided }) };
 }

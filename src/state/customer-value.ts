@@ -44,6 +44,6 @@ export function encodeResult(o: Outcome): string {
 }
 
 export function decodeResult(text: string): Outcome {
-  const o = JSON.parse(text) as { status: Status; before?: EventView; after?: EventView; digests?: { kept: string; record: string } };
+  const o = JSON.parse(text) as Outcome;
   return o;
 }

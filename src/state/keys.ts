@@ -63,6 +63,16 @@ export class StateKeys {
   }
 
   /**
+   * A task's index of its customers' next due times (a sorted set, customer
+   * id -> ms; member '~epoch' holds its last writer's epoch): which customers
+   * a stream time makes due (issue 13). One key per task, written with the
+   * chunk's customers, fenced by the epoch it holds (write-due-1.lua).
+   */
+  due(partition: number): string {
+    return `${this.base}:task:${partition}:due`;
+  }
+
+  /**
    * The care-task status index (see src/state/care-task-index.ts): records by
    * task id, and the open and closed task ids by due time. Not per customer:
    * the contact centre's queue spans every customer.

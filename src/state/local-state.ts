@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { applyEach, emptyState, featureView, recordContacts, type CustomerState, type FeatureOptions, type FeatureRecord, type KeptProfile } from '../features/index.ts';
+import { applyEach, emptyState, featureView, fireDue, nextDueAt, recordContacts, recordIssued, schedule, type CustomerState, type FeatureOptions, type FeatureRecord, type KeptProfile } from '../features/index.ts';
+import type { FiredTimer, TimerOptions } from '../features/timers.ts';
 import { DEFAULT_TIERS, type TierThresholds } from '../features/tier.ts';
 import { TOPIC_INDEX, pseudonym, type StoreRecord } from './encode.ts';
 import type { BusinessCalendar } from './calendar.ts';
@@ -7,7 +8,7 @@ import { StateKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
 import { customerValue, decodeResult, encodeResult, readCustomerValue, binaryStateCodec, type StateCodec } from './customer-value.ts';
 import { STATUS, FencedError, StateLostError, checkedEntry, fenceError, readDecisionLog, resultField, type Applied, type CustomerFacts, type DecisionLog, type DecisionRecord, type Fence, type Outcome, type Status, type StoredContact, type StoredProfile } from './store.ts';
-import type { CommittedRecord, ContactHistoryView, DecisionOptions, StateEngine, TaskState } from './task-state.ts';
+import type { CommittedRecord, ContactHistoryView, DecideHooks, DecideItem, DecisionOptions, StateEngine, TaskState, TimerStep } from './task-state.ts';
 import type { FeatureView } from './feature-view.ts';
 
 export interface LocalStateOptions {
@@ -23,7 +24,19 @@ export interface LocalStateOptions {
   readonly cacheCustomers: number;
   /** How states are encoded (src/state/customer-value.ts); src/state/codec.ts when absent. */
   readonly codec?: StateCodec;
+  /**
+   * Time as a trigger (issue 13): the timer options of the rule set in force
+   * (src/rules/time-context.ts), or undefined when tasks fire no timers
+   * (TIMERS_ENABLED=false: no timers scheduled, no due index written).
+   */
+  readonly timers?: () => TimerOptions | undefined;
 }
+
+/** Field of a customer's pending hash holding the outputs of timers fired at stream time `t` (not yet committed). */
+const timerField = (t: number): string => `t@${t}`;
+const TIMER_FIELD = /^t@(-?\d+)$/;
+/** Due customers loaded per timer step at most (the rest fire at the next step). */
+const MAX_DUE_PER_STEP = 2_000;
 
 type ScriptedRedis = Redis & {
   acquireTask(taskKey: string): Promise<[number, number]>;
@@ -45,6 +58,10 @@ interface Entry {
   /** Decision-log entries to push at the next write, and how many the log keeps. */
   log: string[];
   logSize: number;
+  /** The due index should be rewritten for this customer at the next write (timers). */
+  reindex: boolean;
+  /** Stream times of this ownership's timer steps whose outputs this customer keeps until they commit. */
+  readonly kept: Set<number>;
 }
 
 /** A customer's write, as one call of write-customer-3.lua. */
@@ -55,6 +72,12 @@ export interface CustomerWrite {
   readonly stale: readonly string[];
   readonly log: readonly string[];
   readonly logSize: number;
+}
+
+/** The due-index changes of a write: customers with their next due time, customers without one. */
+export interface DueWrite {
+  readonly set: readonly (readonly [string, number])[];
+  readonly remove: readonly string[];
 }
 
 const STATUS_OF: Readonly<Record<string, Status>> = STATUS;
@@ -150,10 +173,12 @@ export class LocalStateStore implements StateEngine {
    * are noticed on every write, as the Lua scripts did) and every changed
    * customer, one fenced script call each.
    */
-  async writeCustomers(writes: readonly CustomerWrite[], fence: Fence): Promise<void> {
-    if (writes.length === 0) return;
+  async writeCustomers(writes: readonly CustomerWrite[], fence: Fence, due?: DueWrite): Promise<void> {
+    const dueChanges = due !== undefined && due.set.length + due.remove.length > 0;
+    if (writes.length === 0 && !dueChanges) return;
     const p = this.redis.pipeline() as unknown as { hmget(k: string, ...f: string[]): unknown; writeCustomer(...a: (string | number | Buffer)[]): unknown; exec(): Exec };
     p.hmget(this.keys.task(fence.partition), 'epoch', 'built');
+    if (dueChanges) (p as unknown as { writeDue(...a: (string | number)[]): unknown }).writeDue(this.keys.due(fence.partition), fence.epoch, due.set.length, ...due.set.flatMap(([id, at]) => [at, id]), ...due.remove);
     for (const w of writes) {
       const n = w.results.length / 2;
       p.writeCustomer(this.keys.state(w.customerId), this.keys.pending(w.customerId), this.keys.contacts(w.customerId), fence.epoch, w.value, n, w.stale.length, w.log.length, w.logSize, ...w.results, ...w.stale, ...w.log);
@@ -175,6 +200,17 @@ export class LocalStateStore implements StateEngine {
     const p = this.redis.pipeline();
     for (const [id, fields] of byCustomer) p.hdel(this.keys.pending(id), ...fields);
     for (const [err] of (await (p.exec() as Exec)) ?? []) if (err) throw err;
+  }
+
+  /** Customers of the task's due index due at or before `at`, earliest first (at most `limit`). */
+  async dueCustomers(partition: number, at: number, limit: number): Promise<string[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.due(partition), '-inf', at, 'LIMIT', 0, limit + 1);
+    return ids.filter((id) => id !== '~epoch').slice(0, limit);
+  }
+
+  /** The timer options in force, or undefined when timers are off. */
+  timerOptions(): TimerOptions | undefined {
+    return this.o.timers?.();
   }
 
   /** The customer's state as stored, or null when unknown. */
@@ -202,6 +238,51 @@ export class LocalStateStore implements StateEngine {
   async memoryUsage(customerId: string): Promise<number> {
     return ((await this.redis.memory('USAGE', this.keys.state(customerId), 'SAMPLES', '0')) as number | null) ?? 0;
   }
+}
+
+/** Contacts, decision-log entries and issued tasks of a decision, into the customer's entry (rescheduled with timers on). */
+function applyDecision(e: Entry, r: DecisionRecord, options: DecisionOptions, timers: TimerOptions | undefined): void {
+  if (timers && r.issued && r.issued.fraudChecks.length + r.issued.outreachAt.length > 0) {
+    e.state = recordIssued(e.state, r.issued);
+    e.dirty = true;
+  }
+  if (r.contacts.length > 0) {
+    e.state = recordContacts(e.state, r.contacts, options.keepContactsMs);
+    e.dirty = true;
+  }
+  if (r.log.length > 0) {
+    for (const entry of r.log) e.log.push(checkedEntry(entry));
+    e.logSize = options.logSize;
+    e.dirty = true;
+  }
+  if (timers && e.dirty) e.state = schedule(e.state, timers);
+}
+
+function factsOf(s: CustomerState): CustomerFacts {
+  return { profile: storedProfile(s.profile), contacts: contactsOf(s), ...(s.lastEvaluated && { tier: s.lastEvaluated.tier }) };
+}
+
+/** Two kept texts of one step (JSON arrays of outputs) as one. */
+function joinKept(a: string, b: string): string {
+  return JSON.stringify([...(JSON.parse(a) as unknown[]), ...(JSON.parse(b) as unknown[])]);
+}
+
+/**
+ * Where the customer stands in the due index: the next timer's due time, or
+ * earlier when outputs of fired timers are kept uncommitted (a new owner
+ * must load the customer to publish them again); null when neither.
+ */
+function dueOf(e: Entry): number | null {
+  let at = nextDueAt(e.state);
+  const low = (t: number) => {
+    if (at === null || t < at) at = t;
+  };
+  for (const t of e.kept) low(t);
+  for (const f of e.replay?.keys() ?? []) {
+    const m = TIMER_FIELD.exec(f);
+    if (m) low(Number(m[1]));
+  }
+  return at;
 }
 
 function historyOf(s: CustomerState): ContactHistoryView {
@@ -247,7 +328,7 @@ export class TaskLocalState implements TaskState {
   }
 
   private entryOf(loaded: { value: Buffer; pending: Record<string, string> } | null, fence: Fence): Entry {
-    const fresh = (stale: string[] = []): Entry => ({ state: emptyState(), dirty: false, results: new Map(), replay: undefined, stale, log: [], logSize: 0 });
+    const fresh = (stale: string[] = []): Entry => ({ state: emptyState(), dirty: false, results: new Map(), replay: undefined, stale, log: [], logSize: 0, reindex: stale.length > 0, kept: new Set() });
     if (!loaded) return fresh();
     const { epoch, state } = readCustomerValue(loaded.value, this.store.codec);
     if (fence.rebuilding && epoch < fence.epoch) {
@@ -258,10 +339,11 @@ export class TaskLocalState implements TaskState {
     }
     if (epoch > fence.epoch) throw new FencedError(`customer written by epoch ${epoch}, this owner holds ${fence.epoch} (task ${this.partition})`);
     const pending = Object.entries(loaded.pending);
-    return { state, dirty: false, results: new Map(), replay: pending.length > 0 ? new Map(pending) : undefined, stale: [], log: [], logSize: 0 };
+    return { state, dirty: false, results: new Map(), replay: pending.length > 0 ? new Map(pending) : undefined, stale: [], log: [], logSize: 0, reindex: false, kept: new Set() };
   }
 
-  async apply(records: readonly StoreRecord[], fence: Fence): Promise<Applied> {
+  async apply(records: readonly StoreRecord[], fence: Fence, hooks?: DecideHooks): Promise<Applied & { decided?: unknown[] }> {
+    const decided: unknown[] = [];
     const groups = new Map<string, number[]>();
     records.forEach((r, i) => {
       const id = r.event.customerId;
@@ -273,10 +355,11 @@ export class TaskLocalState implements TaskState {
     const outcomes: Outcome[] = new Array(records.length);
     const customers = new Map<string, CustomerFacts>();
     const o = this.store.features;
+    const timers = this.store.timerOptions();
     for (const [id, idx] of groups) {
       const e = entries.get(id)!;
       let j = 0;
-      const next = applyEach(e.state, idx.map((i) => records[i]! as FeatureRecord), o, (record, r) => {
+      const each = (record: FeatureRecord, r: Parameters<Parameters<typeof applyEach>[3]>[1], after: CustomerState) => {
         const field = resultField(TOPIC_INDEX[record.ref.topic], record.ref.partition, record.ref.offset);
         let outcome: Outcome;
         if (r.status === 'DUPLICATE_OFFSET') {
@@ -284,38 +367,68 @@ export class TaskLocalState implements TaskState {
           const kept = e.replay?.get(field);
           outcome = kept === undefined ? { status: STATUS.DUPLICATE_OFFSET } : decodeResult(kept);
         } else {
+          const tier = timers && after.lastEvaluated?.tier;
           outcome = {
             status: STATUS_OF[r.status]!,
             ...(r.before && r.after && { before: r.before, after: r.after }),
             ...(r.digests && { digests: r.digests }),
+            ...(tier && { tier }),
           };
           e.dirty = true;
           // A rebuild replays committed records only: nothing of it is replayed again.
           if (!fence.rebuilding) e.results.set(field, encodeResult(outcome));
         }
         outcomes[idx[j++]!] = outcome;
-      });
-      if (e.dirty) e.state = next;
-      customers.set(id, { profile: storedProfile(e.state.profile), contacts: contactsOf(e.state) });
+      };
+      const group = idx.map((i) => records[i]! as FeatureRecord);
+      if (timers) {
+        // Record by record: a timer due before an event fires just before it,
+        // and what the rules issue is in the state before the next item.
+        for (const record of group) {
+          if (record.kind !== 'profile') {
+            const at = nextDueAt(e.state);
+            if (at !== null && at <= record.event.occurredAt - 1) {
+              const f = fireDue(e.state, id, record.event.occurredAt - 1, timers);
+              if (f.state !== e.state) {
+                e.state = f.state;
+                e.dirty = true;
+              }
+              if (f.fired.length > 0) {
+                if (hooks) decided.push(this.decideNow(e, id, { kind: 'timers', fired: f.fired }, hooks, timers));
+                else this.addFired(id, f.fired);
+              }
+            }
+          }
+          const wasDirty = e.dirty;
+          e.dirty = false;
+          const k = j;
+          const next = applyEach(e.state, [record], o, each);
+          if (e.dirty) e.state = schedule(next, timers);
+          e.dirty ||= wasDirty;
+          const outcome = outcomes[idx[k]!]!;
+          if (hooks && outcome.status === STATUS.APPLIED) decided.push(this.decideNow(e, id, { kind: 'event', record: records[idx[k]!]!, outcome }, hooks, timers));
+        }
+      } else {
+        const next = applyEach(e.state, group, o, each);
+        if (e.dirty) e.state = next;
+      }
+      customers.set(id, factsOf(e.state));
     }
-    return { outcomes, customers };
+    return { outcomes, customers, ...(hooks && { decided }) };
   }
 
   async recordDecisions(records: readonly DecisionRecord[], options: DecisionOptions, fence: Fence): Promise<void> {
     if (records.length === 0) return;
     const entries = await this.entries(records.map((r) => r.customerId), fence);
-    for (const r of records) {
-      const e = entries.get(r.customerId)!;
-      if (r.contacts.length > 0) {
-        e.state = recordContacts(e.state, r.contacts, options.keepContactsMs);
-        e.dirty = true;
-      }
-      if (r.log.length > 0) {
-        for (const entry of r.log) e.log.push(checkedEntry(entry));
-        e.logSize = options.logSize;
-        e.dirty = true;
-      }
-    }
+    const timers = this.store.timerOptions();
+    for (const r of records) applyDecision(entries.get(r.customerId)!, r, options, timers);
+  }
+
+  /** The rules over one item of a customer now, and what they issued recorded in the customer's state. */
+  private decideNow(e: Entry, customerId: string, item: DecideItem, hooks: DecideHooks, timers: TimerOptions): unknown {
+    const r = hooks.decide(customerId, item, factsOf(e.state));
+    if (r.record) applyDecision(e, r.record, hooks.options, timers);
+    return r.decided;
   }
 
   async contactHistory(customerId: string): Promise<ContactHistoryView | null> {
@@ -327,14 +440,22 @@ export class TaskLocalState implements TaskState {
   async flush(fence: Fence): Promise<void> {
     const writes: CustomerWrite[] = [];
     const written: Entry[] = [];
+    const indexed = this.store.timerOptions() !== undefined;
+    const due = { set: [] as [string, number][], remove: [] as string[] };
     for (const [customerId, e] of this.cache) {
+      if (indexed && (e.dirty || e.reindex)) {
+        const at = dueOf(e);
+        if (at === null) due.remove.push(customerId);
+        else due.set.push([customerId, at]);
+        e.reindex = false;
+      }
       if (!e.dirty) continue;
       const results: string[] = [];
       for (const [f, v] of e.results) results.push(f, v);
       writes.push({ customerId, value: customerValue(fence.epoch, e.state, this.store.codec), results, stale: e.stale, log: e.log, logSize: e.logSize });
       written.push(e);
     }
-    await this.store.writeCustomers(writes, fence);
+    await this.store.writeCustomers(writes, fence, due);
     for (const e of written) {
       e.dirty = false;
       e.results.clear();
@@ -349,8 +470,115 @@ export class TaskLocalState implements TaskState {
     if (this.cache.size <= this.limit) return;
     for (const [id, e] of this.cache) {
       if (this.cache.size <= this.limit) break;
-      if (!e.dirty) this.cache.delete(id);
+      if (!e.dirty && !e.reindex && e.kept.size === 0) this.cache.delete(id);
     }
+  }
+
+  /** Timers fired just before a record of the chunk (apply), decided with the chunk's timer step. */
+  private readonly firedEarly = new Map<string, FiredTimer[]>();
+
+  private addFired(customerId: string, fired: readonly FiredTimer[]): void {
+    const list = this.firedEarly.get(customerId);
+    if (list) list.push(...fired);
+    else this.firedEarly.set(customerId, [...fired]);
+  }
+
+  /** Customers that kept timer outputs in this ownership, by the stream time of their step. */
+  private readonly keptSteps = new Map<number, Set<string>>();
+
+  async fireDue(streamTime: number, committedStreamTime: number | null, fence: Fence, hooks?: DecideHooks): Promise<TimerStep> {
+    const timers = this.store.timerOptions();
+    const fired = new Map<string, readonly FiredTimer[]>();
+    const customers = new Map<string, CustomerFacts>();
+    const kept: string[] = [];
+    const decided: unknown[] = [];
+    if (!timers) return { fired, customers, kept, decided };
+    const ids = await this.store.dueCustomers(this.partition, streamTime, MAX_DUE_PER_STEP);
+    const early = new Map(this.firedEarly);
+    this.firedEarly.clear();
+    // The index in Redis is written at the flush: customers this chunk changed are looked at here.
+    const changed: string[] = [];
+    for (const [id, e] of this.cache) {
+      if (!e.dirty) continue;
+      const at = nextDueAt(e.state);
+      if (at !== null && at <= streamTime) changed.push(id);
+    }
+    const entries = await this.entries([...new Set([...early.keys(), ...ids, ...changed])], fence);
+    for (const [id, e] of entries) {
+      // Outputs an earlier owner kept: published again when their step never committed, forgotten when it did.
+      if (e.replay) {
+        for (const [field, text] of e.replay) {
+          const m = TIMER_FIELD.exec(field);
+          if (!m) continue;
+          const at = Number(m[1]);
+          if (at > streamTime) continue;
+          e.replay.delete(field);
+          if (committedStreamTime === null || at > committedStreamTime) {
+            kept.push(text);
+            e.results.set(timerField(streamTime), text);
+            this.noteKept(streamTime, id, e);
+          } else {
+            e.stale.push(field);
+          }
+          e.dirty = true;
+        }
+      }
+      const r = fireDue(e.state, id, streamTime, timers);
+      if (r.state !== e.state) {
+        e.state = r.state;
+        e.dirty = true;
+      }
+      // Nothing due after all (a stale index entry, a rule switched off): the index is put right at the next write.
+      e.reindex = true;
+      const all = [...(early.get(id) ?? []), ...r.fired];
+      if (all.length > 0) {
+        fired.set(id, all);
+        if (hooks) decided.push(this.decideNow(e, id, { kind: 'timers', fired: all }, hooks, timers));
+        customers.set(id, factsOf(e.state));
+      }
+    }
+    return { fired, customers, kept, decided };
+  }
+
+  async keepTimerOutputs(streamTime: number, byCustomer: ReadonlyMap<string, string>, fence: Fence): Promise<void> {
+    if (byCustomer.size === 0) return;
+    const entries = await this.entries([...byCustomer.keys()], fence);
+    for (const [id, text] of byCustomer) {
+      const e = entries.get(id)!;
+      const field = timerField(streamTime);
+      const before = e.results.get(field);
+      // Outputs kept again from an earlier owner come first (fireDue put them there).
+      e.results.set(field, before === undefined ? text : joinKept(before, text));
+      e.dirty = true;
+      this.noteKept(streamTime, id, e);
+    }
+  }
+
+  private noteKept(streamTime: number, customerId: string, e: Entry): void {
+    e.kept.add(streamTime);
+    let ids = this.keptSteps.get(streamTime);
+    if (!ids) this.keptSteps.set(streamTime, (ids = new Set()));
+    ids.add(customerId);
+  }
+
+  async committedTimers(streamTime: number): Promise<void> {
+    const byCustomer = new Map<string, string[]>();
+    for (const [at, ids] of this.keptSteps) {
+      if (at > streamTime) continue;
+      this.keptSteps.delete(at);
+      for (const id of ids) {
+        let fields = byCustomer.get(id);
+        if (!fields) byCustomer.set(id, (fields = []));
+        fields.push(timerField(at));
+        // The index's low entry for the kept outputs goes at the next write.
+        const e = this.cache.get(id);
+        if (e) {
+          e.kept.delete(at);
+          e.reindex = true;
+        }
+      }
+    }
+    await this.store.forgetResults(byCustomer);
   }
 
   async committed(records: readonly CommittedRecord[]): Promise<void> {

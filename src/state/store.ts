@@ -1,3 +1,5 @@
+import type { IssuedFraudCheck } from '../features/timers.ts';
+import type { CustomerTier } from '../events/types.ts';
 /**
  * What the state store and the pipeline share: a record's outcome, the
  * customer facts the rules need, fencing and its errors, decision records.
@@ -17,6 +19,8 @@ export interface Outcome {
   readonly after?: EventView;
   /** For a CONFLICT: the content digests of the event kept under this eventId and of this record. */
   readonly digests?: { readonly kept: string; readonly record: string };
+  /** With timers on: the customer's tier as last evaluated when the event applied (the event's rules see no tier edge). */
+  readonly tier?: CustomerTier;
 }
 
 /**
@@ -64,6 +68,8 @@ export interface StoredContact {
 export interface CustomerFacts {
   readonly profile: StoredProfile | null;
   readonly contacts: readonly StoredContact[];
+  /** The tier as last evaluated (timers on: an event's rules see no tier edge, a day's close does). */
+  readonly tier?: CustomerTier;
 }
 
 export interface StoredProfile {
@@ -87,6 +93,8 @@ export interface DecisionRecord {
   readonly contacts: readonly StoredContact[];
   /** Decision-log entries, oldest first. */
   readonly log: readonly DecisionLogEntry[];
+  /** With timers on: fraud checks to watch for an answer and outreach times for the care cadence (recordIssued in src/features/timers.ts). */
+  readonly issued?: { readonly fraudChecks: readonly IssuedFraudCheck[]; readonly outreachAt: readonly number[] };
 }
 
 /** A customer's decision log as read: the entries that parse, and how many did not (never expected: each was checked when written). */

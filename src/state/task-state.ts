@@ -1,6 +1,7 @@
 import type { StoreRecord } from './encode.ts';
-import type { Applied, DecisionLog, DecisionRecord, Fence, StoredContact } from './store.ts';
+import type { Applied, CustomerFacts, DecisionLog, DecisionRecord, Fence, Outcome, StoredContact } from './store.ts';
 import type { FeatureView } from './feature-view.ts';
+import type { FiredTimer } from '../features/timers.ts';
 
 /** How long value contacts count and how many decision-log entries a customer keeps. */
 export interface DecisionOptions {
@@ -21,6 +22,41 @@ export interface CommittedRecord {
   readonly offset: string;
 }
 
+/** One thing the rules decide on for a customer: an applied event (its outcome), or timers that fired. */
+export type DecideItem =
+  | { readonly kind: 'event'; readonly record: StoreRecord; readonly outcome: Outcome }
+  | { readonly kind: 'timers'; readonly fired: readonly FiredTimer[] };
+
+/**
+ * With timers on, the rules and policy run inside the chunk's application,
+ * item by item per customer, and what they issue is recorded in the state
+ * before the customer's next item: a timer due between two events fires
+ * between them and sees what the first one issued (as the pure pipeline of
+ * tests/support/timer-pipeline.ts), wherever chunks end.
+ */
+export interface DecideHooks {
+  readonly options: DecisionOptions;
+  /** The rules and policy over one item with the customer's facts as of it: what to record now, and the decisions (opaque here). */
+  decide(customerId: string, item: DecideItem, facts: CustomerFacts): { readonly record: DecisionRecord | null; readonly decided: unknown };
+}
+
+/** What a stream time made due in a task (issue 13): the timers it fired, and outputs of an earlier ownership to publish again. */
+export interface TimerStep {
+  /** Per customer, the timers fired, earliest first. */
+  readonly fired: ReadonlyMap<string, readonly FiredTimer[]>;
+  /** Profile and contacts of each customer that fired (the rules and policy need them). */
+  readonly customers: ReadonlyMap<string, CustomerFacts>;
+  /**
+   * Outputs of timers fired at a stream time after the last commit's, kept
+   * with the customers that fired them by an owner that never committed them
+   * (their timers are consumed in the state): published as they were, with
+   * this step (texts as given to keepTimerOutputs).
+   */
+  readonly kept: readonly string[];
+  /** With hooks: the decisions on the fired timers, in order. */
+  readonly decided: readonly unknown[];
+}
+
 /**
  * The state of one task's customers while this instance owns the task (its
  * partition of every input topic), for one ownership: opened when the task is
@@ -32,12 +68,22 @@ export interface CommittedRecord {
  *   committed(records)     after the commit: the kept results of its records are forgotten
  */
 export interface TaskState {
-  apply(records: readonly StoreRecord[], fence: Fence): Promise<Applied>;
+  apply(records: readonly StoreRecord[], fence: Fence, hooks?: DecideHooks): Promise<Applied & { readonly decided?: readonly unknown[] }>;
   recordDecisions(records: readonly DecisionRecord[], options: DecisionOptions, fence: Fence): Promise<void>;
   /** A customer's contacts and contact outcomes as the task sees them now. */
   contactHistory(customerId: string): Promise<ContactHistoryView | null>;
   flush(fence: Fence): Promise<void>;
   committed(records: readonly CommittedRecord[]): Promise<void>;
+  /**
+   * Time as a trigger (issue 13). fireDue: every timer of the task's
+   * customers due at or before `streamTime` fires (the due index names them),
+   * and kept outputs of timers fired after `committedStreamTime` come back.
+   * keepTimerOutputs: a step's outputs per customer, written with them at the
+   * next flush, until committedTimers(streamTime) says that step committed.
+   */
+  fireDue(streamTime: number, committedStreamTime: number | null, fence: Fence, hooks?: DecideHooks): Promise<TimerStep>;
+  keepTimerOutputs(streamTime: number, byCustomer: ReadonlyMap<string, string>, fence: Fence): Promise<void>;
+  committedTimers(streamTime: number): Promise<void>;
 }
 
 /**

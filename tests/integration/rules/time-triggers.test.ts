@@ -1,0 +1,85 @@
+// Time as a trigger on the real stack (issue 13, Done when): the planted time
+// scenarios of the generator (src/generate/scenarios/time.ts) through the
+// service with timers on — a crossing of 500,000 twelve days after a single
+// deposit with the next event six weeks later (one vip-upgrade dated the
+// crossing day) and one reversed the same day; growth appearing as the
+// 180-day window moves (asset-growth); a VIP falling below 500,000
+// (vip-downgrade) and one staying above; a VIP nobody reaches (care-cadence
+// 30 days apart) and one REACHED recently; birthdays; fraud checks unanswered
+// (escalated once), answered in time (not escalated) and answered a minute
+// after dueBy (escalated). Stream time follows only the events
+// (STREAM_TIME_FOLLOWS_CLOCK=false): every task reaches the file's last event
+// time through one last event per partition, so the outputs are exactly the
+// `timers` labels, the same the pure pipeline gives
+// (tests/unit/generate/time-scenarios.test.ts).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseReplayLine } from '../../../src/events/json-form.ts';
+import { parseInstant } from '../../../src/events/time.ts';
+import { TOPICS } from '../../../src/events/topics.ts';
+import { expectedFor, generate, nearMissesFor } from '../../../src/generate/index.ts';
+import { TIME_SCENARIOS } from '../../../src/generate/scenarios/time.ts';
+import { startHarness, type Harness } from '../../support/harness.ts';
+import { committedOutputs } from '../../support/outputs.ts';
+import { channel } from '../../support/events.ts';
+
+const OPTIONS = { seed: 20260601, customers: 300, days: 75, start: '2026-06-01' };
+/** Customers of one channel event each at the horizon: enough keys that every partition gets one. */
+const HORIZON_KEYS = 60;
+
+describe('time as a trigger, through the service (planted time scenarios)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // The scenarios' histories reach back further than MAX_EVENT_AGE_MS's 400 days before today.
+    h = await startHarness({ TIMERS_ENABLED: 'true', STREAM_TIME_FOLLOWS_CLOCK: 'false', MAX_EVENT_AGE_MS: String(3 * 365 * 86_400_000) }, { deferStart: true });
+  });
+  afterAll(() => h?.stop());
+
+  it('gives exactly the labelled outputs of every time scenario, each once', async () => {
+    const { lines, labels } = generate(OPTIONS);
+    const all = [...lines];
+    const records = all.map((l) => ({ line: l, r: parseReplayLine(l) }));
+    const names = new Set(TIME_SCENARIOS.map((t) => t.name));
+    const planted = labels.planted.filter((p) => names.has(p.scenario));
+    const ids = new Set(planted.map((p) => p.customerId));
+    const mine = records.filter(({ r }) => ids.has((r.value as { customerId: string }).customerId));
+    const horizon = Math.max(...records.map(({ r }) => (r.topic === TOPICS.customerProfiles ? -Infinity : (r.value as { occurredAt: number }).occurredAt)));
+    await h.produceLines(mine.map((m) => m.line));
+    const iso = new Date(horizon).toISOString();
+    for (let i = 0; i < HORIZON_KEYS; i++) await h.produce(TOPICS.channelEvents, channel(`HZN${String(i).padStart(4, '0')}`, iso));
+    await h.startService();
+    await h.waitForConsumed(mine.length + HORIZON_KEYS, 300_000);
+    const out = await committedOutputs(h, (id) => id !== null && ids.has(id));
+
+    const expected = expectedFor(labels, 'timers');
+    const nearMisses = nearMissesFor(labels, 'timers');
+    const got = [
+      ...out.fraudChecks.map((t) => ({ c: t.customerId, r: t.ruleId, k: `${TOPICS.fraudCheckTasks}|${t.ruleId}|${t.ruleId === 'fraud-check-escalation' ? `timer:FRAUD_SLA:${t.evidence.originalTaskId}` : t.transactionEventId}|${t.priority}|${t.dueBy}` })),
+      ...out.outreach.map((t) => ({ c: t.customerId, r: t.ruleId, k: `${TOPICS.outreachTasks}|${t.ruleId}|${t.sourceEventIds.at(-1)}|${t.priority}|${t.dueBy}|${t.kind}|${t.offerCode}` })),
+      ...out.suppressions.map((x) => ({ c: x.customerId, r: x.ruleId, k: `${TOPICS.suppressions}|${x.ruleId}|${x.sourceEventIds.at(-1)}|${x.reason}` })),
+    ];
+    // No output twice (a timer step is one transaction with its chunk).
+    const taskIds = [...out.fraudChecks.map((t) => t.taskId), ...out.outreach.map((t) => t.taskId)];
+    expect(new Set(taskIds).size).toBe(taskIds.length);
+
+    const problems: string[] = [];
+    for (const p of planted) {
+      const want = expected.filter((e) => e.customerId === p.customerId);
+      const rules = new Set([...want.map((e) => e.ruleId), ...nearMisses.filter((n) => n.customerId === p.customerId).map((n) => n.ruleId)]);
+      const mineGot = got.filter((g) => g.c === p.customerId && rules.has(g.r as never)).map((g) => g.k).sort();
+      const mineWant = want
+        .map((e) =>
+          e.topic === TOPICS.fraudCheckTasks
+            ? `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.priority}|${parseInstant(e.dueBy!)}`
+            : e.topic === TOPICS.outreachTasks
+              ? `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.priority}|${parseInstant(e.dueBy!)}|${e.kind}|${e.offerCode}`
+              : `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.suppressionReason}`,
+        )
+        .sort();
+      if (JSON.stringify(mineGot) !== JSON.stringify(mineWant)) problems.push(`${p.scenario} ${p.customerId}: want ${JSON.stringify(mineWant)} got ${JSON.stringify(mineGot)}`);
+    }
+    if (problems.length) console.log('[time-triggers]', problems.join('\n'));
+    expect(problems).toEqual([]);
+    // The stories of the issue, by name: each scenario was planted and checked above.
+    expect(new Set(planted.map((p) => p.scenario))).toEqual(names);
+  }, 420_000);
+});
