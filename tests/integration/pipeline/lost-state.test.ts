@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { generate } from '../../../src/generate/index.ts';
+import { expectedFor, generate } from '../../../src/generate/index.ts';
 import { parseReplayLine } from '../../../src/events/json-form.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
 import { deleteKeysWithPrefix } from '../../../src/state/redis.ts';
@@ -76,7 +76,8 @@ describe('lost Redis state', () => {
     const tag = Date.now().toString(36);
     const own = (id: string) => `${id}-${tag}`;
     const all = [...generated.lines].map((l) => l.replace(/"(C\d{6})"/g, (_, id: string) => `"${own(id)}"`));
-    const labels = { expected: generated.labels.expected.map((e) => ({ ...e, customerId: own(e.customerId) })) };
+    // The service runs without timers here: the event path's labels.
+    const labels = { expected: expectedFor(generated.labels, 'events').map((e) => ({ ...e, customerId: own(e.customerId) })) };
     const cut = Math.floor(all.length * 0.6);
     await h.produceLines(all.slice(0, cut));
     await h.startService();

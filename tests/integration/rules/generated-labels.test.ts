@@ -7,10 +7,12 @@ import { committedOutputs } from '../../support/outputs.ts';
 
 const CUSTOMERS = Number(process.env.LABELS_CUSTOMERS ?? 1000);
 const DAYS = Number(process.env.LABELS_DAYS ?? 60);
-// The live path evaluates rules on events only: its labels are those of the
-// event path. Once its stream task fires timers (issue 13, phase 2) this
-// becomes 'timers', which also needs the timer outputs of every customer
-// (cadences, birthdays) in the labels: see src/generate/scenarios/time.ts.
+// The service runs with its defaults here, timers off (TIMERS_ENABLED=false):
+// its labels are those of the event path. The timer labels of the planted time
+// scenarios are checked live by tests/integration/rules/time-triggers.test.ts
+// (timers on, the clock off); with timers on for every customer this test also
+// needs each customer's cadences and birthdays in the labels
+// (src/generate/scenarios/time.ts).
 const MODE: LabelMode = 'events';
 
 describe(`the planted scenarios of a generated stream (${CUSTOMERS} customers, ${DAYS} days)`, () => {
