@@ -69,9 +69,16 @@ export function decodeInput(deps: BatchDeps, topic: InputTopic, partition: numbe
   return decodeMessage(deps.serde, topic, partition, message, bounds, deps.limits);
 }
 
-/** The time a record is ordered by: its event time, or the Kafka timestamp when it could not be decoded. */
-export function eventTimeOf(d: DecodeResult, message: KafkaMessage): number {
-  if (!d.ok) return Number(message.timestamp);
+/**
+ * The time a record is ordered by: its event time. A record that could not be
+ * decoded or validated is taken as soon as it heads its topic (-Infinity): it
+ * changes no state, and ordering it by its Kafka timestamp (when it was
+ * produced, usually long after the events around it) held back every record
+ * behind it in its topic until the other topics had caught up with that
+ * time, out of event-time order (a year-old event refused as too old did it).
+ */
+export function eventTimeOf(d: DecodeResult, _message: KafkaMessage): number {
+  if (!d.ok) return Number.NEGATIVE_INFINITY;
   return d.record.kind === 'profile' ? d.record.event.updatedAt : d.record.event.occurredAt;
 }
 
