@@ -29,7 +29,7 @@ const HORIZON_KEYS = 60;
 describe('time as a trigger, through the service (planted time scenarios)', () => {
   let h: Harness;
   beforeAll(async () => {
-    // The scenarios' histories reach back further than MAX_EVENT_AGE_MS's 400 days before today.
+    // The 180-day window of asset-growth reaches back further than MAX_EVENT_AGE_MS's 400 days before today.
     h = await startHarness({ TIMERS_ENABLED: 'true', STREAM_TIME_FOLLOWS_CLOCK: 'false', MAX_EVENT_AGE_MS: String(3 * 365 * 86_400_000) }, { deferStart: true });
   });
   afterAll(() => h?.stop());
