@@ -20,7 +20,9 @@ import { expectedFor, generate, nearMissesFor } from '../../../src/generate/inde
 import { TIME_SCENARIOS } from '../../../src/generate/scenarios/time.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { committedOutputs } from '../../support/outputs.ts';
-import { channel } from '../../support/events.ts';
+import { channel, tx } from '../../support/events.ts';
+import { uniqueName } from '../../support/stack.ts';
+import { taskIdFor } from '../../../src/tasks/task-id.ts';
 
 const OPTIONS = { seed: 20260601, customers: 300, days: 75, start: '2026-06-01' };
 /** Customers of one channel event each at the horizon: enough keys that every partition gets one. */
@@ -82,4 +84,40 @@ describe('time as a trigger, through the service (planted time scenarios)', () =
     // The stories of the issue, by name: each scenario was planted and checked above.
     expect(new Set(planted.map((p) => p.scenario))).toEqual(names);
   }, 420_000);
+});
+
+describe('a quiet night: stream time follows the clock once a task is caught up', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ TIMERS_ENABLED: 'true', STREAM_TIME_FOLLOWS_CLOCK: 'true', TIMER_TICK_MS: '200' });
+  });
+  afterAll(() => h?.stop());
+
+  it('escalates a fraud check left unanswered past its 24 h with no event after it, once; one answered in time is not escalated', async () => {
+    const hour = 3_600_000;
+    const at = Date.now() - 30 * hour; // due 24 h later: 6 h ago, past the clock less the allowed hour
+    const unanswered = uniqueName('C-sla');
+    const answered = uniqueName('C-ok');
+    const outflow = (c: string) => tx(c, new Date(at).toISOString(), { type: 'TRANSFER_OUT', amountMinor: 60_000_000, balanceAfterMinor: 0, counterparty: { accountRef: 'CP-9', ownAccount: false } });
+    const a = outflow(unanswered);
+    const b = outflow(answered);
+    for (const c of [unanswered, answered]) await h.produce(TOPICS.transactions, tx(c, new Date(at - 2 * hour).toISOString(), { amountMinor: 60_000_000, balanceAfterMinor: 60_000_000 }));
+    await h.produce(TOPICS.transactions, a);
+    await h.produce(TOPICS.transactions, b);
+    const checkOfB = taskIdFor({ ruleId: 'large-outflow', customerId: answered, triggerEventId: b.eventId });
+    await h.produce(TOPICS.channelEvents, channel(answered, new Date(at + 2 * hour).toISOString(), { action: 'CONTACT_OUTCOME', channel: 'CALL_CENTER', attributes: { taskId: checkOfB, outcome: 'REACHED' } }));
+    await h.waitForConsumed(5);
+
+    // No event comes after the deadline: only the clock can make it due.
+    const mine = (id: string | null) => id === unanswered || id === answered;
+    let out = await committedOutputs(h, mine);
+    for (let i = 0; i < 120 && !out.fraudChecks.some((t) => t.ruleId === 'fraud-check-escalation'); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      out = await committedOutputs(h, mine);
+    }
+    const checkOfA = taskIdFor({ ruleId: 'large-outflow', customerId: unanswered, triggerEventId: a.eventId });
+    const escalations = out.fraudChecks.filter((t) => t.ruleId === 'fraud-check-escalation');
+    expect(escalations.map((t) => [t.customerId, t.priority, t.reasons, t.evidence.originalTaskId, t.dueBy])).toEqual([[unanswered, 'P1', ['SLA_MISSED'], checkOfA, a.occurredAt + 24 * hour + 4 * hour]]);
+    expect(out.fraudChecks.filter((t) => t.ruleId === 'large-outflow').map((t) => t.customerId).sort()).toEqual([unanswered, answered].sort());
+  }, 120_000);
 });
