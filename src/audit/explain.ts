@@ -5,6 +5,7 @@ import { presentTasks, printableFeatures, type ContactHistory } from '../api/pre
 import { DEFAULT_ID_RULES, type IdRules } from '../events/identifier.ts';
 import { formatInstant } from '../events/time.ts';
 import type { FeatureView } from '../state/feature-view.ts';
+import type { Timer, WatchedFraudCheck } from '../features/state.ts';
 import type { DecisionLog } from '../state/store.ts';
 import type { CareTask } from '../tasks/care-task-status.ts';
 import { taskIdOfEntry } from '../tasks/decision-log.ts';
@@ -38,7 +39,17 @@ export interface ExplainView {
   /** Where the decisions come from. */
   readonly origin: 'agent API (task and suppression topics)' | 'task and suppression topics' | 'Redis decision log (latest 50)';
   readonly range: { readonly from: string; readonly to: string } | null;
+  /** Timers on (read from Redis, not through the API): what is due when, and the fraud checks watched for an answer. */
+  readonly timers?: readonly { readonly what: string; readonly due: string; readonly ref: string | null }[];
+  readonly watchedChecks?: readonly { readonly taskId: string; readonly dueBy: string; readonly status: string; readonly closedAt: string | null }[];
 }
+
+const TIMER_MEANING: Readonly<Record<string, string>> = {
+  TIER: "tier judged again at the day's close",
+  CADENCE: 'care cadence: no contact for the tier\'s days',
+  BIRTHDAY: 'birthday greeting',
+  FRAUD_SLA: 'fraud-check deadline',
+};
 
 const CONTACTS = 50;
 
@@ -86,12 +97,18 @@ export interface DirectSources {
   /** Care-task records by task id (from the care-task index). */
   readonly care: ReadonlyMap<string, CareTask>;
   readonly now: number;
+  /** The customer's pending timers and watched fraud checks, when the state holds any. */
+  readonly timers?: { readonly pending: readonly Timer[]; readonly checks: readonly WatchedFraudCheck[] };
 }
 
 /** From what the CLI read itself (Redis, and the topics for a range). Pure. */
 export function explainDirect(customerId: string, s: DirectSources, timeZone: string, ids: IdRules = DEFAULT_ID_RULES): ExplainView {
   const shown = presentTasks(customerId, [], s.history, CONTACTS, timeZone, ids);
-  const base = { customerId, features: s.features && printableFeatures(s.features, timeZone), contacts: shown.contacts, outcomes: shown.outcomes };
+  const timers = s.timers && {
+    timers: s.timers.pending.map((t) => ({ what: t.what, due: formatInstant(t.dueAt, timeZone), ref: t.ref ?? null })),
+    watchedChecks: s.timers.checks.map((c) => ({ taskId: c.taskId, dueBy: formatInstant(c.dueBy, timeZone), status: c.status, closedAt: c.closedAt === undefined ? null : formatInstant(c.closedAt, timeZone) })),
+  };
+  const base = { customerId, features: s.features && printableFeatures(s.features, timeZone), contacts: shown.contacts, outcomes: shown.outcomes, ...timers };
   if ('log' in s.decisions) {
     const decisions = s.decisions.log.entries.map((e) => {
       const taskId = taskIdOfEntry(e);
@@ -156,6 +173,14 @@ export function explainLines(v: ExplainView): string[] {
   if (v.outcomes.length > 0) {
     lines.push('', 'contact outcomes:');
     for (const o of v.outcomes) lines.push(`  ${o.at}  ${o.outcome} for ${o.taskId ?? '(no task id)'}`);
+  }
+  if (v.timers && v.timers.length > 0) {
+    lines.push('', 'pending timers:');
+    for (const x of v.timers) lines.push(`  ${x.due}  ${x.what} (${TIMER_MEANING[x.what] ?? x.what})${x.ref ? ` for ${x.ref}` : ''}`);
+  }
+  if (v.watchedChecks && v.watchedChecks.length > 0) {
+    lines.push('', 'fraud checks watched for an answer:');
+    for (const c of v.watchedChecks) lines.push(`  ${c.taskId} due ${c.dueBy}: ${c.status}${c.closedAt ? ` at ${c.closedAt}` : ''}`);
   }
   return lines;
 }

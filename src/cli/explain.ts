@@ -56,7 +56,8 @@ async function explainFromStack(config: Config, customerId: string, range: { fro
     const store = createStore(redis, config);
     const index = new CareTaskIndex(redis, config.state.keyPrefix);
     const now = Date.now();
-    const [features, history] = await Promise.all([store.inspect(customerId), store.contactHistory(customerId)]);
+    const [features, history, state] = await Promise.all([store.inspect(customerId), store.contactHistory(customerId), store.stateOf(customerId)]);
+    const timers = state && ((state.timers?.length ?? 0) > 0 || (state.fraudChecks?.length ?? 0) > 0) ? { timers: { pending: state.timers ?? [], checks: state.fraudChecks ?? [] } } : {};
     const ranged = range.from !== undefined || range.to !== undefined;
     const decisions = ranged
       ? await (async () => {
@@ -77,7 +78,7 @@ async function explainFromStack(config: Config, customerId: string, range: { fro
       const t = await index.get(id);
       if (t) care.set(id, t);
     }
-    return explainDirect(customerId, { features, history, decisions, care, now }, config.businessTimeZone, config.validation.ids);
+    return explainDirect(customerId, { features, history, decisions, care, now, ...timers }, config.businessTimeZone, config.validation.ids);
   } finally {
     redis.disconnect();
     await stack.release();

@@ -197,4 +197,20 @@ describe('explain', () => {
     expect(text).not.toContain(ACCOUNT);
     expect(text).not.toContain('undefined');
   });
+
+  it('shows pending timers (what, when) and the fraud checks watched for an answer', () => {
+    const trail = { entries: [], unreadable: 0 };
+    const timers = {
+      pending: [{ dueAt: Date.parse('2026-11-11T00:00:00+08:00'), what: 'TIER' as const }, { dueAt: Date.parse('2026-11-11T14:20:00.001+08:00'), what: 'FRAUD_SLA' as const, ref: 'T-fraud1' }],
+      checks: [
+        { taskId: 'T-fraud1', dueBy: Date.parse('2026-11-11T14:20:00+08:00'), status: 'OPEN' as const, transactionEventId: 'E-1', transactionType: 'TRANSFER_OUT' as const, transactionAt: T0, amountMinor: 1, maskedAccountNo: '8812' },
+        { taskId: 'T-fraud0', dueBy: Date.parse('2026-11-09T10:00:00+08:00'), status: 'ANSWERED' as const, closedAt: Date.parse('2026-11-09T09:00:00+08:00'), transactionEventId: 'E-0', transactionType: 'TRANSFER_OUT' as const, transactionAt: T0, amountMinor: 1, maskedAccountNo: '8812' },
+      ],
+    };
+    const view = explainDirect('C-1', { features: null, history: null, decisions: { trail, range: { from: 0, to: T0 } }, care: new Map(), now: T0, timers }, 'Asia/Shanghai');
+    const text = explainLines(view).join('\n');
+    expect(text).toContain("pending timers:\n  2026-11-11T00:00:00+08:00  TIER (tier judged again at the day's close)\n  2026-11-11T14:20:00.001+08:00  FRAUD_SLA (fraud-check deadline) for T-fraud1");
+    expect(text).toContain('fraud checks watched for an answer:\n  T-fraud1 due 2026-11-11T14:20:00+08:00: OPEN\n  T-fraud0 due 2026-11-09T10:00:00+08:00: ANSWERED at 2026-11-09T09:00:00+08:00');
+    expect(view.timers).toHaveLength(2);
+  });
 });
