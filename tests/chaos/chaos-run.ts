@@ -52,6 +52,12 @@ export interface ChaosOptions {
   /** Redis database the run owns and flushes. */
   readonly redisDb: number;
   readonly workDir: string;
+  /**
+   * Timers on in both runs (TIMERS_ENABLED), with stream time from the events
+   * only: the wall clock would make the fault-free and the faulted run fire
+   * idle timers at different points, so they could not be compared.
+   */
+  readonly timers?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -223,6 +229,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
     // The agent API's answers are compared too (tasks and audit trail of every customer).
     API_TOKENS: JSON.stringify([{ name: 'chaos', sha256: createHash('sha256').update(API_TOKEN).digest('hex'), scopes: ['tasks:read'] }]),
     AUDIT_MAX_CONCURRENT_READS: '4',
+    ...(o.timers ? { TIMERS_ENABLED: 'true', STREAM_TIME_FOLLOWS_CLOCK: 'false' } : {}),
   };
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const { kafka, serde } = await connect(config, createLogger('warn'));

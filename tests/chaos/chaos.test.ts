@@ -15,8 +15,10 @@ const SCALES = {
 const scaleName = (process.env.CHAOS_SCALE ?? 'full') as keyof typeof SCALES;
 const scale = SCALES[scaleName];
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
+// CHAOS_TIMERS=true runs both runs with timers firing (issue 13's check of the delivery path).
+const timers = process.env.CHAOS_TIMERS === 'true';
 
-describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} days, ${scale.instances} instances, ${scale.kills} kills, ${scale.brokerRestarts} broker restart, ${scale.redisFlushes} Redis flush; seed ${seed})`, () => {
+describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} days, ${scale.instances} instances, ${scale.kills} kills, ${scale.brokerRestarts} broker restart, ${scale.redisFlushes} Redis flush; timers ${timers ? 'on' : 'off'}; seed ${seed})`, () => {
   it('publishes every task once and ends with the features and agent API answers (tasks, audit trail) of a fault-free run', async () => {
     if (!SCALES[scaleName]) throw new Error(`CHAOS_SCALE must be one of ${Object.keys(SCALES).join(', ')}`);
     const stack = inject('stack');
@@ -26,6 +28,7 @@ describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} day
       registryUrl: stack.registryUrl,
       redisUrl: stack.redisUrl,
       redisDb: Number(process.env.CHAOS_REDIS_DB ?? 9),
+      timers,
       workDir: join(new URL('../../.cache/chaos', import.meta.url).pathname, `run-${Date.now().toString(36)}`),
       log: (line) => process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
     };
