@@ -5,6 +5,7 @@ import { connect } from '../kafka/bootstrap.ts';
 import { produceReplayLines } from '../kafka/produce-lines.ts';
 import { commitGroupOffsets, endOffsets, readCommitted } from '../kafka/read-committed.ts';
 import { generate } from '../generate/index.ts';
+import { expectedFor } from '../generate/labels.ts';
 import { INPUT_TOPICS, TOPICS } from '../events/topics.ts';
 import type { DeadLetter, FraudCheckTask, OutreachTask, Suppression } from '../events/types.ts';
 import { dayLabel } from '../state/calendar.ts';
@@ -121,7 +122,9 @@ export async function demoCommand(cli: Cli, values: DemoOptions): Promise<number
     ...outreach.map((t) => key(TOPICS.outreachTasks, t.customerId, t.ruleId, t.sourceEventIds.at(-1)!)),
     ...suppressions.map((s) => key(TOPICS.suppressions, s.customerId, s.ruleId, s.sourceEventIds.at(-1)!)),
   ]);
-  const found = labels.expected.filter((e) => got.has(key(e.topic, e.customerId, e.ruleId, e.triggerEventId))).length;
+  // The planted outputs of the pipeline this service runs: with timers off, the event path's.
+  const expected = expectedFor(labels, config.timers.enabled ? 'timers' : 'events');
+  const found = expected.filter((e) => got.has(key(e.topic, e.customerId, e.ruleId, e.triggerEventId))).length;
   const tz = config.businessTimeZone;
 
   say();
@@ -133,7 +136,7 @@ export async function demoCommand(cli: Cli, values: DemoOptions): Promise<number
   for (const [r, n] of countBy(outreach, (t) => `${t.kind}${t.offerCode ? ` ${t.offerCode}` : ''} (${t.ruleId})`)) say(`    ${String(n).padStart(5)}  ${r}`);
   say(`  suppressions       ${suppressions.length}`);
   for (const [r, n] of countBy(suppressions, (s) => `${s.reason} (${s.ruleId})`)) say(`    ${String(n).padStart(5)}  ${r}`);
-  say(`  planted scenarios  ${found} of ${labels.expected.length} expected outputs found; ${got.size - found} outputs not in the labels`);
+  say(`  planted scenarios  ${found} of ${expected.length} expected outputs found; ${got.size - found} outputs not in the labels`);
   say();
   say('== three example tasks ==');
   const examples: (FraudCheckTask | OutreachTask)[] = [fraud.find((t) => t.priority === 'P1') ?? fraud[0], outreach.find((t) => t.kind === 'LIFE_STAGE_OFFER'), outreach.find((t) => t.kind === 'RISK_REASSESSMENT') ?? outreach[0]].filter((t): t is FraudCheckTask | OutreachTask => t !== undefined);
@@ -171,7 +174,7 @@ export async function demoCommand(cli: Cli, values: DemoOptions): Promise<number
     });
     await app.stop();
   }
-  return found === labels.expected.length ? EXIT.ok : EXIT.failure;
+  return found === expected.length ? EXIT.ok : EXIT.failure;
 }
 
 const seriesOf = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));

@@ -10,7 +10,9 @@ const DAYS = Number(process.env.GENERATED_DAYS ?? 60);
 describe(`a generated stream of ${CUSTOMERS} customers over ${DAYS} days`, () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ CONSUMER_CONCURRENCY: '3' });
+    // The history starts on a fixed day (2026-06-01) and its planted time scenarios reach 230 days
+    // before it: older than MAX_EVENT_AGE_MS's 400 days once the calendar has moved far enough.
+    h = await startHarness({ CONSUMER_CONCURRENCY: '3', MAX_EVENT_AGE_MS: String(3 * 365 * 86_400_000) });
   });
   afterAll(() => h?.stop());
 
