@@ -1,14 +1,13 @@
 import type { OutreachKind } from '../events/types.ts';
 import type { BusinessCalendar } from '../features/calendar.ts';
 import type { FiredTimer } from '../features/timers.ts';
-import { COURTESY_RULES, decide, contactRecordOf, countsAsContact, type ContactRecord } from '../policy/contact-policy.ts';
+import { decide, type ContactRecord } from '../policy/contact-policy.ts';
 import type { RuleSet } from '../rules/config.ts';
 import { evaluateRules } from '../rules/index.ts';
 import { timerContext } from '../rules/time-context.ts';
 import type { CustomerFacts, StoredContact } from '../state/store.ts';
-import { decisionEntryOf, type DecisionLogEntry, type EntryOptions } from '../tasks/decision-log.ts';
-import { buildFraudCheckTask, buildOutreachTask, buildSuppression } from '../tasks/index.ts';
-import { profileFacts, type Decisions } from './decide.ts';
+import type { DecisionLogEntry, EntryOptions } from '../tasks/decision-log.ts';
+import { profileFacts, recordDecision, type Decisions } from './decide.ts';
 import { dueHoursIn } from './restore-contacts.ts';
 
 export interface TimerDecideInput {
@@ -46,35 +45,9 @@ export function decideTimers(input: TimerDecideInput): Decisions & { readonly co
       const candidates = evaluateRules(timerContext(f, customerId, profile), ruleSet);
       if (candidates.length === 0) continue;
       const decision = decide(candidates, history, { profile, tier: f.tierAfter }, ruleSet.policy);
-      for (const issued of decision.issued) {
-        const c = issued.candidate;
-        if (c.target === 'FRAUD_CHECK') {
-          const check = f.check;
-          if (!check) continue;
-          const task = buildFraudCheckTask(
-            c,
-            { maskedAccountNo: check.maskedAccountNo, amountMinor: check.amountMinor, transactionEventId: check.transactionEventId, occurredAt: check.transactionAt, type: check.transactionType },
-            { tier: f.tierAfter, createdAt: now, ruleSetVersion: ruleSet.version, timeZone: input.calendar.timeZone },
-          );
-          out.fraudChecks.push(task);
-          log.push(decisionEntryOf({ topic: 'fraudCheck', record: task }, entryOptions));
-          continue;
-        }
-        const task = buildOutreachTask(issued, { tier: f.tierAfter, createdAt: now, ruleSetVersion: ruleSet.version });
-        out.outreach.push(task);
-        log.push(decisionEntryOf({ topic: 'outreach', record: task }, entryOptions));
-        if (countsAsContact(c.ruleId, c.target)) {
-          const rec = contactRecordOf(issued);
-          history.push(rec);
-          contacts.push({ taskId: rec.taskId, ruleId: rec.ruleId, kind: rec.kind, at: rec.at });
-        }
-        if (!COURTESY_RULES.has(c.ruleId)) times.push(c.occurredAt);
-      }
-      for (const s of decision.suppressed) {
-        const suppression = buildSuppression(s, { tier: f.tierAfter, createdAt: now, ruleSetVersion: ruleSet.version });
-        out.suppressions.push(suppression);
-        log.push(decisionEntryOf({ topic: 'suppression', record: suppression }, entryOptions));
-      }
+      const check = f.check && { maskedAccountNo: f.check.maskedAccountNo, amountMinor: f.check.amountMinor, transactionEventId: f.check.transactionEventId, occurredAt: f.check.transactionAt, type: f.check.transactionType };
+      // Escalations are issued but not watched again: the fraud checks built are not kept.
+      recordDecision(decision, check ?? null, { tier: f.tierAfter, now, ruleSet, timeZone: input.calendar.timeZone, entryOptions }, { out, log, history, contacts, outreachAt: times });
     }
     // Escalations are not watched again (at most one per original check); outreach times count for the cadence.
     const issued = times.length > 0 ? { issued: { fraudChecks: [], outreachAt: times } } : {};

@@ -97,39 +97,72 @@ export function decideBatch(input: DecideInput): Decisions {
       const candidates = evaluateRules(ctx, ruleSet);
       if (candidates.length === 0) continue;
       const decision = decide(candidates, history, { profile, tier: tierAfter }, ruleSet.policy);
-      for (const issued of decision.issued) {
-        const c = issued.candidate;
-        if (c.target === 'FRAUD_CHECK') {
-          if (record.kind !== 'transaction') continue;
-          const tx = record.event;
-          const task = buildFraudCheckTask(
-            c,
-            { maskedAccountNo: tx.maskedAccountNo, amountMinor: tx.amountMinor, transactionEventId: tx.eventId, occurredAt: tx.occurredAt, type: tx.type === 'WITHDRAWAL' ? 'WITHDRAWAL' : 'TRANSFER_OUT' },
-            { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version, timeZone: input.calendar.timeZone },
-          );
-          out.fraudChecks.push(task);
-          log.push(decisionEntryOf({ topic: 'fraudCheck', record: task }, entryOptions));
-          checks.push({ taskId: task.taskId, dueBy: task.dueBy, transactionEventId: tx.eventId, transactionType: tx.type === 'WITHDRAWAL' ? 'WITHDRAWAL' : 'TRANSFER_OUT', transactionAt: tx.occurredAt, amountMinor: tx.amountMinor, maskedAccountNo: tx.maskedAccountNo });
-        } else {
-          const task = buildOutreachTask(issued, { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version });
-          out.outreach.push(task);
-          log.push(decisionEntryOf({ topic: 'outreach', record: task }, entryOptions));
-          if (countsAsContact(c.ruleId, c.target)) {
-            const rec = contactRecordOf(issued);
-            history.push(rec);
-            contacts.push({ taskId: rec.taskId, ruleId: rec.ruleId, kind: rec.kind, at: rec.at });
-          }
-          if (!COURTESY_RULES.has(c.ruleId)) outreachAt.push(c.occurredAt);
-        }
-      }
-      for (const s of decision.suppressed) {
-        const suppression = buildSuppression(s, { tier: tierAfter, createdAt: now, ruleSetVersion: ruleSet.version });
-        out.suppressions.push(suppression);
-        log.push(decisionEntryOf({ topic: 'suppression', record: suppression }, entryOptions));
+      const tx = record.kind === 'transaction' ? record.event : null;
+      const source = tx && { maskedAccountNo: tx.maskedAccountNo, amountMinor: tx.amountMinor, transactionEventId: tx.eventId, occurredAt: tx.occurredAt, type: tx.type === 'WITHDRAWAL' ? ('WITHDRAWAL' as const) : ('TRANSFER_OUT' as const) };
+      const built = recordDecision(decision, source, { tier: tierAfter, now, ruleSet, timeZone: input.calendar.timeZone, entryOptions }, { out, log, history, contacts, outreachAt });
+      for (const task of built) {
+        checks.push({ taskId: task.taskId, dueBy: task.dueBy, transactionEventId: source!.transactionEventId, transactionType: source!.type, transactionAt: source!.occurredAt, amountMinor: source!.amountMinor, maskedAccountNo: source!.maskedAccountNo });
       }
     }
     const issued = input.timers && checks.length + outreachAt.length > 0 ? { issued: { fraudChecks: checks, outreachAt } } : {};
     if (contacts.length > 0 || log.length > 0 || 'issued' in issued) out.records.push({ customerId, contacts, log, ...issued });
   }
   return out;
+}
+
+/** The transaction a fraud check is about, as buildFraudCheckTask takes it. */
+export type FraudCheckSource = Parameters<typeof buildFraudCheckTask>[1];
+
+/** Where one customer's decisions go: the chunk's outputs and the customer's record of them. */
+export interface DecisionSinks {
+  readonly out: Decisions;
+  readonly log: DecisionLogEntry[];
+  /** The contact history the policy reads; an issued contact joins it for the customer's next decision. */
+  readonly history: ContactRecord[];
+  readonly contacts: StoredContact[];
+  /** Trigger times of issued outreach that is not a courtesy (what the cadence counts). */
+  readonly outreachAt: number[];
+}
+
+/**
+ * Turns the contact policy's decision into tasks, suppressions, decision-log
+ * entries and contacts, the same for an event and for a timer. A fraud check
+ * needs its transaction (`source`); without one it is not issued. Returns the
+ * fraud checks built, for the caller to watch or not.
+ */
+export function recordDecision(
+  decision: ReturnType<typeof decide>,
+  source: FraudCheckSource | null,
+  o: { readonly tier: Parameters<typeof buildOutreachTask>[1]['tier']; readonly now: Parameters<typeof buildOutreachTask>[1]['createdAt']; readonly ruleSet: RuleSet; readonly timeZone: string; readonly entryOptions: EntryOptions },
+  sinks: DecisionSinks,
+): FraudCheckTask[] {
+  const { out, log, history, contacts, outreachAt } = sinks;
+  const built: FraudCheckTask[] = [];
+  const meta = { tier: o.tier, createdAt: o.now, ruleSetVersion: o.ruleSet.version };
+  for (const issued of decision.issued) {
+    const c = issued.candidate;
+    if (c.target === 'FRAUD_CHECK') {
+      if (!source) continue;
+      const task = buildFraudCheckTask(c, source, { ...meta, timeZone: o.timeZone });
+      out.fraudChecks.push(task);
+      log.push(decisionEntryOf({ topic: 'fraudCheck', record: task }, o.entryOptions));
+      built.push(task);
+      continue;
+    }
+    const task = buildOutreachTask(issued, meta);
+    out.outreach.push(task);
+    log.push(decisionEntryOf({ topic: 'outreach', record: task }, o.entryOptions));
+    if (countsAsContact(c.ruleId, c.target)) {
+      const rec = contactRecordOf(issued);
+      history.push(rec);
+      contacts.push({ taskId: rec.taskId, ruleId: rec.ruleId, kind: rec.kind, at: rec.at });
+    }
+    if (!COURTESY_RULES.has(c.ruleId)) outreachAt.push(c.occurredAt);
+  }
+  for (const s of decision.suppressed) {
+    const suppression = buildSuppression(s, meta);
+    out.suppressions.push(suppression);
+    log.push(decisionEntryOf({ topic: 'suppression', record: suppression }, o.entryOptions));
+  }
+  return built;
 }
