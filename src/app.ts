@@ -208,6 +208,8 @@ export interface AppOptions {
   readonly onFatal?: (err: Error) => void;
   /** Nobody calls /v1 in this run (the demo's report): having no tokens is then no warning. */
   readonly agentApiUnused?: boolean;
+  /** Wraps the connected Kafka client: tests make real calls fail (a transaction refused after the write-back). */
+  readonly kafka?: (kafka: Kafka) => Kafka;
 }
 
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
@@ -291,7 +293,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       logger.info({ port: http.port, host: config.http.host ?? 'all interfaces' }, 'health endpoints listening');
       const connected = await connect(config, logger);
       stack = connected.stack;
-      const { kafka, serde } = connected;
+      const { serde } = connected;
+      const kafka = options.kafka ? options.kafka(connected.kafka) : connected.kafka;
       const dlqLimit = await readMessageLimit(kafka, TOPICS.dlq);
       if (dlqLimit.error) logger.warn({ err: dlqLimit.error, topic: TOPICS.dlq, bytes: dlqLimit.bytes }, 'could not read the dead-letter topic\'s max.message.bytes; assuming Kafka\'s default');
       else logger.info({ topic: TOPICS.dlq, bytes: dlqLimit.bytes }, 'dead letters are cut to fit the topic\'s max.message.bytes');

@@ -7,10 +7,10 @@ import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
 import { coPartitionAssigner } from './copartition-assigner.ts';
 import { topicMessages } from './produce.ts';
 import type { IngestorObserver } from './ingestor-observer.ts';
-import { originMetadata, parseOrigin, parseStreamTime } from './origin.ts';
+import { originMetadata, parseOrigin, parseStreamTime, parseTimerStep, type TimerStepId } from './origin.ts';
 import { advanceStreamTime } from '../features/stream-time.ts';
 import { FencedError, StateLostError, type Fence } from '../state/store.ts';
-import type { DecideHooks, TaskState, TimerStep } from '../state/task-state.ts';
+import type { CommittedTimers, DecideHooks, TaskState, TimerStep } from '../state/task-state.ts';
 import { CarestreamError } from '../errors.ts';
 import { TOPIC_INDEX } from '../state/encode.ts';
 import { RECORD_OVERHEAD_BYTES } from '../pipeline/dead-letter-fit.ts';
@@ -92,8 +92,18 @@ interface Task {
   rebuild: { total: number; done: number; customers: Set<string>; streamTime: number | null } | undefined;
   /** Stream time (issue 13): the largest event time applied, or the clock less the lateness once caught up; null before any. */
   streamTime: number | null;
-  /** The stream time the last commit before this ownership carried (kept timer outputs after it were never published). */
+  /** The stream time the last commit before this ownership carried (a rebuild fires timers up to it). */
   acquiredStreamTime: number | null;
+  /** What the last commit before this ownership said of timer steps (which kept outputs were published). */
+  acquiredTimers: CommittedTimers;
+  /** This ownership's last timer step (one per chunk prepared and per idle step). */
+  step: number;
+  /**
+   * With timers: the next offset per input topic once the chunks prepared so
+   * far commit. Every commit carries all of them, so every input topic's
+   * metadata holds the last commit's timer step.
+   */
+  readonly position: Map<string, bigint>;
 }
 
 interface PreparedChunk {
@@ -105,6 +115,8 @@ interface PreparedChunk {
   readonly startedAt: number;
   /** The task's stream time once this chunk commits (carried in the commit's offset metadata). */
   readonly streamTime: number | null;
+  /** With timers: the chunk's timer step (carried in the commit's offset metadata). */
+  readonly step?: number;
 }
 
 /** An output as kept with a customer until its timer step commits (JSON: Buffers in base64). */
@@ -375,6 +387,9 @@ export class Ingestor {
         rebuild: undefined,
         streamTime: null,
         acquiredStreamTime: null,
+        acquiredTimers: { streamTime: null, step: null },
+        step: 0,
+        position: new Map(),
       };
       this.tasks.set(partition, t);
       this.rebuildingTasks.add(partition);
@@ -430,12 +445,14 @@ export class Ingestor {
     if (task.generation !== this.generation || this.stopping) return;
     await this.freshProducer(p);
     const { epoch, built } = await this.deps.store.acquireTask(p);
-    const { committed, origin, streamTime } = await this.committedOffsets(p);
+    const { committed, origin, streamTime, step } = await this.committedOffsets(p);
     const ends = await this.partitionEnds(p);
     if (task.generation !== this.generation || this.stopping) return;
     task.fence = { partition: p, epoch };
     task.streamTime = streamTime;
     task.acquiredStreamTime = streamTime;
+    task.acquiredTimers = { streamTime, step };
+    task.step = 0;
     task.state = this.deps.store.openTask(p);
     for (const [topic, o] of origin) task.origin.set(topic, o);
     if (built) {
@@ -452,10 +469,12 @@ export class Ingestor {
    * where the group's state begins (origin.ts) when it did not start at the
    * beginning of the topics.
    */
-  private async committedOffsets(partition: number): Promise<{ committed: Map<string, bigint>; origin: Map<string, bigint>; streamTime: number | null }> {
+  private async committedOffsets(partition: number): Promise<{ committed: Map<string, bigint>; origin: Map<string, bigint>; streamTime: number | null; step: TimerStepId | null }> {
     const committed = new Map<string, bigint>();
     const origin = new Map<string, bigint>();
     let streamTime: number | null = null;
+    let step: TimerStepId | null = null;
+    let stepAt = Number.NEGATIVE_INFINITY;
     const fetched = await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [...INPUT_TOPICS] });
     const starts = new Map((this.o.startAt ? Object.entries(this.o.startAt) : []).map(([t, ps]) => [t, ps.find((x) => x.partition === partition)?.offset]));
     for (const { topic, partitions } of fetched) {
@@ -467,8 +486,14 @@ export class Ingestor {
       if (from !== undefined) origin.set(topic, from);
       const st = parseStreamTime(p?.metadata);
       if (st !== null && (streamTime === null || st > streamTime)) streamTime = st;
+      // Every commit with timers carries every input topic, so they agree; the latest stream time wins otherwise.
+      const ts = parseTimerStep(p?.metadata);
+      if (ts !== null && (st ?? Number.NEGATIVE_INFINITY) >= stepAt) {
+        step = ts;
+        stepAt = st ?? Number.NEGATIVE_INFINITY;
+      }
     }
-    return { committed, origin, streamTime };
+    return { committed, origin, streamTime, step };
   }
 
   private async partitionEnds(partition: number): Promise<Map<string, { low: bigint; high: bigint }>> {
@@ -491,6 +516,7 @@ export class Ingestor {
       const c = committed.get(topic)!;
       const from = c < low ? low : c;
       task.floor.set(topic, from);
+      task.position.set(topic, from);
       task.queue.setCaughtUp(topic, from >= high);
       this.consumer.seek({ topic, partition: p, offset: from.toString() });
       this.resumeTopic(topic, p);
@@ -532,7 +558,7 @@ export class Ingestor {
     // Timers the clock made due after the last replayed record, up to the committed stream time (published then).
     const sc = task.acquiredStreamTime;
     if (this.o.timers && sc !== null) {
-      await task.state!.fireDue(sc, sc, fence, this.o.timers.hooks);
+      await task.state!.fireDue(sc, null, fence, this.o.timers.hooks);
     }
     await this.o.restoreContacts?.(p, customers, task.state!, fence);
     await task.state!.flush(fence);
@@ -714,7 +740,7 @@ export class Ingestor {
       const applied = advanceStreamTime({ current: task.rebuild!.streamTime, maxApplied: maxAppliedTime(result), caughtUp: false, wallClock: 0, allowedLatenessMs: timers.allowedLatenessMs });
       const upTo = applied !== null && task.acquiredStreamTime !== null ? Math.min(applied, task.acquiredStreamTime) : null;
       if (upTo !== null) {
-        await task.state!.fireDue(upTo, upTo, fence, timers.hooks);
+        await task.state!.fireDue(upTo, null, fence, timers.hooks);
       }
       task.rebuild!.streamTime = applied;
     }
@@ -745,11 +771,14 @@ export class Ingestor {
     //    then, through the same rules and policy, against the same task state,
     //    before the write-back below, so the outputs commit with the chunk.
     let streamTime = task.streamTime;
+    let step: number | undefined;
     const timerOutputs: OutputMessage[] = [];
     if (this.o.timers) {
       streamTime = advanceStreamTime({ current: task.streamTime, maxApplied: maxAppliedTime(result), caughtUp: false, wallClock: 0, allowedLatenessMs: this.o.timers.allowedLatenessMs });
       task.streamTime = streamTime;
-      if (streamTime !== null) timerOutputs.push(...(await this.timerStep(task, streamTime)));
+      step = ++task.step;
+      // With no stream time yet nothing is due, but the first step still takes over an earlier owner's kept outputs.
+      timerOutputs.push(...(await this.timerStep(task, streamTime ?? Number.MIN_SAFE_INTEGER, step, result.decidedTimers ?? [])));
     }
     // 4. Every customer the chunk changed, written back before its transaction commits (step 5, commitChunk).
     await state.flush(fence);
@@ -758,7 +787,11 @@ export class Ingestor {
       const o = BigInt(r.message.message.offset) + 1n;
       if ((next.get(r.topic) ?? -1n) < o) next.set(r.topic, o);
     }
-    return { chunk, result, outputs: [...result.outputs, ...extra, ...timerOutputs], next, startedAt, streamTime };
+    if (step !== undefined) {
+      for (const [topic, o] of next) task.position.set(topic, o);
+      for (const [topic, o] of task.position) if (o >= 0n) next.set(topic, o);
+    }
+    return { chunk, result, outputs: [...result.outputs, ...extra, ...timerOutputs], next, startedAt, streamTime, ...(step !== undefined && { step }) };
   }
 
   /**
@@ -768,12 +801,14 @@ export class Ingestor {
    * publishes them (the timers are consumed in the state it loads). Kept
    * outputs of an earlier owner come back here too, as they were.
    */
-  private async timerStep(task: Task, streamTime: number): Promise<OutputMessage[]> {
+  private async timerStep(task: Task, streamTime: number, stepNo: number, early: readonly unknown[]): Promise<OutputMessage[]> {
     const state = task.state!;
     const fence = task.fence!;
-    const step = await state.fireDue(streamTime, task.acquiredStreamTime, fence, this.o.timers!.hooks);
-    const kept = step.kept.flatMap(fromKept);
-    if (step.fired.size === 0) return kept;
+    const fired = await state.fireDue(streamTime, { step: stepNo, committed: task.acquiredTimers }, fence, this.o.timers!.hooks);
+    const kept = fired.kept.flatMap(fromKept);
+    if (fired.fired.size === 0 && early.length === 0) return kept;
+    // Timers that fired between a customer's records come first: they fired earlier in stream time.
+    const step: TimerStep = early.length === 0 ? fired : { ...fired, decided: [...early, ...fired.decided] };
     const outputs = await this.o.timers!.afterTimers(step, state, fence);
     const byCustomer = new Map<string, OutputMessage[]>();
     for (const m of outputs) {
@@ -783,7 +818,7 @@ export class Ingestor {
       if (!list) byCustomer.set(id, (list = []));
       list.push(m);
     }
-    await state.keepTimerOutputs(streamTime, new Map([...byCustomer].map(([id, ms]) => [id, keptText(ms)])), fence);
+    await state.keepTimerOutputs(stepNo, new Map([...byCustomer].map(([id, ms]) => [id, keptText(ms)])), fence);
     return [...kept, ...outputs];
   }
 
@@ -801,15 +836,13 @@ export class Ingestor {
     if (streamTime === null || streamTime === task.streamTime) return;
     task.streamTime = streamTime;
     const startedAt = Date.now();
-    const outputs = await this.timerStep(task, streamTime);
+    const step = ++task.step;
+    const outputs = await this.timerStep(task, streamTime, step, []);
     await task.state!.flush(task.fence!);
     if (outputs.length === 0) return;
     const next = new Map<string, bigint>();
-    for (const topic of INPUT_TOPICS) {
-      const at = task.floor.get(topic);
-      if (at !== undefined && at >= 0n) next.set(topic, at);
-    }
-    await this.commitChunk(task, { chunk: [], result: { outputs: [], tally: emptyTally(), applied: [], customers: new Map() }, outputs, next, startedAt, streamTime });
+    for (const [topic, at] of task.position) if (at >= 0n) next.set(topic, at);
+    await this.commitChunk(task, { chunk: [], result: { outputs: [], tally: emptyTally(), applied: [], customers: new Map() }, outputs, next, startedAt, streamTime, step });
   }
 
   /** The Kafka half: outputs and input offsets in one transaction. */
@@ -824,7 +857,7 @@ export class Ingestor {
       await retryConcurrent(() =>
         tx.sendOffsets({
           consumerGroupId: this.o.groupId,
-          topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString(), metadata: originMetadata(task.origin.get(topic), prepared.streamTime) ?? null }] })),
+          topics: [...next].map(([topic, offset]) => ({ topic, partitions: [{ partition, offset: offset.toString(), metadata: originMetadata(task.origin.get(topic), prepared.streamTime, prepared.step === undefined ? undefined : { owner: task.state!.owner, step: prepared.step }) ?? null }] })),
         }),
       );
       await retryConcurrent(() => tx.commit());
@@ -841,8 +874,8 @@ export class Ingestor {
     void task.state!
       .committed(chunk.map((r) => ({ customerId: r.message.decoded.ok ? r.message.decoded.record.event.customerId : undefined, topicIndex: TOPIC_INDEX[r.message.topic], offset: r.message.message.offset })))
       .catch((err: Error) => this.log.warn({ err, partition }, 'could not delete the results of a committed chunk'));
-    if (this.o.timers && prepared.streamTime !== null) {
-      void task.state!.committedTimers(prepared.streamTime).catch((err: Error) => this.log.warn({ err, partition }, 'could not delete the kept timer outputs of a committed chunk'));
+    if (prepared.step !== undefined) {
+      void task.state!.committedTimers(prepared.step).catch((err: Error) => this.log.warn({ err, partition }, 'could not delete the kept timer outputs of a committed chunk'));
     }
     addTally(this.tally, result.tally);
     this.o.observer?.chunkCommitted?.({ partition, records: chunk.map((r) => r.message), result, outputs, committed: next, startedAt: started, committedAt: Date.now() });

@@ -45,8 +45,10 @@ export interface BatchResult {
   readonly applied: { record: StoreRecord; outcome: Outcome }[];
   /** Profile and contact history of every customer in the batch. */
   readonly customers: ReadonlyMap<string, CustomerFacts>;
-  /** With decide hooks (timers on): the decisions taken while applying, in order. */
+  /** With decide hooks (timers on): the decisions taken on the records while applying, in order. */
   readonly decided?: readonly unknown[];
+  /** With decide hooks: the decisions on timers that fired between a customer's records (published with the chunk's timer step). */
+  readonly decidedTimers?: readonly unknown[];
 }
 
 /**
@@ -111,7 +113,7 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     else dead.push(d.dead);
   }
 
-  const { outcomes, customers, decided } = valid.length > 0 ? await state.apply(valid.map((v) => v.record), fence, hooks) : { outcomes: [], customers: new Map<string, CustomerFacts>(), decided: undefined };
+  const { outcomes, customers, decided, decidedTimers } = valid.length > 0 ? await state.apply(valid.map((v) => v.record), fence, hooks) : { outcomes: [], customers: new Map<string, CustomerFacts>(), decided: undefined, decidedTimers: undefined };
   const applied: BatchResult['applied'] = [];
   outcomes.forEach((outcome, i) => {
     const v = valid[i]!;
@@ -141,5 +143,5 @@ export async function processBatch(deps: BatchDeps, records: readonly InputRecor
     tally.deadLettered++;
     tally.byReason[d.reason] = (tally.byReason[d.reason] ?? 0) + 1;
   }
-  return { outputs, tally, applied, customers, ...(decided && { decided }) };
+  return { outputs, tally, applied, customers, ...(decided && { decided }), ...(decidedTimers && decidedTimers.length > 0 && { decidedTimers }) };
 }

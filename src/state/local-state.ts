@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { applyEach, emptyState, featureView, fireDue, nextDueAt, recordContacts, recordIssued, schedule, type CustomerState, type FeatureOptions, type FeatureRecord, type KeptProfile } from '../features/index.ts';
 import type { FiredTimer, TimerOptions } from '../features/timers.ts';
@@ -8,7 +9,7 @@ import { StateKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
 import { customerValue, decodeResult, encodeResult, readCustomerValue, binaryStateCodec, type StateCodec } from './customer-value.ts';
 import { STATUS, FencedError, StateLostError, checkedEntry, fenceError, readDecisionLog, resultField, type Applied, type CustomerFacts, type DecisionLog, type DecisionRecord, type Fence, type Outcome, type Status, type StoredContact, type StoredProfile } from './store.ts';
-import type { CommittedRecord, ContactHistoryView, DecideHooks, DecideItem, DecisionOptions, StateEngine, TaskState, TimerStep } from './task-state.ts';
+import type { CommittedRecord, CommittedTimers, ContactHistoryView, DecideHooks, DecideItem, DecisionOptions, StateEngine, TaskState, TimerStep, TimerStepRef } from './task-state.ts';
 import type { FeatureView } from './feature-view.ts';
 
 export interface LocalStateOptions {
@@ -32,9 +33,18 @@ export interface LocalStateOptions {
   readonly timers?: () => TimerOptions | undefined;
 }
 
-/** Field of a customer's pending hash holding the outputs of timers fired at stream time `t` (not yet committed). */
-const timerField = (t: number): string => `t@${t}`;
-const TIMER_FIELD = /^t@(-?\d+)$/;
+/**
+ * Field of a customer's pending hash holding the outputs of timers fired in
+ * step `step` of ownership `owner` (not yet committed). Fields of the first
+ * timers version were named by stream time only (`t@<streamTime>`).
+ */
+const timerField = (owner: string, step: number): string => `t@${owner}.${step}`;
+const TIMER_FIELD = /^t@(?:(-?\d+)|([0-9a-z]{1,16})\.(\d{1,15}))$/;
+/**
+ * The due-index score of a customer keeping uncommitted timer outputs: below
+ * every due time, so the first step of the next owner loads them all.
+ */
+const KEPT_SCORE = Number.MIN_SAFE_INTEGER;
 /** Due customers loaded per timer step at most (the rest fire at the next step). */
 const MAX_DUE_PER_STEP = 2_000;
 
@@ -60,7 +70,7 @@ interface Entry {
   logSize: number;
   /** The due index should be rewritten for this customer at the next write (timers). */
   reindex: boolean;
-  /** Stream times of this ownership's timer steps whose outputs this customer keeps until they commit. */
+  /** This ownership's timer steps whose outputs this customer keeps until they commit. */
   readonly kept: Set<number>;
 }
 
@@ -269,20 +279,29 @@ function joinKept(a: string, b: string): string {
 
 /**
  * Where the customer stands in the due index: the next timer's due time, or
- * earlier when outputs of fired timers are kept uncommitted (a new owner
+ * KEPT_SCORE while outputs of fired timers are kept uncommitted (a new owner
  * must load the customer to publish them again); null when neither.
  */
 function dueOf(e: Entry): number | null {
-  let at = nextDueAt(e.state);
-  const low = (t: number) => {
-    if (at === null || t < at) at = t;
-  };
-  for (const t of e.kept) low(t);
-  for (const f of e.replay?.keys() ?? []) {
-    const m = TIMER_FIELD.exec(f);
-    if (m) low(Number(m[1]));
-  }
-  return at;
+  if (e.kept.size > 0) return KEPT_SCORE;
+  for (const f of e.replay?.keys() ?? []) if (TIMER_FIELD.test(f)) return KEPT_SCORE;
+  return nextDueAt(e.state);
+}
+
+/**
+ * Whether a kept field's step committed. A field of the owner that committed
+ * last is committed up to that owner's last step. A field of another owner
+ * is one of a later owner that never committed: every owner, in its first
+ * step and so before its first commit, loads all customers keeping outputs
+ * (KEPT_SCORE) and publishes or forgets every earlier owner's field, and a
+ * commit that followed would have carried the later owner's marker.
+ */
+export function keptStepCommitted(field: string, committed: CommittedTimers): boolean {
+  const m = TIMER_FIELD.exec(field);
+  if (!m) return false;
+  if (m[1] !== undefined) return committed.streamTime !== null && Number(m[1]) <= committed.streamTime;
+  const c = committed.step;
+  return c !== null && c.owner === m[2] && Number(m[3]) <= c.step;
 }
 
 function historyOf(s: CustomerState): ContactHistoryView {
@@ -300,6 +319,9 @@ export class TaskLocalState implements TaskState {
   private readonly limit: number;
   /** In touch order, oldest first (a Map keeps insertion order). */
   private readonly cache = new Map<string, Entry>();
+
+  /** This ownership, in the names of its kept timer outputs and in its commits' metadata (src/kafka/origin.ts). */
+  readonly owner = randomBytes(6).toString('hex');
 
   constructor(store: LocalStateStore, partition: number, limit: number) {
     this.store = store;
@@ -342,8 +364,9 @@ export class TaskLocalState implements TaskState {
     return { state, dirty: false, results: new Map(), replay: pending.length > 0 ? new Map(pending) : undefined, stale: [], log: [], logSize: 0, reindex: false, kept: new Set() };
   }
 
-  async apply(records: readonly StoreRecord[], fence: Fence, hooks?: DecideHooks): Promise<Applied & { decided?: unknown[] }> {
+  async apply(records: readonly StoreRecord[], fence: Fence, hooks?: DecideHooks): Promise<Applied & { decided?: unknown[]; decidedTimers?: unknown[] }> {
     const decided: unknown[] = [];
+    const decidedTimers: unknown[] = [];
     const groups = new Map<string, number[]>();
     records.forEach((r, i) => {
       const id = r.event.customerId;
@@ -394,7 +417,9 @@ export class TaskLocalState implements TaskState {
                 e.dirty = true;
               }
               if (f.fired.length > 0) {
-                if (hooks) decided.push(this.decideNow(e, id, { kind: 'timers', fired: f.fired }, hooks, timers));
+                // Kept with the chunk's timer step (the caller's keepTimerOutputs): the state written before the
+                // chunk commits has these timers consumed, so a replay of the chunk would not fire them again.
+                if (hooks) decidedTimers.push(this.decideNow(e, id, { kind: 'timers', fired: f.fired }, hooks, timers));
                 else this.addFired(id, f.fired);
               }
             }
@@ -414,7 +439,7 @@ export class TaskLocalState implements TaskState {
       }
       customers.set(id, factsOf(e.state));
     }
-    return { outcomes, customers, ...(hooks && { decided }) };
+    return { outcomes, customers, ...(hooks && { decided, decidedTimers }) };
   }
 
   async recordDecisions(records: readonly DecisionRecord[], options: DecisionOptions, fence: Fence): Promise<void> {
@@ -483,10 +508,12 @@ export class TaskLocalState implements TaskState {
     else this.firedEarly.set(customerId, [...fired]);
   }
 
-  /** Customers that kept timer outputs in this ownership, by the stream time of their step. */
+  /** Customers that kept timer outputs in this ownership, by step. */
   private readonly keptSteps = new Map<number, Set<string>>();
+  /** Whether a step loaded every customer keeping outputs of an earlier owner (the first step does). */
+  private keptLoaded = false;
 
-  async fireDue(streamTime: number, committedStreamTime: number | null, fence: Fence, hooks?: DecideHooks): Promise<TimerStep> {
+  async fireDue(streamTime: number, step: TimerStepRef | null, fence: Fence, hooks?: DecideHooks): Promise<TimerStep> {
     const timers = this.store.timerOptions();
     const fired = new Map<string, readonly FiredTimer[]>();
     const customers = new Map<string, CustomerFacts>();
@@ -494,6 +521,8 @@ export class TaskLocalState implements TaskState {
     const decided: unknown[] = [];
     if (!timers) return { fired, customers, kept, decided };
     const ids = await this.store.dueCustomers(this.partition, streamTime, MAX_DUE_PER_STEP);
+    // Before this ownership's first commit, every earlier owner's kept outputs are published or forgotten (keptStepCommitted).
+    if (step && !this.keptLoaded) ids.push(...(await this.store.dueCustomers(this.partition, KEPT_SCORE, Number.MAX_SAFE_INTEGER)));
     const early = new Map(this.firedEarly);
     this.firedEarly.clear();
     // The index in Redis is written at the flush: customers this chunk changed are looked at here.
@@ -505,22 +534,22 @@ export class TaskLocalState implements TaskState {
     }
     const entries = await this.entries([...new Set([...early.keys(), ...ids, ...changed])], fence);
     for (const [id, e] of entries) {
-      // Outputs an earlier owner kept: published again when their step never committed, forgotten when it did.
+      // Outputs an earlier owner kept: published again (and kept under this step) when their step never
+      // committed, forgotten when it did. A rebuild (no step) finds none: Redis lost them with the state.
       if (e.replay) {
         for (const [field, text] of e.replay) {
-          const m = TIMER_FIELD.exec(field);
-          if (!m) continue;
-          const at = Number(m[1]);
-          if (at > streamTime) continue;
+          if (!TIMER_FIELD.test(field)) continue;
           e.replay.delete(field);
-          if (committedStreamTime === null || at > committedStreamTime) {
-            kept.push(text);
-            e.results.set(timerField(streamTime), text);
-            this.noteKept(streamTime, id, e);
-          } else {
-            e.stale.push(field);
-          }
           e.dirty = true;
+          if (step && !keptStepCommitted(field, step.committed)) {
+            kept.push(text);
+            const mine = timerField(this.owner, step.step);
+            const before = e.results.get(mine);
+            e.results.set(mine, before === undefined ? text : joinKept(before, text));
+            this.noteKept(step.step, id, e);
+            if (field === mine) continue;
+          }
+          e.stale.push(field);
         }
       }
       const r = fireDue(e.state, id, streamTime, timers);
@@ -537,39 +566,40 @@ export class TaskLocalState implements TaskState {
         customers.set(id, factsOf(e.state));
       }
     }
+    if (step) this.keptLoaded = true;
     return { fired, customers, kept, decided };
   }
 
-  async keepTimerOutputs(streamTime: number, byCustomer: ReadonlyMap<string, string>, fence: Fence): Promise<void> {
+  async keepTimerOutputs(step: number, byCustomer: ReadonlyMap<string, string>, fence: Fence): Promise<void> {
     if (byCustomer.size === 0) return;
     const entries = await this.entries([...byCustomer.keys()], fence);
     for (const [id, text] of byCustomer) {
       const e = entries.get(id)!;
-      const field = timerField(streamTime);
+      const field = timerField(this.owner, step);
       const before = e.results.get(field);
       // Outputs kept again from an earlier owner come first (fireDue put them there).
       e.results.set(field, before === undefined ? text : joinKept(before, text));
       e.dirty = true;
-      this.noteKept(streamTime, id, e);
+      this.noteKept(step, id, e);
     }
   }
 
-  private noteKept(streamTime: number, customerId: string, e: Entry): void {
-    e.kept.add(streamTime);
-    let ids = this.keptSteps.get(streamTime);
-    if (!ids) this.keptSteps.set(streamTime, (ids = new Set()));
+  private noteKept(step: number, customerId: string, e: Entry): void {
+    e.kept.add(step);
+    let ids = this.keptSteps.get(step);
+    if (!ids) this.keptSteps.set(step, (ids = new Set()));
     ids.add(customerId);
   }
 
-  async committedTimers(streamTime: number): Promise<void> {
+  async committedTimers(step: number): Promise<void> {
     const byCustomer = new Map<string, string[]>();
     for (const [at, ids] of this.keptSteps) {
-      if (at > streamTime) continue;
+      if (at > step) continue;
       this.keptSteps.delete(at);
       for (const id of ids) {
         let fields = byCustomer.get(id);
         if (!fields) byCustomer.set(id, (fields = []));
-        fields.push(timerField(at));
+        fields.push(timerField(this.owner, at));
         // The index's low entry for the kept outputs goes at the next write.
         const e = this.cache.get(id);
         if (e) {

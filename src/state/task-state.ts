@@ -57,6 +57,18 @@ export interface TimerStep {
   readonly decided: readonly unknown[];
 }
 
+/** What the last commit before an ownership said of timers (its offset metadata, src/kafka/origin.ts). */
+export interface CommittedTimers {
+  readonly streamTime: number | null;
+  readonly step: { readonly owner: string; readonly step: number } | null;
+}
+
+/** A timer step of this ownership: its number, and what the commit before the ownership said. */
+export interface TimerStepRef {
+  readonly step: number;
+  readonly committed: CommittedTimers;
+}
+
 /**
  * The state of one task's customers while this instance owns the task (its
  * partition of every input topic), for one ownership: opened when the task is
@@ -68,7 +80,14 @@ export interface TimerStep {
  *   committed(records)     after the commit: the kept results of its records are forgotten
  */
 export interface TaskState {
-  apply(records: readonly StoreRecord[], fence: Fence, hooks?: DecideHooks): Promise<Applied & { readonly decided?: readonly unknown[] }>;
+  /** A random id of this ownership: names its kept timer outputs and goes into its commits' metadata. */
+  readonly owner: string;
+  /**
+   * With hooks, `decided` holds the decisions on the records and
+   * `decidedTimers` those on timers that fired between a customer's records
+   * (their outputs are kept with the chunk's timer step, keepTimerOutputs).
+   */
+  apply(records: readonly StoreRecord[], fence: Fence, hooks?: DecideHooks): Promise<Applied & { readonly decided?: readonly unknown[]; readonly decidedTimers?: readonly unknown[] }>;
   recordDecisions(records: readonly DecisionRecord[], options: DecisionOptions, fence: Fence): Promise<void>;
   /** A customer's contacts and contact outcomes as the task sees them now. */
   contactHistory(customerId: string): Promise<ContactHistoryView | null>;
@@ -77,13 +96,14 @@ export interface TaskState {
   /**
    * Time as a trigger (issue 13). fireDue: every timer of the task's
    * customers due at or before `streamTime` fires (the due index names them),
-   * and kept outputs of timers fired after `committedStreamTime` come back.
+   * and kept outputs of earlier owners' steps that never committed come back,
+   * kept again under `step` (null in a rebuild: nothing is kept).
    * keepTimerOutputs: a step's outputs per customer, written with them at the
-   * next flush, until committedTimers(streamTime) says that step committed.
+   * next flush, until committedTimers(step) says that step committed.
    */
-  fireDue(streamTime: number, committedStreamTime: number | null, fence: Fence, hooks?: DecideHooks): Promise<TimerStep>;
-  keepTimerOutputs(streamTime: number, byCustomer: ReadonlyMap<string, string>, fence: Fence): Promise<void>;
-  committedTimers(streamTime: number): Promise<void>;
+  fireDue(streamTime: number, step: TimerStepRef | null, fence: Fence, hooks?: DecideHooks): Promise<TimerStep>;
+  keepTimerOutputs(step: number, byCustomer: ReadonlyMap<string, string>, fence: Fence): Promise<void>;
+  committedTimers(step: number): Promise<void>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, type App, type AppOptions } from '../../src/app.ts';
 import { connect } from '../../src/kafka/bootstrap.ts';
 import { topicMessages } from '../../src/kafka/produce.ts';
 import { commitGroupOffsets, endOffsets, readCommitted } from '../../src/kafka/read-committed.ts';
@@ -37,7 +37,7 @@ export interface Harness {
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
-export async function startHarness(env: Record<string, string> = {}, options: { deferStart?: boolean; logger?: Logger } = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { deferStart?: boolean; logger?: Logger; app?: AppOptions } = {}): Promise<Harness> {
   const groupId = uniqueName('it-group');
   const config = testConfig({ KAFKA_GROUP_ID: groupId, REDIS_KEY_PREFIX: uniqueName('it'), ...env });
   const { kafka, serde } = await connect(config, logger);
@@ -46,7 +46,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   // committed up front (a transaction carrying only offsets), so they hold
   // across consumer restarts.
   await commitGroupOffsets(kafka, groupId, Object.fromEntries(INPUT_TOPICS.map((t) => [t, start[t]!])));
-  const app = createApp(config, options.logger ?? logger);
+  const app = createApp(config, options.logger ?? logger, options.app);
   let started = false;
   const startService = async () => {
     if (!started) await app.start();

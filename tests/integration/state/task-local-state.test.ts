@@ -14,6 +14,9 @@ import type { StoreRecord } from '../../../src/state/encode.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
 import { tx } from '../../support/events.ts';
 import { testConfig, uniqueName } from '../../support/stack.ts';
+import { BusinessCalendar } from '../../../src/state/calendar.ts';
+import { timerOptionsOf } from '../../../src/rules/time-context.ts';
+import { defaultRuleSet } from '../../../src/rules/config.ts';
 
 describe('task-local state in Redis', () => {
   let redis: Redis;
@@ -100,6 +103,52 @@ describe('task-local state in Redis', () => {
     expect(await redis.exists(keys.pending(c))).toBe(0);
     // Committed: a later replay (there is none) would be a duplicate offset.
     expect((await store.openTask(0).apply(chunk, second)).outcomes.map((o) => o.status)).toEqual([STATUS.DUPLICATE_OFFSET, STATUS.DUPLICATE_OFFSET]);
+  });
+
+  it("publishes a timer step's kept outputs again when the step never committed, and forgets them when it did", async () => {
+    const prefix = uniqueName('it-local');
+    prefixes.push(prefix);
+    const calendar = new BusinessCalendar('Asia/Shanghai');
+    const store = createStore(redis, testConfig({ REDIS_KEY_PREFIX: prefix }), () => timerOptionsOf(defaultRuleSet(), calendar));
+    const keys = new StateKeys(prefix);
+    const c = uniqueName('C-keptc');
+    const d = uniqueName('C-keptd');
+    const at = Date.parse('2026-11-03T09:00:00+08:00');
+    const none = { streamTime: null, step: null };
+    const timerFields = async (id: string) => (await redis.hkeys(keys.pending(id))).filter((f) => f.startsWith('t@')).sort();
+
+    const first = await owner(store);
+    await store.markTaskBuilt(first);
+    const a = store.openTask(0);
+    await a.apply([record(c, '2026-11-03T09:00:00+08:00', 1_000), record(d, '2026-11-03T09:01:00+08:00', 1_000)], first);
+    await a.fireDue(at, { step: 1, committed: none }, first);
+    await a.keepTimerOutputs(1, new Map([[c, '[{"of":"c"}]']]), first);
+    await a.flush(first);
+    expect(await timerFields(c)).toEqual([`t@${a.owner}.1`]);
+
+    // Step 1 never committed. The next owner's first step takes the outputs over, even at an earlier stream time.
+    const second = await owner(store);
+    const b = store.openTask(0);
+    const taken = await b.fireDue(at - 86_400_000, { step: 1, committed: none }, second);
+    expect(taken.kept).toEqual(['[{"of":"c"}]']);
+    await b.flush(second);
+    expect(await timerFields(c)).toEqual([`t@${b.owner}.1`]);
+    // Its step 1 commits, but the kept fields are never deleted (a crash right after the commit); step 2 keeps more and never commits.
+    await b.keepTimerOutputs(2, new Map([[d, '[{"of":"d"}]']]), second);
+    await b.flush(second);
+
+    const third = await owner(store);
+    const t = store.openTask(0);
+    const step = await t.fireDue(at, { step: 1, committed: { streamTime: at, step: { owner: b.owner, step: 1 } } }, third);
+    expect(step.kept).toEqual(['[{"of":"d"}]']);
+    await t.flush(third);
+    expect(await timerFields(c)).toEqual([]);
+    expect(await timerFields(d)).toEqual([`t@${t.owner}.1`]);
+    // Once it commits, nothing is kept and the due index holds no customer below every due time.
+    await t.committedTimers(1);
+    await t.flush(third);
+    expect(await timerFields(d)).toEqual([]);
+    expect(await redis.zrangebyscore(keys.due(0), '-inf', Number.MIN_SAFE_INTEGER)).toEqual([]);
   });
 
   it('keeps at most STATE_CACHE_CUSTOMERS customers in memory and loads the others again, unchanged', async () => {
