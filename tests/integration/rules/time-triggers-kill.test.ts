@@ -23,10 +23,9 @@ import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReplayLine } from '../../../src/events/json-form.ts';
-import { parseInstant } from '../../../src/events/time.ts';
 import { INPUT_TOPICS, TOPICS } from '../../../src/events/topics.ts';
 import type { FraudCheckTask, OutreachTask, Suppression } from '../../../src/events/types.ts';
-import { expectedFor, generate, nearMissesFor } from '../../../src/generate/index.ts';
+import { generate } from '../../../src/generate/index.ts';
 import { TIME_SCENARIOS } from '../../../src/generate/scenarios/time.ts';
 import { endOffsets } from '../../../src/kafka/read-committed.ts';
 import { defaultRuleSet } from '../../../src/rules/config.ts';
@@ -37,6 +36,7 @@ import { committedOutputs } from '../../support/outputs.ts';
 import { spawnService, type ServiceProcess } from '../../support/service-process.ts';
 import { stackEnv } from '../../support/stack.ts';
 import { runWithTimers, type InputRecord } from '../../support/timer-pipeline.ts';
+import { storyMismatches } from '../../support/time-stories.ts';
 
 const OPTIONS = { seed: 20260601, customers: 300, days: 75, start: '2026-06-01' };
 /** Customers of one channel event each at the horizon: enough keys that every partition gets one. */
@@ -226,29 +226,7 @@ describe('time as a trigger after kill -9 (planted time scenarios, the service a
     expect(inFlightKills).toBeGreaterThan(0);
 
     // The stories by their labels, as the fault-free test checks them.
-    const expected = expectedFor(labels, 'timers');
-    const nearMisses = nearMissesFor(labels, 'timers');
-    const got = [
-      ...out.fraudChecks.map((t) => ({ c: t.customerId, r: t.ruleId, k: `${TOPICS.fraudCheckTasks}|${t.ruleId}|${t.ruleId === 'fraud-check-escalation' ? `timer:FRAUD_SLA:${t.evidence['originalTaskId']}` : t.transactionEventId}|${t.priority}|${t.dueBy}` })),
-      ...out.outreach.map((t) => ({ c: t.customerId, r: t.ruleId, k: `${TOPICS.outreachTasks}|${t.ruleId}|${t.sourceEventIds.at(-1)}|${t.priority}|${t.dueBy}|${t.kind}|${t.offerCode}` })),
-      ...out.suppressions.map((x) => ({ c: x.customerId, r: x.ruleId, k: `${TOPICS.suppressions}|${x.ruleId}|${x.sourceEventIds.at(-1)}|${x.reason}` })),
-    ];
-    const stories: string[] = [];
-    for (const p of planted) {
-      const mineWant = expected.filter((e) => e.customerId === p.customerId);
-      const rules = new Set([...mineWant.map((e) => e.ruleId), ...nearMisses.filter((x) => x.customerId === p.customerId).map((x) => x.ruleId)]);
-      const mineGot = got.filter((g) => g.c === p.customerId && rules.has(g.r as never)).map((g) => g.k).sort();
-      const wanted = mineWant
-        .map((e) =>
-          e.topic === TOPICS.fraudCheckTasks
-            ? `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.priority}|${parseInstant(e.dueBy!)}`
-            : e.topic === TOPICS.outreachTasks
-              ? `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.priority}|${parseInstant(e.dueBy!)}|${e.kind}|${e.offerCode}`
-              : `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.suppressionReason}`,
-        )
-        .sort();
-      if (JSON.stringify(mineGot) !== JSON.stringify(wanted)) stories.push(`${p.scenario} ${p.customerId}: want ${JSON.stringify(wanted)} got ${JSON.stringify(mineGot)}`);
-    }
+    const stories = storyMismatches(labels, planted, out);
     expect(stories).toEqual([]);
     expect(new Set(planted.map((p) => p.scenario))).toEqual(names);
   }, 240_000);

@@ -14,12 +14,12 @@
 // (tests/unit/generate/time-scenarios.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReplayLine } from '../../../src/events/json-form.ts';
-import { parseInstant } from '../../../src/events/time.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
-import { expectedFor, generate, nearMissesFor } from '../../../src/generate/index.ts';
+import { generate } from '../../../src/generate/index.ts';
 import { TIME_SCENARIOS } from '../../../src/generate/scenarios/time.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { committedOutputs } from '../../support/outputs.ts';
+import { storyMismatches } from '../../support/time-stories.ts';
 import { channel, tx } from '../../support/events.ts';
 import { uniqueName } from '../../support/stack.ts';
 import { taskIdFor } from '../../../src/tasks/task-id.ts';
@@ -52,33 +52,11 @@ describe('time as a trigger, through the service (planted time scenarios)', () =
     await h.waitForConsumed(mine.length + HORIZON_KEYS, 300_000);
     const out = await committedOutputs(h, (id) => id !== null && ids.has(id));
 
-    const expected = expectedFor(labels, 'timers');
-    const nearMisses = nearMissesFor(labels, 'timers');
-    const got = [
-      ...out.fraudChecks.map((t) => ({ c: t.customerId, r: t.ruleId, k: `${TOPICS.fraudCheckTasks}|${t.ruleId}|${t.ruleId === 'fraud-check-escalation' ? `timer:FRAUD_SLA:${t.evidence.originalTaskId}` : t.transactionEventId}|${t.priority}|${t.dueBy}` })),
-      ...out.outreach.map((t) => ({ c: t.customerId, r: t.ruleId, k: `${TOPICS.outreachTasks}|${t.ruleId}|${t.sourceEventIds.at(-1)}|${t.priority}|${t.dueBy}|${t.kind}|${t.offerCode}` })),
-      ...out.suppressions.map((x) => ({ c: x.customerId, r: x.ruleId, k: `${TOPICS.suppressions}|${x.ruleId}|${x.sourceEventIds.at(-1)}|${x.reason}` })),
-    ];
     // No output twice (a timer step is one transaction with its chunk).
     const taskIds = [...out.fraudChecks.map((t) => t.taskId), ...out.outreach.map((t) => t.taskId)];
     expect(new Set(taskIds).size).toBe(taskIds.length);
 
-    const problems: string[] = [];
-    for (const p of planted) {
-      const want = expected.filter((e) => e.customerId === p.customerId);
-      const rules = new Set([...want.map((e) => e.ruleId), ...nearMisses.filter((n) => n.customerId === p.customerId).map((n) => n.ruleId)]);
-      const mineGot = got.filter((g) => g.c === p.customerId && rules.has(g.r as never)).map((g) => g.k).sort();
-      const mineWant = want
-        .map((e) =>
-          e.topic === TOPICS.fraudCheckTasks
-            ? `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.priority}|${parseInstant(e.dueBy!)}`
-            : e.topic === TOPICS.outreachTasks
-              ? `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.priority}|${parseInstant(e.dueBy!)}|${e.kind}|${e.offerCode}`
-              : `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.suppressionReason}`,
-        )
-        .sort();
-      if (JSON.stringify(mineGot) !== JSON.stringify(mineWant)) problems.push(`${p.scenario} ${p.customerId}: want ${JSON.stringify(mineWant)} got ${JSON.stringify(mineGot)}`);
-    }
+    const problems = storyMismatches(labels, planted, out);
     if (problems.length) console.log('[time-triggers]', problems.join('\n'));
     expect(problems).toEqual([]);
     // The stories of the issue, by name: each scenario was planted and checked above.

@@ -1,0 +1,57 @@
+// The time stories' comparison (issue 13), shared by the pure pipeline's
+// test and the two service tests (fault-free and after kill -9): an output
+// and a label are reduced to the same key — topic, rule, trigger, priority,
+// due time and, for outreach, kind and offer — and a planted customer's
+// outputs of the rules its labels and near misses name must be exactly its
+// labelled ones.
+import { parseInstant } from '../../src/events/time.ts';
+import { TOPICS } from '../../src/events/topics.ts';
+import type { FraudCheckTask, OutreachTask, Suppression } from '../../src/events/types.ts';
+import { expectedFor, nearMissesFor, type ExpectedOutput, type Labels, type PlantedCustomer } from '../../src/generate/index.ts';
+
+export interface StoryOutputs {
+  readonly fraudChecks: readonly FraudCheckTask[];
+  readonly outreach: readonly OutreachTask[];
+  readonly suppressions: readonly Suppression[];
+}
+
+export interface StoryKey {
+  readonly customerId: string;
+  readonly ruleId: string;
+  readonly key: string;
+}
+
+/** Every output as a key (an escalation's trigger is the timer of the check it escalates). */
+export function outputKeys(out: StoryOutputs): StoryKey[] {
+  return [
+    ...out.fraudChecks.map((t) => ({ customerId: t.customerId, ruleId: t.ruleId, key: `${TOPICS.fraudCheckTasks}|${t.ruleId}|${t.ruleId === 'fraud-check-escalation' ? `timer:FRAUD_SLA:${t.evidence['originalTaskId']}` : t.transactionEventId}|${t.priority}|${t.dueBy}` })),
+    ...out.outreach.map((t) => ({ customerId: t.customerId, ruleId: t.ruleId, key: `${TOPICS.outreachTasks}|${t.ruleId}|${t.sourceEventIds.at(-1)}|${t.priority}|${t.dueBy}|${t.kind}|${t.offerCode}` })),
+    ...out.suppressions.map((x) => ({ customerId: x.customerId, ruleId: x.ruleId, key: `${TOPICS.suppressions}|${x.ruleId}|${x.sourceEventIds.at(-1)}|${x.reason}` })),
+  ];
+}
+
+/** A label as the key of the output it stands for. */
+export function labelKey(e: ExpectedOutput): string {
+  if (e.topic === TOPICS.fraudCheckTasks) return `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.priority}|${parseInstant(e.dueBy!)}`;
+  if (e.topic === TOPICS.outreachTasks) return `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.priority}|${parseInstant(e.dueBy!)}|${e.kind}|${e.offerCode}`;
+  return `${e.topic}|${e.ruleId}|${e.triggerEventId}|${e.suppressionReason}`;
+}
+
+/** The rules a planted customer's `timers` labels and near misses name. */
+export function storyRules(labels: Pick<Labels, 'expected' | 'nearMisses'>, customerId: string): Set<string> {
+  return new Set([...expectedFor(labels, 'timers').filter((e) => e.customerId === customerId).map((e) => e.ruleId), ...nearMissesFor(labels, 'timers').filter((n) => n.customerId === customerId).map((n) => n.ruleId)]);
+}
+
+/** One line per planted customer whose outputs of its stories' rules are not exactly its `timers` labels. */
+export function storyMismatches(labels: Pick<Labels, 'expected' | 'nearMisses'>, planted: readonly PlantedCustomer[], out: StoryOutputs): string[] {
+  const got = outputKeys(out);
+  const expected = expectedFor(labels, 'timers');
+  const problems: string[] = [];
+  for (const p of planted) {
+    const rules = storyRules(labels, p.customerId);
+    const mineGot = got.filter((g) => g.customerId === p.customerId && rules.has(g.ruleId)).map((g) => g.key).sort();
+    const mineWant = expected.filter((e) => e.customerId === p.customerId).map(labelKey).sort();
+    if (JSON.stringify(mineGot) !== JSON.stringify(mineWant)) problems.push(`${p.scenario} ${p.customerId}: want ${JSON.stringify(mineWant)} got ${JSON.stringify(mineGot)}`);
+  }
+  return problems;
+}
