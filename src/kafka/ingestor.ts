@@ -92,9 +92,11 @@ interface Task {
   rebuild: { total: number; done: number; customers: Set<string>; streamTime: number | null } | undefined;
   /** Stream time (issue 13): the largest event time applied, or the clock less the lateness once caught up; null before any. */
   streamTime: number | null;
-  /** The stream time the last commit before this ownership carried (a rebuild fires timers up to it). */
-  acquiredStreamTime: number | null;
-  /** What the last commit before this ownership said of timer steps (which kept outputs were published). */
+  /**
+   * What the last commit before this ownership carried: its stream time (a
+   * rebuild fires timers up to it) and its timer step (which kept outputs
+   * were published).
+   */
   acquiredTimers: CommittedTimers;
   /** This ownership's last timer step (one per chunk prepared and per idle step). */
   step: number;
@@ -386,7 +388,6 @@ export class Ingestor {
         origin: new Map(),
         rebuild: undefined,
         streamTime: null,
-        acquiredStreamTime: null,
         acquiredTimers: { streamTime: null, step: null },
         step: 0,
         position: new Map(),
@@ -450,7 +451,6 @@ export class Ingestor {
     if (task.generation !== this.generation || this.stopping) return;
     task.fence = { partition: p, epoch };
     task.streamTime = streamTime;
-    task.acquiredStreamTime = streamTime;
     task.acquiredTimers = { streamTime, step };
     task.step = 0;
     task.state = this.deps.store.openTask(p);
@@ -556,7 +556,7 @@ export class Ingestor {
     const fence = { ...task.fence!, rebuilding: true };
     const customers = task.rebuild!.customers;
     // Timers the clock made due after the last replayed record, up to the committed stream time (published then).
-    const sc = task.acquiredStreamTime;
+    const sc = task.acquiredTimers.streamTime;
     if (this.o.timers && sc !== null) {
       await task.state!.fireDue(sc, null, fence, this.o.timers.hooks);
     }
@@ -738,7 +738,8 @@ export class Ingestor {
       // the stream time the commits carried, and nothing is published.
       if (this.o.afterBatch) await this.o.afterBatch(result, task.state!, fence);
       const applied = advanceStreamTime({ current: task.rebuild!.streamTime, maxApplied: maxAppliedTime(result), caughtUp: false, wallClock: 0, allowedLatenessMs: timers.allowedLatenessMs });
-      const upTo = applied !== null && task.acquiredStreamTime !== null ? Math.min(applied, task.acquiredStreamTime) : null;
+      const sc = task.acquiredTimers.streamTime;
+      const upTo = applied !== null && sc !== null ? Math.min(applied, sc) : null;
       if (upTo !== null) {
         await task.state!.fireDue(upTo, null, fence, timers.hooks);
       }
