@@ -138,8 +138,8 @@ const envShape = {
   DUPLICATE_WINDOW_DAYS: int(0, 90).default(7),
   // Customers a task keeps in memory between chunks (src/state/local-state.ts); beyond it the least recently touched are loaded again when next seen.
   STATE_CACHE_CUSTOMERS: int(1, 10_000_000).default(10_000),
-  // Time as a trigger (issue 13): the stream task fires its customers' timers. Off until the event path's labels judge tier edges at a day's close everywhere (README "Time as a trigger").
-  TIMERS_ENABLED: bool.default(false),
+  // Time as a trigger: the stream task fires its customers' timers (the time-driven rules, tier edges at a day's close). false: the event path alone, tier edges at the event (README "Time as a trigger").
+  TIMERS_ENABLED: bool.default(true),
   // A caught-up task's stream time follows the wall clock less ALLOWED_LATENESS_MS (a quiet night still fires a 24 h SLA); false keeps it at the largest applied event time (replays, tests that must be exact).
   STREAM_TIME_FOLLOWS_CLOCK: bool.default(true),
   // How often an idle task looks whether the clock made a timer due.

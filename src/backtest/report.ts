@@ -15,6 +15,13 @@ function exampleLine(e: ExampleChange): string {
   return `    ${e.change === 'added' ? '+' : '-'} ${e.customerId}  ${what}${e.reasons?.length ? ` (${e.reasons.join(', ')})` : ''}  ${evidence}`;
 }
 
+/**
+ * Said on every report: a rule owner comparing with the live service (timers
+ * on by default) must not read the time-driven rules' absence as "no change".
+ */
+export const EVENT_PATH_ONLY =
+  'the event path only: timers are not replayed (care-cadence, birthday-greeting, fraud-check-escalation, vip-downgrade, and the tier edges judged at a day\'s close): what the service does with TIMERS_ENABLED=false';
+
 /** The text report, one string per line. */
 export function reportLines(r: BacktestResult, source: string, seconds?: number): string[] {
   const t = r.tally;
@@ -22,6 +29,7 @@ export function reportLines(r: BacktestResult, source: string, seconds?: number)
     `backtest of ${JSON.stringify(r.candidate.version)} against ${JSON.stringify(r.base.version)} over ${source}`,
     `  ${n(t.lines)} lines: ${n(t.applied)} applied, ${n(t.skipped)} duplicates or stale, ${n(t.late)} late, ${n(t.conflicts)} conflicts, ${n(t.invalid)} invalid (dead-lettered by the service), ${n(t.ignored)} of other topics`,
     `  ${r.passes === 1 ? 'read once, streaming' : `read ${r.passes} times (${r.reread ?? ''})`}${seconds === undefined ? '' : ` in ${seconds.toFixed(1)} s`}`,
+    `  ${EVENT_PATH_ONLY}`,
     '',
     `  ${'rule'.padEnd(24)} ${'tasks base -> candidate'.padStart(24)} ${'added/removed'.padStart(16)}   ${'suppressions'.padStart(16)} ${'added/removed'.padStart(16)}`,
   ];

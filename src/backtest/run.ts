@@ -25,11 +25,14 @@
  * yet: the time rules are checked at the end against what was accepted.
  * Tasks carry `createdAt` = `createdAt` (default 0).
  *
- * Time as a trigger (src/features/timers.ts) is not live in the service yet,
- * so timers are not fired here either; when the service fires them, this must
- * fire them at the same stream times (tests/integration/rules/
- * backtest-equivalence.test.ts compares every output with the service's and
- * would fail first).
+ * The event path only: timers (src/features/timers.ts) are not fired here.
+ * The service fires them by default, at its tasks' stream times, which depend
+ * on how customers share partitions; what this reports is what the service
+ * does with TIMERS_ENABLED=false (tests/integration/rules/
+ * backtest-equivalence.test.ts compares every output with such a service).
+ * With timers on, the time-driven rules (TIME_DRIVEN_RULES) add outputs and
+ * the tier edges (vip-upgrade, asset-growth) are judged at a day's close, so
+ * the report says so (src/backtest/report.ts).
  */
 import { parseReplayLine } from '../events/json-form.ts';
 import { TOPICS, type InputTopic } from '../events/topics.ts';

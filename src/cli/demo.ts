@@ -122,7 +122,7 @@ export async function demoCommand(cli: Cli, values: DemoOptions): Promise<number
     ...outreach.map((t) => key(TOPICS.outreachTasks, t.customerId, t.ruleId, t.sourceEventIds.at(-1)!)),
     ...suppressions.map((s) => key(TOPICS.suppressions, s.customerId, s.ruleId, s.sourceEventIds.at(-1)!)),
   ]);
-  // The planted outputs of the pipeline this service runs: with timers off, the event path's.
+  // The planted outputs of the pipeline this service runs: the timers' (the default), or with TIMERS_ENABLED=false the event path's.
   const expected = expectedFor(labels, config.timers.enabled ? 'timers' : 'events');
   const found = expected.filter((e) => got.has(key(e.topic, e.customerId, e.ruleId, e.triggerEventId))).length;
   const tz = config.businessTimeZone;

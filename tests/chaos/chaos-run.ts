@@ -229,7 +229,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
     // The agent API's answers are compared too (tasks and audit trail of every customer).
     API_TOKENS: JSON.stringify([{ name: 'chaos', sha256: createHash('sha256').update(API_TOKEN).digest('hex'), scopes: ['tasks:read'] }]),
     AUDIT_MAX_CONCURRENT_READS: '4',
-    ...(o.timers ? { TIMERS_ENABLED: 'true', STREAM_TIME_FOLLOWS_CLOCK: 'false' } : {}),
+    ...(o.timers ? { TIMERS_ENABLED: 'true', STREAM_TIME_FOLLOWS_CLOCK: 'false' } : { TIMERS_ENABLED: 'false' }),
   };
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const { kafka, serde } = await connect(config, createLogger('warn'));

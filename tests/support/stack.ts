@@ -8,7 +8,9 @@ export function stackEnv(): Record<string, string> {
 }
 
 export function testConfig(extra: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', HTTP_PORT: '0', ...stackEnv(), ...extra });
+  // Stream time from the events alone unless a test asks for the clock: a test's
+  // outputs must not depend on how long after its events' dates it runs.
+  return loadConfig({ LOG_LEVEL: 'silent', HTTP_PORT: '0', STREAM_TIME_FOLLOWS_CLOCK: 'false', ...stackEnv(), ...extra });
 }
 
 /** Unique per call, so tests that share the stack never see each other's data. */

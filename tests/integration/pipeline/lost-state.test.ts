@@ -58,7 +58,10 @@ describe('lost Redis state', () => {
   let app: App | undefined;
   beforeAll(async () => {
     // The stream starts in June: keep its care tasks in the status index however old they are.
+    // The event path alone (timers are on by default): its labels and its reference features are what this compares;
+    // a rebuild with timers firing is tests/integration/rules/time-triggers-kill.test.ts's and the chaos suite's.
     h = await startHarness({
+      TIMERS_ENABLED: 'false',
       CARE_TASK_RETENTION_MS: String(400 * 86_400_000),
       API_TOKENS: JSON.stringify([{ name: 'lost-state', sha256: sha(TOKEN), scopes: ['features:read', 'tasks:read'] }]),
     }, { deferStart: true });
@@ -76,7 +79,7 @@ describe('lost Redis state', () => {
     const tag = Date.now().toString(36);
     const own = (id: string) => `${id}-${tag}`;
     const all = [...generated.lines].map((l) => l.replace(/"(C\d{6})"/g, (_, id: string) => `"${own(id)}"`));
-    // The service runs without timers here: the event path's labels.
+    // TIMERS_ENABLED=false above: the event path's labels.
     const labels = { expected: expectedFor(generated.labels, 'events').map((e) => ({ ...e, customerId: own(e.customerId) })) };
     const cut = Math.floor(all.length * 0.6);
     await h.produceLines(all.slice(0, cut));

@@ -35,7 +35,8 @@ describe(`rules backtest against the service (${CUSTOMERS} customers, ${DAYS} da
 
   const throughService = async (env: Record<string, string>): Promise<CommittedOutputs> => {
     // Loaded before the service starts, as the backtest sees the file: each customer's records merged by event time.
-    const h = await startHarness(env, { deferStart: true });
+    // The backtest replays the event path (src/backtest/run.ts): the service runs it alone here, as TIMERS_ENABLED=false.
+    const h = await startHarness({ TIMERS_ENABLED: 'false', ...env }, { deferStart: true });
     try {
       await h.produceLines(all);
       await h.startService();

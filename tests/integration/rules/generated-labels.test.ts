@@ -7,8 +7,8 @@ import { committedOutputs } from '../../support/outputs.ts';
 
 const CUSTOMERS = Number(process.env.LABELS_CUSTOMERS ?? 1000);
 const DAYS = Number(process.env.LABELS_DAYS ?? 60);
-// The service runs with its defaults here, timers off (TIMERS_ENABLED=false):
-// its labels are those of the event path. The timer labels of the planted time
+// The service runs the event path alone here (TIMERS_ENABLED=false, not the
+// default): its labels are those of the event path. The timer labels of the planted time
 // scenarios are checked live by tests/integration/rules/time-triggers.test.ts
 // (timers on, the clock off); with timers on for every customer this test also
 // needs each customer's cadences and birthdays in the labels
@@ -20,7 +20,7 @@ describe(`the planted scenarios of a generated stream (${CUSTOMERS} customers, $
   beforeAll(async () => {
     // The topics are loaded before the service starts, as after an outage or a
     // bulk load: records are then processed in event-time order across topics.
-    h = await startHarness({}, { deferStart: true });
+    h = await startHarness({ TIMERS_ENABLED: 'false' }, { deferStart: true });
   });
   afterAll(() => h?.stop());
 

@@ -62,6 +62,7 @@ describe('carestream rules backtest', () => {
     const r = run('backtest', '--base', base, '--candidate', candidate, '--input', history, '--examples', '2');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^backtest of "lower" against "default-1" over /);
+    expect(r.stdout).toContain('\n  the event path only: timers are not replayed (');
     expect(r.stdout).toMatch(/\n {2}large-outflow +\d+ -> \d+ +\+[1-9][\d,]* -0 /);
     expect(r.stdout).toMatch(/\n {2}large-outflow: 2 example customers\n {4}\+ C\d{6} {2}task T-[A-Z0-9]+ .*amountMinor=\d+/);
     expect(r.stderr).toMatch(/^backtest: [\d,]+ lines in [\d.]+ s\n$/);
