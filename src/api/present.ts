@@ -1,5 +1,6 @@
 import { formatInstant } from '../events/time.ts';
 import { DEFAULT_ID_RULES, shownId, type IdRules } from '../events/identifier.ts';
+import type { Timer, WatchedFraudCheck } from '../features/state.ts';
 import type { FeatureView } from '../state/feature-view.ts';
 import type { StoredContact } from '../state/store.ts';
 import { lastFourDigits, maskIdNumber } from '../tasks/masking.ts';
@@ -86,11 +87,26 @@ export interface ContactHistory {
 
 const newestFirst = <T extends { at: number }>(xs: readonly T[], limit: number): T[] => [...xs].sort((a, b) => b.at - a.at).slice(0, limit);
 
+/** A customer's pending timers and the fraud checks watched for an answer, as stored (timers on). */
+export interface CustomerTimers {
+  readonly pending: readonly Timer[];
+  readonly checks: readonly WatchedFraudCheck[];
+}
+
+/** Pending timers (what is due when) and watched fraud checks (open, answered, escalated), in due order as kept. */
+export function presentTimers(t: CustomerTimers | null, timeZone: string, ids: IdRules = DEFAULT_ID_RULES) {
+  const id = (v: string) => shownId(v, ids);
+  return {
+    timers: (t?.pending ?? []).map((x) => ({ what: x.what, due: instant(x.dueAt, timeZone), ref: x.ref === undefined ? null : id(x.ref) })),
+    watchedChecks: (t?.checks ?? []).map((c) => ({ taskId: id(c.taskId), dueBy: instant(c.dueBy, timeZone), status: c.status, closedAt: c.closedAt === undefined ? null : instant(c.closedAt, timeZone) })),
+  };
+}
+
 /**
  * The recent tasks and suppressions (from the decision log, newest first), the
  * contacts counting against caps and the contact outcomes, at most `limit` of each.
  */
-export function presentTasks(customerId: string, log: readonly DecisionLogEntry[], history: ContactHistory | null, limit: number, timeZone: string, ids: IdRules = DEFAULT_ID_RULES) {
+export function presentTasks(customerId: string, log: readonly DecisionLogEntry[], history: ContactHistory | null, limit: number, timeZone: string, ids: IdRules = DEFAULT_ID_RULES, timers: CustomerTimers | null = null) {
   // Ids read back from Redis go through the same check as ids coming in: a
   // value stored before it (or by someone else) is shown as a stand-in.
   const id = (v: string) => shownId(v, ids);
@@ -123,5 +139,6 @@ export function presentTasks(customerId: string, log: readonly DecisionLogEntry[
     suppressions,
     contacts: newestFirst(history?.contacts ?? [], limit).map((c) => ({ taskId: id(c.taskId), ruleId: c.ruleId, kind: c.kind, at: instant(c.at, timeZone) })),
     outcomes: newestFirst(history?.outcomes ?? [], limit).map((o) => ({ taskId: o.taskId ? id(o.taskId) : null, outcome: o.outcome, at: instant(o.at, timeZone) })),
+    ...presentTimers(timers, timeZone, ids),
   };
 }

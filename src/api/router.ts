@@ -7,7 +7,7 @@ import { handleCareTaskRequest, type CareTaskApi } from './care-task-routes.ts';
 import { handleAuditRequest, type AuditApi } from './audit-route.ts';
 import { accessOf, type Access } from './access-log.ts';
 import { openApiDocument } from './openapi.ts';
-import { presentTasks, printableFeatures, type ContactHistory } from './present.ts';
+import { presentTasks, printableFeatures, type ContactHistory, type CustomerTimers } from './present.ts';
 import { DEFAULT_ID_RULES, idProblem, type IdRules } from '../events/identifier.ts';
 import { featuresSchema, LIMIT, limitSchema, tasksSchema, type ApiErrorCode } from './schemas.ts';
 import { authorize, type Scope, type TokenSet } from './tokens.ts';
@@ -24,6 +24,8 @@ export interface CustomerReader {
   inspect(customerId: string): Promise<FeatureView | null>;
   decisionLog(customerId: string): Promise<DecisionLog>;
   contactHistory(customerId: string): Promise<ContactHistory | null>;
+  /** Pending timers and watched fraud checks; null when the customer is unknown. */
+  timersOf(customerId: string): Promise<CustomerTimers | null>;
 }
 
 export interface AgentApiOptions {
@@ -130,11 +132,11 @@ export async function handleApiRequest(req: ApiRequest, o: AgentApiOptions): Pro
       if (!view) return { ...fail(404, 'NOT_FOUND', 'nothing is known about this customer'), client };
       return { ...validated(featuresSchema, printableFeatures(view, o.timeZone), endpoint, o.logger), client };
     }
-    const [log, history] = await Promise.all([reader.decisionLog(customerId), reader.contactHistory(customerId)]);
+    const [log, history, timers] = await Promise.all([reader.decisionLog(customerId), reader.contactHistory(customerId), reader.timersOf(customerId)]);
     if (!history && log.entries.length === 0 && log.unreadable === 0) return { ...fail(404, 'NOT_FOUND', 'nothing is known about this customer'), client };
     // Every entry was checked when written; one that does not read is a bug to look into, not a reason to refuse the rest.
     if (log.unreadable > 0) o.logger.error({ endpoint, unreadable: log.unreadable }, 'agent API: decision-log entries that do not match their schema were left out');
-    return { ...validated(tasksSchema, presentTasks(customerId, log.entries, history, limit, o.timeZone, o.idRules), endpoint, o.logger), client };
+    return { ...validated(tasksSchema, presentTasks(customerId, log.entries, history, limit, o.timeZone, o.idRules, timers), endpoint, o.logger), client };
   } catch (err) {
     o.logger.error({ endpoint, err: (err as Error).message }, 'agent API: reading the customer failed');
     return { ...fail(500, 'INTERNAL', 'internal error'), client };

@@ -117,12 +117,31 @@ export const contactSchema = z
 
 export const outcomeSchema = z.strictObject({ taskId: z.string().nullable(), outcome: z.enum(CONTACT_OUTCOMES), at: instant });
 
+export const timerSchema = z
+  .strictObject({
+    what: z.enum(['TIER', 'CADENCE', 'BIRTHDAY', 'FRAUD_SLA']).meta({ description: "TIER: the tier judged again at a day's close; CADENCE: the tier's care cadence; BIRTHDAY: the birthday greeting; FRAUD_SLA: a fraud check's deadline" }),
+    due: instant.meta({ description: 'when it fires (stream time)' }),
+    ref: z.string().nullable().meta({ description: 'FRAUD_SLA: the fraud check\'s task id' }),
+  })
+  .meta({ description: 'a pending timer (timers on)' });
+
+export const watchedCheckSchema = z
+  .strictObject({
+    taskId: z.string(),
+    dueBy: instant,
+    status: z.enum(['OPEN', 'ANSWERED', 'ESCALATED']),
+    closedAt: instant.nullable().meta({ description: 'when it was answered or escalated' }),
+  })
+  .meta({ description: 'a fraud check watched for an answer by its dueBy' });
+
 export const tasksSchema = z.strictObject({
   customerId: z.string(),
   tasks: z.array(taskSchema).meta({ description: 'newest first' }),
   suppressions: z.array(suppressionSchema).meta({ description: 'newest first' }),
   contacts: z.array(contactSchema).meta({ description: 'newest first' }),
   outcomes: z.array(outcomeSchema).meta({ description: 'newest first' }),
+  timers: z.array(timerSchema).meta({ description: 'pending, soonest first; empty with timers off' }),
+  watchedChecks: z.array(watchedCheckSchema).meta({ description: 'fraud checks watched for an answer, in due order' }),
 });
 
 export const ERROR_CODES = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'INTERNAL', 'UNAVAILABLE'] as const;

@@ -1,7 +1,7 @@
 import { customerAuditSchema } from '../api/audit-schemas.ts';
 import { presentAuditEntry, presentDecision } from '../api/audit-route.ts';
 import { featuresSchema, tasksSchema, type FeaturesBody } from '../api/schemas.ts';
-import { presentTasks, printableFeatures, type ContactHistory } from '../api/present.ts';
+import { presentTasks, presentTimers, printableFeatures, type ContactHistory, type CustomerTimers } from '../api/present.ts';
 import { DEFAULT_ID_RULES, type IdRules } from '../events/identifier.ts';
 import { formatInstant } from '../events/time.ts';
 import type { FeatureView } from '../state/feature-view.ts';
@@ -39,7 +39,7 @@ export interface ExplainView {
   /** Where the decisions come from. */
   readonly origin: 'agent API (task and suppression topics)' | 'task and suppression topics' | 'Redis decision log (latest 50)';
   readonly range: { readonly from: string; readonly to: string } | null;
-  /** Timers on (read from Redis, not through the API): what is due when, and the fraud checks watched for an answer. */
+  /** Timers on: what is due when, and the fraud checks watched for an answer (absent when the customer has none). */
   readonly timers?: readonly { readonly what: string; readonly due: string; readonly ref: string | null }[];
   readonly watchedChecks?: readonly { readonly taskId: string; readonly dueBy: string; readonly status: string; readonly closedAt: string | null }[];
 }
@@ -84,6 +84,7 @@ export async function explainViaApi(api: AgentApiClient, customerId: string, ran
     unreadable,
     contacts: tasks?.contacts ?? [],
     outcomes: tasks?.outcomes ?? [],
+    ...shownTimers(tasks),
     origin: 'agent API (task and suppression topics)',
     range: { from, to },
   };
@@ -98,17 +99,18 @@ export interface DirectSources {
   readonly care: ReadonlyMap<string, CareTask>;
   readonly now: number;
   /** The customer's pending timers and watched fraud checks, when the state holds any. */
-  readonly timers?: { readonly pending: readonly Timer[]; readonly checks: readonly WatchedFraudCheck[] };
+  readonly timers?: CustomerTimers;
+}
+
+/** Timers and watched checks for the view, left out when there are none (as the CLI's own read does). */
+function shownTimers(t: Pick<ExplainView, 'timers' | 'watchedChecks'> | null): Pick<ExplainView, 'timers' | 'watchedChecks'> {
+  return t && ((t.timers?.length ?? 0) > 0 || (t.watchedChecks?.length ?? 0) > 0) ? { timers: t.timers ?? [], watchedChecks: t.watchedChecks ?? [] } : {};
 }
 
 /** From what the CLI read itself (Redis, and the topics for a range). Pure. */
 export function explainDirect(customerId: string, s: DirectSources, timeZone: string, ids: IdRules = DEFAULT_ID_RULES): ExplainView {
   const shown = presentTasks(customerId, [], s.history, CONTACTS, timeZone, ids);
-  const timers = s.timers && {
-    timers: s.timers.pending.map((t) => ({ what: t.what, due: formatInstant(t.dueAt, timeZone), ref: t.ref ?? null })),
-    watchedChecks: s.timers.checks.map((c) => ({ taskId: c.taskId, dueBy: formatInstant(c.dueBy, timeZone), status: c.status, closedAt: c.closedAt === undefined ? null : formatInstant(c.closedAt, timeZone) })),
-  };
-  const base = { customerId, features: s.features && printableFeatures(s.features, timeZone), contacts: shown.contacts, outcomes: shown.outcomes, ...timers };
+  const base = { customerId, features: s.features && printableFeatures(s.features, timeZone), contacts: shown.contacts, outcomes: shown.outcomes, ...shownTimers(s.timers ? presentTimers(s.timers, timeZone, ids) : null) };
   if ('log' in s.decisions) {
     const decisions = s.decisions.log.entries.map((e) => {
       const taskId = taskIdOfEntry(e);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { applyEach, emptyState, featureView, fireDue, nextDueAt, recordContacts, recordIssued, schedule, type CustomerState, type FeatureOptions, type FeatureRecord, type KeptProfile } from '../features/index.ts';
 import type { FiredTimer, TimerOptions } from '../features/timers.ts';
+import type { Timer, WatchedFraudCheck } from '../features/state.ts';
 import { DEFAULT_TIERS, type TierThresholds } from '../features/tier.ts';
 import { TOPIC_INDEX, pseudonym, type StoreRecord } from './encode.ts';
 import type { BusinessCalendar } from './calendar.ts';
@@ -243,6 +244,11 @@ export class LocalStateStore implements StateEngine {
   async contactHistory(customerId: string): Promise<ContactHistoryView | null> {
     const s = await this.stateOf(customerId);
     return s && historyOf(s);
+  }
+
+  async timersOf(customerId: string): Promise<{ pending: readonly Timer[]; checks: readonly WatchedFraudCheck[] } | null> {
+    const s = await this.stateOf(customerId);
+    return s && { pending: s.timers ?? [], checks: s.fraudChecks ?? [] };
   }
 
   async memoryUsage(customerId: string): Promise<number> {

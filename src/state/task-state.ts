@@ -2,6 +2,7 @@ import type { StoreRecord } from './encode.ts';
 import type { Applied, CustomerFacts, DecisionLog, DecisionRecord, Fence, Outcome, StoredContact } from './store.ts';
 import type { FeatureView } from './feature-view.ts';
 import type { FiredTimer } from '../features/timers.ts';
+import type { Timer, WatchedFraudCheck } from '../features/state.ts';
 
 /** How long value contacts count and how many decision-log entries a customer keeps. */
 export interface DecisionOptions {
@@ -119,5 +120,7 @@ export interface StateEngine {
   inspect(customerId: string): Promise<FeatureView | null>;
   decisionLog(customerId: string): Promise<DecisionLog>;
   contactHistory(customerId: string): Promise<ContactHistoryView | null>;
+  /** Pending timers and the fraud checks watched for an answer; null when the customer is unknown. */
+  timersOf(customerId: string): Promise<{ pending: readonly Timer[]; checks: readonly WatchedFraudCheck[] } | null>;
   memoryUsage(customerId: string): Promise<number>;
 }

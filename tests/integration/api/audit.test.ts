@@ -232,8 +232,15 @@ describe('audit trail: export, endpoint and explain on the real stack', () => {
     expect(before.stdout).toMatch(/ISSUED {6}FRAUD_CHECK by large-outflow v\d+ \(rule set [^)]+\), P1, via CALL_CENTER, due [^;]+; status open/);
     expect(before.stdout).toMatch(/SUPPRESSED {2}LIFE_STAGE_OFFER \S+ by mortgage-interest v\d+ \(rule set [^)]+\): NO_CONSENT/);
     expect(before.stdout).toMatch(/consent NO/);
-
+    // Timers on (the default): the fraud check's deadline is pending and the check watched, through the API as from Redis.
     const fraudId = (await audit(a)).body!.entries.find((e) => e.kind === 'FRAUD_CHECK')!.taskId;
+    const pending = new RegExp(`pending timers:\\n(  .*\\n)*  \\S+  FRAUD_SLA \\(fraud-check deadline\\) for ${fraudId}\\n`);
+    expect(before.stdout).toMatch(pending);
+    expect(before.stdout).toMatch(new RegExp(`fraud checks watched for an answer:\\n  ${fraudId} due \\S+: OPEN`));
+    const directBefore = await cli(['explain', a], stackEnv());
+    const section = (out: string) => out.slice(out.indexOf('pending timers:'));
+    expect(section(directBefore.stdout)).toBe(section(before.stdout));
+
     const posted = await call(`/v1/tasks/${fraudId}/outcome`, DESK, { method: 'POST', body: JSON.stringify({ outcome: 'CONFIRMED_GENUINE' }) });
     expect(posted.status).toBe(202);
     await h.waitForConsumed(++consumed);
@@ -241,6 +248,9 @@ describe('audit trail: export, endpoint and explain on the real stack', () => {
     expect(after.status).toBe(0);
     expect(after.stdout).toMatch(/FRAUD_CHECK by large-outflow [^\n]*; status answered \(CONFIRMED_GENUINE at /);
     expect(after.stdout).toMatch(/CONFIRMED_GENUINE for T-/);
+    // Answered in time: no deadline pending any more, and the watched check says so.
+    expect(after.stdout).not.toContain(`FRAUD_SLA (fraud-check deadline) for ${fraudId}`);
+    expect(after.stdout).toMatch(new RegExp(`  ${fraudId} due \\S+: ANSWERED at `));
 
     const json = await cli(['explain', a, '--json'], apiEnv());
     expect(json.status).toBe(0);

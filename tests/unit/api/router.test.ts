@@ -60,6 +60,7 @@ function memoryReader(over: Partial<CustomerReader> = {}): CustomerReader {
     inspect: async (id) => (id === 'C-1' ? view : null),
     decisionLog: async (id) => ({ entries: id === 'C-1' ? [issued, suppressed] : [], unreadable: 0 }),
     contactHistory: async (id) => (id === 'C-1' ? history : null),
+    timersOf: async (id) => (id === 'C-1' ? { pending: [], checks: [] } : null),
     ...over,
   };
 }
@@ -114,6 +115,28 @@ describe('agent API: statuses', () => {
     expect(body.outcomes).toEqual([{ taskId: null, outcome: 'REACHED', at: '2026-11-10T14:20:00+08:00' }]);
     const text = JSON.stringify(body);
     for (const secret of [ID_NUMBER, ACCOUNT]) expect(text).not.toContain(secret);
+  });
+
+  it('200 for tasks carries the pending timers and the fraud checks watched for an answer, ids checked like every other', async () => {
+    const timers = {
+      pending: [{ dueAt: Date.parse('2026-11-11T00:00:00+08:00'), what: 'TIER' as const }, { dueAt: Date.parse('2026-11-11T14:20:00.001+08:00'), what: 'FRAUD_SLA' as const, ref: 'task-fraud-1' }],
+      checks: [
+        { taskId: 'task-fraud-1', dueBy: Date.parse('2026-11-11T14:20:00+08:00'), status: 'OPEN' as const, transactionEventId: 'C-1-t5', transactionType: 'TRANSFER_OUT' as const, transactionAt: T0, amountMinor: 60_000_000, maskedAccountNo: '3219' },
+        { taskId: `bad ${ID_NUMBER}`, dueBy: Date.parse('2026-11-09T10:00:00+08:00'), status: 'ANSWERED' as const, closedAt: Date.parse('2026-11-09T09:00:00+08:00'), transactionEventId: 'C-1-t1', transactionType: 'TRANSFER_OUT' as const, transactionAt: T0, amountMinor: 1, maskedAccountNo: '3219' },
+      ],
+    };
+    const { get } = setup({ reader: memoryReader({ timersOf: async () => timers }) });
+    const body = tasksSchema.parse((await get('/v1/customers/C-1/tasks')).body);
+    expect(body.timers).toEqual([
+      { what: 'TIER', due: '2026-11-11T00:00:00+08:00', ref: null },
+      { what: 'FRAUD_SLA', due: '2026-11-11T14:20:00.001+08:00', ref: 'task-fraud-1' },
+    ]);
+    expect(body.watchedChecks[0]).toEqual({ taskId: 'task-fraud-1', dueBy: '2026-11-11T14:20:00+08:00', status: 'OPEN', closedAt: null });
+    expect(body.watchedChecks[1]).toMatchObject({ status: 'ANSWERED', closedAt: '2026-11-09T09:00:00+08:00' });
+    expect(JSON.stringify(body)).not.toContain(ID_NUMBER);
+    // No timers (timers off, or none pending): empty lists, not absent ones.
+    const none = tasksSchema.parse((await setup().get('/v1/customers/C-1/tasks')).body);
+    expect([none.timers, none.watchedChecks]).toEqual([[], []]);
   });
 
   it('?limit= caps each list, and a bad limit is 400', async () => {
