@@ -41,6 +41,8 @@ import { goals, table, type BenchResult } from './report.ts';
 import { ServiceProcess } from './service-process.ts';
 import type { ServiceReport } from './service-protocol.ts';
 import { commandStatsDelta, distribution, round } from './stats.ts';
+import { dueIndexSize, timersCost, type TimersCost } from './timers-cost.ts';
+import { createStore } from '../src/app.ts';
 import { redactUrl } from '../src/security/redact.ts';
 
 const DAY_MS = 86_400_000;
@@ -153,6 +155,8 @@ async function main(): Promise<number> {
     REDIS_KEY_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     HTTP_PORT: '0',
+    // The figures are those of the default, said explicitly so a setting in the caller's environment cannot change what they mean.
+    TIMERS_ENABLED: 'true',
   };
   const profileDir = join(dirname(new URL(import.meta.url).pathname), '..', '.cache', 'bench', runId);
 
@@ -160,15 +164,19 @@ async function main(): Promise<number> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const redis = createRedis(stack.redisUrl, config);
   let service: ServiceProcess | undefined;
-  const groups = [groupId, `${groupId}-ceiling`, `${groupId}-outputs`];
+  const offGroupId = `${groupId}-timers-off`;
+  const offPrefix = `${prefix}-timers-off`;
+  const groups = [groupId, `${groupId}-ceiling`, `${groupId}-outputs`, offGroupId];
   let cleaning: Promise<void> | undefined;
   // Once, on success, failure or Ctrl-C: stop the service, drop the run's keys and groups.
   const cleanUp = () =>
     (cleaning ??= (async () => {
       if (service) await service.kill().catch(() => {});
       if (redis.status === 'ready') {
-        const n = await deleteKeysWithPrefix(redis, prefix).catch(() => -1);
-        progress(n >= 0 ? `deleted ${n} Redis keys of prefix ${prefix}` : `could not delete the Redis keys of prefix ${prefix}`);
+        for (const p of [prefix, offPrefix]) {
+          const n = await deleteKeysWithPrefix(redis, p).catch(() => -1);
+          progress(n >= 0 ? `deleted ${n} Redis keys of prefix ${p}` : `could not delete the Redis keys of prefix ${p}`);
+        }
       }
       await deleteGroups(kafka, groups).catch(() => {});
       await redis.quit().catch(() => {});
@@ -212,14 +220,39 @@ async function main(): Promise<number> {
     const ceiling = await consumeOnly(kafka, `${groupId}-ceiling`, inputsBefore, inputsAfter, config.consumer.concurrency);
     progress(`ceiling: ${ceiling.recordsPerSecond.toLocaleString('en')} records/s`);
 
+    const failureNote = (r: ServiceReport, phase: string) => {
+      if (r.failedChunks > 0) warn(`${phase}: ${r.failedChunks} chunks failed and were read again (${Object.entries(r.failures).map(([m, k]) => `${k} x ${m}`).join('; ')})`);
+      if (r.assignments > 1) warn(`${phase}: the service's partitions were assigned ${r.assignments} times (rebalances)`);
+    };
+
     // ---- 4. end-to-end ----
-    await commitGroupOffsets(kafka, groupId, inputsBefore);
     // A prefix without task hashes reads to the ingestor as Redis having lost
     // its state, and it would rebuild from the very start of the shared topics.
     // This run's state before its pre-load is empty by construction: declared built.
-    const stateKeys = new StateKeys(prefix);
     const tasks = Math.max(...Object.values(inputsAfter).map((ps) => ps.length));
-    for (let p = 0; p < tasks; p++) await redis.hset(stateKeys.task(p), 'built', '1');
+    const declareBuilt = async (p: string) => {
+      const keys = new StateKeys(p);
+      for (let t = 0; t < tasks; t++) await redis.hset(keys.task(t), 'built', '1');
+    };
+    // 4a. The same records with timers off, first, so the figure of record (timers on) is the pass the later phases continue.
+    let timersOff: TimersCost['off'] | undefined;
+    if (o.timersOffPass) {
+      await commitGroupOffsets(kafka, offGroupId, inputsBefore);
+      await declareBuilt(offPrefix);
+      const r0 = await snapshot(redis);
+      progress('end-to-end with timers off: starting the service');
+      service = await ServiceProcess.start({ ...serviceEnv, KAFKA_GROUP_ID: offGroupId, REDIS_KEY_PREFIX: offPrefix, TIMERS_ENABLED: 'false' }, []);
+      await waitForCommitted(admin, offGroupId, inputsAfter, 'end-to-end, timers off');
+      const off = await service.stop();
+      service = undefined;
+      const r1 = await snapshot(redis);
+      const seconds = (off.lastCommitAt! - off.assignedAt!) / 1000;
+      timersOff = { seconds: round(seconds, 3), serviceCpuSeconds: round(cpuOf(off), 2), redisCpuSeconds: round(r1.cpuSeconds - r0.cpuSeconds, 2), outputsCommitted: off.outputs };
+      progress(`end-to-end with timers off: ${Math.round(records / seconds).toLocaleString('en')} records/s`);
+      failureNote(off, 'end-to-end, timers off');
+    }
+    await commitGroupOffsets(kafka, groupId, inputsBefore);
+    await declareBuilt(prefix);
     const redis0 = await snapshot(redis);
     const slowSince = Math.floor(Date.now() / 1000);
     const kafka0 = pids.kafka ? processCpuSeconds(pids.kafka) : undefined;
@@ -237,10 +270,6 @@ async function main(): Promise<number> {
     const e2eWithStartup = (e2e.lastCommitAt! - service.spawnedAt) / 1000;
     progress(`end-to-end: ${Math.round(records / e2eSeconds).toLocaleString('en')} records/s`);
     if (e2e.records !== records) warn(`the service consumed ${e2e.records} records, the pre-load ${records}`);
-    const failureNote = (r: ServiceReport, phase: string) => {
-      if (r.failedChunks > 0) warn(`${phase}: ${r.failedChunks} chunks failed and were read again (${Object.entries(r.failures).map(([m, k]) => `${k} x ${m}`).join('; ')})`);
-      if (r.assignments > 1) warn(`${phase}: the service's partitions were assigned ${r.assignments} times (rebalances)`);
-    };
     failureNote(e2e, 'end-to-end');
     if (e2e.tally.deadLettered > 0) warn(`${e2e.tally.deadLettered} history records were dead-lettered: ${JSON.stringify(e2e.tally.byReason)}`);
 
@@ -250,6 +279,27 @@ async function main(): Promise<number> {
     const sample = await sampleKeys(redis, prefix, sampleIds);
     const delta = redis1.usedMemory - redis0.usedMemory;
     progress(`memory: ${keys.total} keys, MEMORY USAGE mean ${Math.round(sample.perCustomer?.mean ?? 0)} B/customer, used_memory delta ${Math.round(delta / customers)} B/customer`);
+    let timers: TimersCost | null = null;
+    if (timersOff) {
+      const offSample = await sampleKeys(redis, offPrefix, sampleIds);
+      const store = createStore(redis, config);
+      const pending: number[] = [];
+      for (const id of sampleIds) {
+        const t = await store.timersOf(id);
+        if (t) pending.push(t.pending.length);
+      }
+      timers = timersCost({
+        records,
+        on: { seconds: e2eSeconds },
+        off: timersOff,
+        customers,
+        pending,
+        stateKeyMeanOn: sample.stateKey?.mean ?? 0,
+        stateKeyMeanOff: offSample.stateKey?.mean ?? 0,
+        dueIndex: await dueIndexSize(redis, prefix, tasks),
+      });
+      progress(`timers: on/off throughput ${timers.ratio}, ${timers.bytesPerCustomer} B/customer, ${timers.bytesPerPendingTimer ?? 'n/a'} B per pending timer`);
+    }
 
     // ---- 6. latency ----
     let latency: BenchResult['latency'] = null;
@@ -347,6 +397,7 @@ async function main(): Promise<number> {
         redisCommands: commandStatsDelta(redis0.commandStats, redis1.commandStats).slice(0, 8),
       },
       latency,
+      timers,
       memory: {
         customers,
         usedMemoryBefore: redis0.usedMemory,

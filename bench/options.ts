@@ -16,14 +16,17 @@ export interface BenchOptions {
   readonly memorySample: number;
   /** Run the service under --cpu-prof and summarise the profile. */
   readonly profile: boolean;
+  /** Run the end-to-end pass a second time with timers off, for their cost (issue 13). */
+  readonly timersOffPass: boolean;
   /** Where the JSON goes. */
   readonly out: string;
 }
 
 export const USAGE = `usage: npm run bench -- [--events N] [--customers N] [--days D] [--seed S]
-                        [--latency-rate R] [--latency-seconds T] [--memory-sample K] [--profile] [--out FILE]
+                        [--latency-rate R] [--latency-seconds T] [--memory-sample K] [--profile]
+                        [--no-timers-off-pass] [--out FILE]
   or the same as BENCH_EVENTS, BENCH_CUSTOMERS, BENCH_DAYS, BENCH_SEED, BENCH_LATENCY_RATE,
-  BENCH_LATENCY_SECONDS, BENCH_MEMORY_SAMPLE, BENCH_PROFILE=1, BENCH_OUT (flags win)`;
+  BENCH_LATENCY_SECONDS, BENCH_MEMORY_SAMPLE, BENCH_PROFILE=1, BENCH_TIMERS_OFF_PASS=0, BENCH_OUT (flags win)`;
 
 const SPEC = {
   events: { env: 'BENCH_EVENTS', def: '1000000', min: 1 },
@@ -45,6 +48,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
       options: {
         ...Object.fromEntries(Object.keys(SPEC).map((k) => [k, { type: 'string' as const }])),
         profile: { type: 'boolean' },
+        'no-timers-off-pass': { type: 'boolean' },
         out: { type: 'string' },
       },
     }));
@@ -60,6 +64,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     return n;
   };
   const profileEnv = env.BENCH_PROFILE;
+  const offPassEnv = env.BENCH_TIMERS_OFF_PASS;
   return {
     events: int('events')!,
     customers: int('customers'),
@@ -69,6 +74,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     latencySeconds: int('latency-seconds')!,
     memorySample: int('memory-sample')!,
     profile: (values.profile as boolean | undefined) ?? (profileEnv === '1' || profileEnv === 'true'),
+    timersOffPass: values['no-timers-off-pass'] === true ? false : !(offPassEnv === '0' || offPassEnv === 'false'),
     out: (values.out as string | undefined) ?? env.BENCH_OUT ?? new URL('./results/bench.json', import.meta.url).pathname,
   };
 }

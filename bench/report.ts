@@ -3,6 +3,7 @@ import type { Machine } from './machine.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { KeyCounts, KeySample, SlowEntry } from './redis-probe.ts';
 import type { CommandDelta, Distribution } from './stats.ts';
+import type { TimersCost } from './timers-cost.ts';
 
 /** Issue 7's goals for this 2-core machine with broker, registry and Redis on the same host. */
 export const GOALS = Object.freeze({
@@ -11,6 +12,8 @@ export const GOALS = Object.freeze({
   p99Ms: 50,
   /** 3 KB, read as 3 KiB. */
   bytesPerCustomer: 3 * 1024,
+  /** Issue 13: end-to-end with timers on within 10% of the figure without them. */
+  timersRatio: 0.9,
 });
 
 export interface Goal {
@@ -82,6 +85,8 @@ export interface BenchResult {
     readonly redisCpuSeconds: number;
     readonly redisCommands: CommandDelta[];
   };
+  /** The cost of timers; null when the timers-off pass was skipped. */
+  readonly timers: TimersCost | null;
   readonly memory: {
     readonly customers: number;
     readonly usedMemoryBefore: number;
@@ -110,6 +115,12 @@ export function goals(r: Omit<BenchResult, 'goals'>): Goal[] {
     { goal: 'end-to-end throughput', target: `>= ${n(GOALS.eventsPerSecond)} events/s`, value: `${n(r.endToEnd.recordsPerSecond)} events/s`, met: r.endToEnd.recordsPerSecond >= GOALS.eventsPerSecond },
     { goal: `p99 latency at ${n(r.latency?.offeredRate ?? 0)} events/s`, target: `<= ${GOALS.p99Ms} ms`, value: p99 === undefined ? 'not measured' : `${n(p99)} ms`, met: p99 === undefined ? null : p99 <= GOALS.p99Ms },
     { goal: 'Redis memory per customer', target: `<= ${n(GOALS.bytesPerCustomer)} B`, value: `${n(r.memory.bytesPerCustomer)} B`, met: r.memory.bytesPerCustomer <= GOALS.bytesPerCustomer },
+    {
+      goal: 'end-to-end with timers on / without',
+      target: `>= ${GOALS.timersRatio * 100}%`,
+      value: r.timers ? `${(r.timers.ratio * 100).toFixed(1)}%` : 'not measured',
+      met: r.timers ? r.timers.ratio >= GOALS.timersRatio : null,
+    },
   ];
 }
 
@@ -150,6 +161,14 @@ export function table(r: BenchResult): string {
     if (lt) add('  Redis busiest command while offered', `${lt.command}: ${n(lt.calls)} calls server-wide (service: ${n(l.applyCalls)}), ${n(lt.usecPerCall, 1)} us/call`);
   } else {
     add('latency', 'skipped (--latency-seconds 0)');
+  }
+  if (r.timers) {
+    const tc = r.timers;
+    const pending = tc.pendingPerCustomer;
+    add('timers: end-to-end on / off', `${n(tc.onEventsPerSecond)} / ${n(tc.offEventsPerSecond)} events/s = ${(tc.ratio * 100).toFixed(1)}% (timers off: ${n(tc.off.seconds, 2)} s, service ${n(tc.off.serviceCpuSeconds, 1)} s CPU, Redis ${n(tc.off.redisCpuSeconds, 1)} s)`);
+    add('timers: Redis bytes', `${n(tc.bytesPerCustomer)} B/customer (state key mean ${n(tc.stateKeyMeanOn)} B on, ${n(tc.stateKeyMeanOff)} B off; due index ${n(tc.dueIndex.members)} customers in ${n(tc.dueIndex.keys)} keys, ${mib(tc.dueIndex.bytes)}); ${tc.bytesPerPendingTimer === null ? 'no pending timers' : `${n(tc.bytesPerPendingTimer, 1)} B per pending timer (pending per customer mean ${n(pending?.mean ?? 0, 2)}, max ${n(pending?.max ?? 0)})`}`);
+  } else {
+    add('timers', 'cost not measured (--no-timers-off-pass)');
   }
   const mem = r.memory;
   const s = mem.sample.perCustomer;

@@ -4,7 +4,7 @@ import { parseOptions } from '../../../bench/options.ts';
 describe('bench options', () => {
   it("defaults to issue 7's sizes", () => {
     const o = parseOptions([], {});
-    expect(o).toMatchObject({ events: 1_000_000, customers: undefined, days: 90, latencyRate: 2_000, latencySeconds: 60, memorySample: 500, profile: false });
+    expect(o).toMatchObject({ events: 1_000_000, customers: undefined, days: 90, latencyRate: 2_000, latencySeconds: 60, memorySample: 500, profile: false, timersOffPass: true });
     expect(o.out).toMatch(/bench\/results\/bench\.json$/);
   });
 
@@ -12,6 +12,12 @@ describe('bench options', () => {
     const env = { BENCH_EVENTS: '200_000', BENCH_LATENCY_SECONDS: '20', BENCH_PROFILE: '1', BENCH_CUSTOMERS: '300' };
     expect(parseOptions([], env)).toMatchObject({ events: 200_000, latencySeconds: 20, profile: true, customers: 300 });
     expect(parseOptions(['--latency-seconds', '0', '--events', '5000'], env)).toMatchObject({ events: 5000, latencySeconds: 0 });
+  });
+
+  it('runs the timers-off pass unless told not to, by flag or variable', () => {
+    expect(parseOptions(['--no-timers-off-pass'], {}).timersOffPass).toBe(false);
+    expect(parseOptions([], { BENCH_TIMERS_OFF_PASS: '0' }).timersOffPass).toBe(false);
+    expect(parseOptions([], { BENCH_TIMERS_OFF_PASS: '1' }).timersOffPass).toBe(true);
   });
 
   it('refuses what is not a whole number in range, naming the flag and its variable', () => {
