@@ -101,6 +101,17 @@ export function applyEach(state: CustomerState, records: readonly FeatureRecord[
 }
 
 /**
+ * applyEach() on the caller's own draft (from draftOf), changed in place: a
+ * caller that applies a customer's records one at a time with other steps
+ * between them (timers firing, decisions recorded) copies the state once for
+ * all of them. Returns `draft`.
+ */
+export function applyEachTo(draft: Draft, records: readonly FeatureRecord[], o: FeatureOptions, each: (record: FeatureRecord, result: Omit<Applied, 'state'>, after: CustomerState) => void): Draft {
+  for (const r of records) each(r, applyTo(draft, r, o), draft);
+  return draft;
+}
+
+/**
  * applyEach() for records that arrive one at a time (a streaming reader):
  * `state` is copied once and each apply() changes the copy in place. Read
  * `state` between calls, do not keep it.

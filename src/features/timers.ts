@@ -89,6 +89,8 @@ function seriesEnd(s: CustomerState): number | null {
   return e === null ? null : e.firstDay + e.values.length - 1;
 }
 
+let scratch = { vals: new Float64Array(1024), has: new Uint8Array(1024) };
+
 /**
  * The first business day from `from` on whose tier differs from `tier`, with
  * no new event; null when none can (past the projection both averages are
@@ -106,8 +108,10 @@ export function nextTierChangeDay(s: CustomerState, from: number, tier: Customer
   const n = last - lo + 1;
   // eodAt(s, lo + i) for every i, by ranges (the hot part of scheduling): no value before the
   // customer's first day or the kept series, the series, then its last value carried forward
-  const vals = new Float64Array(n);
-  const has = new Uint8Array(n);
+  // Scratch arrays kept between calls: scheduling runs once per changed customer per chunk, and fresh arrays each time showed as garbage-collector time.
+  if (scratch.vals.length < n) scratch = { vals: new Float64Array(n * 2), has: new Uint8Array(n * 2) };
+  const { vals, has } = scratch;
+  has.fill(0, 0, n);
   const e = s.endOfDay!;
   const values = e.values;
   const firstIdx = Math.max(s.firstDay, e.firstDay) - lo;
@@ -192,6 +196,18 @@ export function timersOf(s: CustomerState, o: TimerOptions): Timer[] {
 function sameTimers(a: readonly Timer[] | undefined, b: readonly Timer[]): boolean {
   if (!a || a.length !== b.length) return false;
   return a.every((t, i) => t.dueAt === b[i]!.dueAt && t.what === b[i]!.what && t.ref === b[i]!.ref);
+}
+
+/**
+ * The tier as last evaluated seeded in a draft that has none yet (what
+ * schedule() also does), without recomputing the timers: the rules read that
+ * tier right after an event, while the timers are only needed before the
+ * customer's next record or at the chunk's end, so a caller may schedule()
+ * once then.
+ */
+export function seedEvaluated(draft: Draft, o: TimerOptions): void {
+  const le = lastEvaluatedOf(draft, o);
+  if (le !== draft.lastEvaluated) draft.lastEvaluated = le;
 }
 
 /** The state with its timers (and a seeded lastEvaluated) recomputed: call after every change. Returns `state` itself when nothing changed. */
