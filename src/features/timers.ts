@@ -89,6 +89,41 @@ function seriesEnd(s: CustomerState): number | null {
   return e === null ? null : e.firstDay + e.values.length - 1;
 }
 
+/**
+ * The tier of every day from `start` to `last` when the extremes of the
+ * end-of-day values in reach settle it (null when they do not): an average
+ * lies between the smallest and the largest value it averages, so far from a
+ * threshold no day needs computing — most customers, most of the time.
+ */
+function settledTier(s: CustomerState, start: number, last: number, tiers: TierThresholds): CustomerTier | null {
+  const e = s.endOfDay!;
+  const first = Math.max(s.firstDay!, e.firstDay);
+  const top = e.values.length - 1;
+  // Values of days [x0, x1] (later days carry the last value forward; none before `first`).
+  const extremes = (x0: number, x1: number): { min: number; max: number } | null => {
+    const from = Math.max(x0, first);
+    if (from > x1) return null;
+    const k1 = Math.min(x1 - e.firstDay, top);
+    let min = Infinity;
+    let max = -Infinity;
+    for (let k = Math.min(from - e.firstDay, top); k <= k1; k++) {
+      const v = e.values[k]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    return { min, max };
+  };
+  const a = extremes(start - 29, last);
+  const b = extremes(start - 209, last - 180);
+  // The 30-day average today (a) is 0 on a day with no value in its window; the one 180 days ago (b) counts only when > 0.
+  const aMax = a === null ? 0 : Math.max(a.max, 0);
+  const bLeast = b === null ? null : Math.max(b.min, 1);
+  if (aMax < tiers.vipMinor && (bLeast === null || aMax * 100 < bLeast * (100 + tiers.growthPercent))) return 'ORDINARY';
+  // Every day from `start` has a value in its 30-day window when `start` is on or after the first one.
+  if (a !== null && start >= first && a.min >= tiers.vipMinor) return 'VIP';
+  return null;
+}
+
 let scratch = { vals: new Float64Array(1024), has: new Uint8Array(1024) };
 
 /**
@@ -104,6 +139,8 @@ export function nextTierChangeDay(s: CustomerState, from: number, tier: Customer
   const last = Math.max(end, start) + PROJECTION_DAYS;
   // Both 30-day windows slide a day at a time (O(1) a day) while the sums stay
   // exact in doubles; past that (amounts near the saturation bound) avg30 per day.
+  const settled = settledTier(s, start, last, tiers);
+  if (settled !== null) return settled === tier ? null : start;
   const lo = start - 209;
   const n = last - lo + 1;
   // eodAt(s, lo + i) for every i, by ranges (the hot part of scheduling): no value before the

@@ -285,3 +285,39 @@ describe('the start of a local day', () => {
     expect(cl.day(start - 1)).toBe(d - 1);
   });
 });
+
+describe('nextTierChangeDay against every day computed', () => {
+  // A brute-force reading of the same definition: the first day from `from` whose tier (tierOnDay) differs.
+  const bruteForce = (s: CustomerState, from: number, tier: string, last: number) => {
+    for (let d = Math.max(from, s.firstDay!); d <= last; d++) if (tierOnDay(s, d, T.tiers) !== tier) return d;
+    return null;
+  };
+  // Deterministic pseudo-random series near and far from the thresholds (500,000 and +30 %).
+  let seed = 20261203;
+  const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const levels = [0, 1_000_000, 30_000_000, 45_000_000, 49_999_999, 50_000_000, 65_000_000, 200_000_000, -5_000_000];
+
+  it('agrees on 600 random end-of-day series (quiet, near a threshold, a step of exactly 30 %, growing, falling, from before the first value)', () => {
+    for (let i = 0; i < 600; i++) {
+      const length = 1 + Math.floor(next() * 210);
+      const base = levels[Math.floor(next() * levels.length)]!;
+      const drift = (next() - 0.5) * 2 * (next() < 0.5 ? 0 : 1_000_000);
+      // Every third series a step from X to about X + 30 % (exactly, one below, one above) after `stepAt` days.
+      const step = i % 3 === 0;
+      const x = 10_000_000 + Math.floor(next() * 10) * 1_000_000;
+      const y = x * 1.3 + [0, -1, 1][i % 3 === 0 ? Math.floor(next() * 3) : 0]!;
+      const stepAt = Math.floor(next() * length);
+      const values = Array.from({ length }, (_, k) =>
+        step ? (k < stepAt ? x : y) : Math.max(-10_000_000, Math.round(base + drift * k + (next() < 0.1 ? (next() - 0.5) * 40_000_000 : 0))));
+      const eFirst = 20_000 + Math.floor(next() * 10);
+      const firstDay = eFirst - Math.floor(next() * 5);
+      const s: CustomerState = { ...emptyState(), firstDay, endOfDay: { firstDay: eFirst, values } };
+      const end = eFirst + length - 1;
+      // A quarter of the time from a day before the series' first value (no value in the window yet).
+      const from = next() < 0.25 ? firstDay + Math.floor(next() * (eFirst - firstDay + 1)) : firstDay + Math.floor(next() * (length + 20));
+      for (const tier of ['ORDINARY', 'POTENTIAL', 'VIP'] as const) {
+        expect(nextTierChangeDay(s, from, tier, T.tiers), `series ${i} from ${from} tier ${tier}`).toBe(bruteForce(s, from, tier, Math.max(end, from) + 240));
+      }
+    }
+  });
+});
