@@ -353,6 +353,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             groupId: config.kafka.groupId,
             concurrency: config.consumer.concurrency,
             maxChunk: config.consumer.maxChunkRecords,
+            maxQueued: config.consumer.maxQueuedRecords,
             sessionTimeoutMs: config.kafka.sessionTimeoutMs,
             afterBatch,
             ...(timersOn && { timers: { followClock: config.timers.followClock, allowedLatenessMs: config.state.allowedLatenessMs, tickMs: config.timers.tickMs, hooks, afterTimers } }),

@@ -28,6 +28,8 @@ export interface IngestorOptions {
   readonly maxIdleMs?: number;
   /** Records processed (and committed) together at most. */
   readonly maxChunk?: number;
+  /** MAX_QUEUED_RECORDS: records a task holds per topic before its partition pauses (resumes at half); default 8,000. */
+  readonly maxQueued?: number;
   /** Turns a processed batch into the messages to publish (rules and policy plug in here). */
   readonly afterBatch?: (result: BatchResult, state: TaskState, fence: Fence) => Promise<OutputMessage[]> | OutputMessage[];
   /**
@@ -143,8 +145,8 @@ function maxAppliedTime(result: BatchResult): number | null {
   return max;
 }
 
-/** Records queued per topic-partition before its fetching is paused. */
-const MAX_QUEUED = 8_000;
+/** Records queued per topic-partition before its fetching is paused, when the caller gives no MAX_QUEUED_RECORDS (src/config.ts holds the same default). */
+const DEFAULT_MAX_QUEUED = 8_000;
 
 const isRetryableOwnership = (err: unknown): boolean => err instanceof FencedError || err instanceof StateLostError;
 
@@ -619,7 +621,7 @@ export class Ingestor {
     // transactions. Resolved only now: a decode that threw (registry down) has
     // the batch fetched again.
     resolveOffset(batch.lastOffset());
-    if (task.queue.sizeOf(topic) > MAX_QUEUED && !this.paused.has(`${topic}:${partition}`)) this.pauseTask(partition, [topic]);
+    if (task.queue.sizeOf(topic) > (this.o.maxQueued ?? DEFAULT_MAX_QUEUED) && !this.paused.has(`${topic}:${partition}`)) this.pauseTask(partition, [topic]);
     // Processing runs beside fetching: a task waiting for another topic's
     // records must not hold up the fetch that brings them. Paused partitions
     // bound the memory.
@@ -721,7 +723,7 @@ export class Ingestor {
   private resumeDrained(task: Task): void {
     for (const topic of INPUT_TOPICS) {
       const key = `${topic}:${task.queue.partition}`;
-      if (this.paused.has(key) && task.queue.sizeOf(topic) < MAX_QUEUED / 2 && !(task.mode === 'rebuilding' && task.queue.isCaughtUp(topic))) {
+      if (this.paused.has(key) && task.queue.sizeOf(topic) < (this.o.maxQueued ?? DEFAULT_MAX_QUEUED) / 2 && !(task.mode === 'rebuilding' && task.queue.isCaughtUp(topic))) {
         this.resumeTopic(topic, task.queue.partition);
       }
     }
