@@ -118,7 +118,8 @@ export async function demoCommand(cli: Cli, values: DemoOptions): Promise<number
 
   const key = (topic: string, c: string, rule: string, trigger: string) => `${topic}|${c}|${rule}|${trigger}`;
   const got = new Set([
-    ...fraud.map((t) => key(TOPICS.fraudCheckTasks, t.customerId, t.ruleId, t.transactionEventId)),
+    // An escalation names the transaction of the check it escalates; its label names that check's FRAUD_SLA timer.
+    ...fraud.map((t) => key(TOPICS.fraudCheckTasks, t.customerId, t.ruleId, t.ruleId === 'fraud-check-escalation' ? `timer:FRAUD_SLA:${t.evidence['originalTaskId']}` : t.transactionEventId)),
     ...outreach.map((t) => key(TOPICS.outreachTasks, t.customerId, t.ruleId, t.sourceEventIds.at(-1)!)),
     ...suppressions.map((s) => key(TOPICS.suppressions, s.customerId, s.ruleId, s.sourceEventIds.at(-1)!)),
   ]);

@@ -236,6 +236,15 @@ export class ScenarioBuilder {
   }
 
   suppressed(ruleId: RuleId, trigger: GenRecord, reason: SuppressionReason, mode?: LabelMode): void {
+    this.suppressedBy(ruleId, (trigger.value as { eventId: string }).eventId, reason, mode);
+  }
+
+  /** A suppression whose trigger is a timer (mode `timers`; timerId()). */
+  timerSuppressed(ruleId: RuleId, triggerId: string, reason: SuppressionReason): void {
+    this.suppressedBy(ruleId, triggerId, reason, 'timers');
+  }
+
+  private suppressedBy(ruleId: RuleId, triggerEventId: string, reason: SuppressionReason, mode?: LabelMode): void {
     const info = RULES[ruleId];
     if (info.kind === null) throw new Error('fraud checks are never suppressed');
     this.expected.push({
@@ -248,7 +257,7 @@ export class ScenarioBuilder {
       kind: info.kind,
       offerCode: info.offerCode,
       suppressionReason: reason,
-      triggerEventId: (trigger.value as { eventId: string }).eventId,
+      triggerEventId,
     });
   }
 

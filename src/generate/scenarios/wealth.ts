@@ -2,7 +2,11 @@
 // Tier edges are made by one event each (a big transfer in), never by days
 // passing: an implementation that compares with the tier stored at the
 // previous event and one that recomputes "before" at the event's time then
-// agree (the checker flags any event where they would not).
+// agree (the checker flags any event where they would not). With timers on
+// (labels.ts LabelMode) the same edge is judged at the close of that event's
+// day: the `events` label names the event, the `timers` label the day's TIER
+// timer. Other timer outputs of these customers (a VIP's cadence, a tier
+// falling back later) are not stated here.
 import type { ScenarioTemplate } from './builder.ts';
 import { cny, type ScenarioBuilder } from './builder.ts';
 
@@ -23,8 +27,13 @@ function vipThenOutflow(b: ScenarioBuilder, fallPct: number, consent: boolean): 
   const acc = b.account(cny(1_000_000 + b.rng.int(0, 200_000)));
   // First event with >= 500,000: tier goes ORDINARY -> VIP right here.
   const first = b.spend(b.at(0, 10), acc, cny(b.rng.int(100, 900)), '5812');
-  if (consent) b.task('vip-upgrade', first);
-  else b.suppressed('vip-upgrade', first, 'NO_CONSENT');
+  if (consent) {
+    b.task('vip-upgrade', first, { mode: 'events' });
+    b.timerTask('vip-upgrade', b.timerId('TIER', 0), b.endOfDay(0));
+  } else {
+    b.suppressed('vip-upgrade', first, 'NO_CONSENT', 'events');
+    b.timerSuppressed('vip-upgrade', b.timerId('TIER', 0), 'NO_CONSENT');
+  }
   b.filler(1, 45, 0.4);
   b.spend(b.at(20, 12), acc, cny(b.rng.int(200, 2_000)), '5311');
   // Move money to the customer's own account elsewhere: no fraud reason, but a fall.
@@ -46,7 +55,8 @@ function growth(b: ScenarioBuilder, jumpFactor: number | null): void {
   if (jumpFactor !== null) {
     // Day 215: avg30 180 days earlier is ~base; one transfer lifts today's avg30 over 1.3 x base.
     const jump = b.post(b.at(215, 10), acc, 'TRANSFER_IN', Math.round(base * jumpFactor), { counterparty: b.counterparty(true) });
-    b.task('asset-growth', jump);
+    b.task('asset-growth', jump, { mode: 'events' });
+    b.timerTask('asset-growth', b.timerId('TIER', 215), b.endOfDay(215));
   } else {
     b.nearMiss('asset-growth');
   }
@@ -66,7 +76,8 @@ export const WEALTH_SCENARIOS: readonly ScenarioTemplate[] = [
       b.filler(1, 45, 0.3);
       // avg30 ~490,000 -> (29 x 490,000 + 1,090,000) / 30 ~ 510,000.
       const jump = b.post(b.at(36, 11), acc, 'TRANSFER_IN', cny(600_000), { counterparty: b.counterparty(true) });
-      b.task('vip-upgrade', jump);
+      b.task('vip-upgrade', jump, { mode: 'events' });
+      b.timerTask('vip-upgrade', b.timerId('TIER', 36), b.endOfDay(36));
       b.spend(b.at(40, 12), acc, cny(b.rng.int(100, 900)), '5812');
     },
   },
