@@ -30,8 +30,10 @@ function silenceKafkaJsTimerWarnings(): void {
 
 const TRANSIENT = ['The coordinator is loading', 'The group coordinator is not available', 'There is no leader for this topic-partition', 'This is not the correct coordinator'];
 
+const CONCURRENT_TRANSACTIONS = 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
+
 /** KafkaJS log lines go through pino, at the levels pino is set to. */
-function pinoLogCreator(logger: Logger): logCreator {
+export function pinoLogCreator(logger: Logger): logCreator {
   const child = logger.child({ component: 'kafkajs' });
   return () => ({ level, log }) => {
     const { message, ...extra } = log;
@@ -41,7 +43,8 @@ function pinoLogCreator(logger: Logger): logCreator {
     if (message.startsWith('Limiting retries for the idempotent producer')) return child.debug(extra, message);
     // The coordinator still completing the previous commit: expected between
     // back-to-back transactions, and retried by the ingestor.
-    if ((extra as { error?: unknown }).error === 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing') return child.debug(extra, message);
+    // kafkajs says it in `error` (the transaction's requests) or in the message itself ("Failed to send messages: ...").
+    if ((extra as { error?: unknown }).error === CONCURRENT_TRANSACTIONS || message.includes(CONCURRENT_TRANSACTIONS)) return child.debug(extra, message);
     // Transient start-up states of a broker or a new group, retried by kafkajs itself.
     if (TRANSIENT.some((t) => message.includes(t) || String((extra as { error?: unknown }).error ?? '').includes(t))) return child.debug(extra, message);
     if (level === logLevel.ERROR) child.error(extra, message);
