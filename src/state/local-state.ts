@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { applyEach, applyEachTo, draftOf, emptyState, featureView, fireDue, nextDueAt, recordContacts, recordIssued, schedule, seedEvaluated, type CustomerState, type Draft, type FeatureOptions, type FeatureRecord, type KeptProfile } from '../features/index.ts';
 import type { FiredTimer, TimerOptions } from '../features/timers.ts';
-import type { Timer, WatchedFraudCheck } from '../features/state.ts';
 import { DEFAULT_TIERS, type TierThresholds } from '../features/tier.ts';
 import { TOPIC_INDEX, pseudonym, type StoreRecord } from './encode.ts';
 import type { BusinessCalendar } from './calendar.ts';
@@ -10,7 +9,7 @@ import { StateKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
 import { customerValue, decodeResult, encodeResult, readCustomerValue, binaryStateCodec, type StateCodec } from './customer-value.ts';
 import { STATUS, FencedError, StateLostError, checkedEntry, fenceError, readDecisionLog, resultField, type Applied, type CustomerFacts, type DecisionLog, type DecisionRecord, type Fence, type Outcome, type Status, type StoredContact, type StoredProfile } from './store.ts';
-import type { CommittedRecord, CommittedTimers, ContactHistoryView, DecideHooks, DecideItem, DecisionOptions, StateEngine, TaskState, TimerStep, TimerStepRef } from './task-state.ts';
+import type { CommittedRecord, CommittedTimers, ContactHistoryView, CustomerTimers, DecideHooks, DecideItem, DecisionOptions, StateEngine, TaskState, TimerStep, TimerStepRef } from './task-state.ts';
 import type { FeatureView } from './feature-view.ts';
 
 export interface LocalStateOptions {
@@ -246,7 +245,7 @@ export class LocalStateStore implements StateEngine {
     return s && historyOf(s);
   }
 
-  async timersOf(customerId: string): Promise<{ pending: readonly Timer[]; checks: readonly WatchedFraudCheck[] } | null> {
+  async timersOf(customerId: string): Promise<CustomerTimers | null> {
     const s = await this.stateOf(customerId);
     return s && { pending: s.timers ?? [], checks: s.fraudChecks ?? [] };
   }
@@ -258,11 +257,11 @@ export class LocalStateStore implements StateEngine {
 
 /**
  * Contacts, decision-log entries and issued tasks of a decision, into the
- * customer's entry: issued tasks kept with timers on (`keepIssued`),
- * rescheduled when `timers` is given (the caller schedules later otherwise).
+ * customer's entry: with timers on, issued tasks are kept and the state is
+ * rescheduled (unless `reschedule` is false: the caller schedules later).
  */
-function applyDecision(e: Entry, r: DecisionRecord, options: DecisionOptions, timers: TimerOptions | undefined, keepIssued: TimerOptions | undefined = timers): void {
-  if (keepIssued && r.issued && r.issued.fraudChecks.length + r.issued.outreachAt.length > 0) {
+function applyDecision(e: Entry, r: DecisionRecord, options: DecisionOptions, timers: TimerOptions | undefined, reschedule = true): void {
+  if (timers && r.issued && r.issued.fraudChecks.length + r.issued.outreachAt.length > 0) {
     e.state = recordIssued(e.state, r.issued);
     e.dirty = true;
   }
@@ -275,7 +274,7 @@ function applyDecision(e: Entry, r: DecisionRecord, options: DecisionOptions, ti
     e.logSize = options.logSize;
     e.dirty = true;
   }
-  if (timers && e.dirty) e.state = schedule(e.state, timers);
+  if (timers && reschedule && e.dirty) e.state = schedule(e.state, timers);
 }
 
 function factsOf(s: CustomerState): CustomerFacts {
@@ -457,10 +456,8 @@ export class TaskLocalState implements TaskState {
           }
           e.dirty ||= wasDirty;
           const outcome = outcomes[idx[k]!]!;
-          if (hooks && outcome.status === STATUS.APPLIED) {
-            decided.push(this.decideNow(e, id, { kind: 'event', record: records[idx[k]!]!, outcome }, hooks, timers, false));
-            unscheduled ||= e.dirty;
-          }
+          // Applied: unscheduled already, so what the decision records waits for the same schedule().
+          if (hooks && outcome.status === STATUS.APPLIED) decided.push(this.decideNow(e, id, { kind: 'event', record: records[idx[k]!]!, outcome }, hooks, timers, false));
         }
         if (unscheduled) e.state = schedule(e.state, timers);
       } else {
@@ -482,7 +479,7 @@ export class TaskLocalState implements TaskState {
   /** The rules over one item of a customer now, and what they issued recorded in the customer's state. */
   private decideNow(e: Entry, customerId: string, item: DecideItem, hooks: DecideHooks, timers: TimerOptions, reschedule = true): unknown {
     const r = hooks.decide(customerId, item, factsOf(e.state));
-    if (r.record) applyDecision(e, r.record, hooks.options, reschedule ? timers : undefined, timers);
+    if (r.record) applyDecision(e, r.record, hooks.options, timers, reschedule);
     return r.decided;
   }
 
