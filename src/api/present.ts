@@ -1,8 +1,9 @@
 import { formatInstant } from '../events/time.ts';
 import { DEFAULT_ID_RULES, shownId, type IdRules } from '../events/identifier.ts';
-import type { Timer, WatchedFraudCheck } from '../features/state.ts';
+import type { CustomerTimers } from '../state/task-state.ts';
 import type { FeatureView } from '../state/feature-view.ts';
 import type { StoredContact } from '../state/store.ts';
+export type { CustomerTimers } from '../state/task-state.ts';
 import { lastFourDigits, maskIdNumber } from '../tasks/masking.ts';
 import { taskIdOfEntry, type DecisionLogEntry } from '../tasks/decision-log.ts';
 
@@ -86,12 +87,6 @@ export interface ContactHistory {
 }
 
 const newestFirst = <T extends { at: number }>(xs: readonly T[], limit: number): T[] => [...xs].sort((a, b) => b.at - a.at).slice(0, limit);
-
-/** A customer's pending timers and the fraud checks watched for an answer, as stored (timers on). */
-export interface CustomerTimers {
-  readonly pending: readonly Timer[];
-  readonly checks: readonly WatchedFraudCheck[];
-}
 
 /** Pending timers (what is due when) and watched fraud checks (open, answered, escalated), in due order as kept. */
 export function presentTimers(t: CustomerTimers | null, timeZone: string, ids: IdRules = DEFAULT_ID_RULES) {

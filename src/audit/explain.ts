@@ -5,7 +5,6 @@ import { presentTasks, presentTimers, printableFeatures, type ContactHistory, ty
 import { DEFAULT_ID_RULES, type IdRules } from '../events/identifier.ts';
 import { formatInstant } from '../events/time.ts';
 import type { FeatureView } from '../state/feature-view.ts';
-import type { Timer, WatchedFraudCheck } from '../features/state.ts';
 import type { DecisionLog } from '../state/store.ts';
 import type { CareTask } from '../tasks/care-task-status.ts';
 import { taskIdOfEntry } from '../tasks/decision-log.ts';

@@ -4,6 +4,12 @@ import type { FeatureView } from './feature-view.ts';
 import type { FiredTimer } from '../features/timers.ts';
 import type { Timer, WatchedFraudCheck } from '../features/state.ts';
 
+/** A customer's pending timers and the fraud checks watched for an answer, as stored (timers on). */
+export interface CustomerTimers {
+  readonly pending: readonly Timer[];
+  readonly checks: readonly WatchedFraudCheck[];
+}
+
 /** How long value contacts count and how many decision-log entries a customer keeps. */
 export interface DecisionOptions {
   readonly keepContactsMs: number;
@@ -121,6 +127,6 @@ export interface StateEngine {
   decisionLog(customerId: string): Promise<DecisionLog>;
   contactHistory(customerId: string): Promise<ContactHistoryView | null>;
   /** Pending timers and the fraud checks watched for an answer; null when the customer is unknown. */
-  timersOf(customerId: string): Promise<{ pending: readonly Timer[]; checks: readonly WatchedFraudCheck[] } | null>;
+  timersOf(customerId: string): Promise<CustomerTimers | null>;
   memoryUsage(customerId: string): Promise<number>;
 }
