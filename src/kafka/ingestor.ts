@@ -192,6 +192,8 @@ export class Ingestor {
   private readonly kafka: Kafka;
   private readonly deps: BatchDeps;
   private readonly o: IngestorOptions;
+  /** Records queued per task and topic before its partition pauses. */
+  private readonly maxQueued: number;
   private readonly log: Logger;
   private readonly consumer: Consumer;
   private readonly admin: Admin;
@@ -219,6 +221,7 @@ export class Ingestor {
     this.kafka = kafka;
     this.deps = deps;
     this.o = options;
+    this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.log = logger.child({ component: 'ingestor' });
     this.admin = kafka.admin();
     this.consumer = kafka.consumer({
@@ -621,7 +624,7 @@ export class Ingestor {
     // transactions. Resolved only now: a decode that threw (registry down) has
     // the batch fetched again.
     resolveOffset(batch.lastOffset());
-    if (task.queue.sizeOf(topic) > (this.o.maxQueued ?? DEFAULT_MAX_QUEUED) && !this.paused.has(`${topic}:${partition}`)) this.pauseTask(partition, [topic]);
+    if (task.queue.sizeOf(topic) > this.maxQueued && !this.paused.has(`${topic}:${partition}`)) this.pauseTask(partition, [topic]);
     // Processing runs beside fetching: a task waiting for another topic's
     // records must not hold up the fetch that brings them. Paused partitions
     // bound the memory.
@@ -723,7 +726,7 @@ export class Ingestor {
   private resumeDrained(task: Task): void {
     for (const topic of INPUT_TOPICS) {
       const key = `${topic}:${task.queue.partition}`;
-      if (this.paused.has(key) && task.queue.sizeOf(topic) < (this.o.maxQueued ?? DEFAULT_MAX_QUEUED) / 2 && !(task.mode === 'rebuilding' && task.queue.isCaughtUp(topic))) {
+      if (this.paused.has(key) && task.queue.sizeOf(topic) < this.maxQueued / 2 && !(task.mode === 'rebuilding' && task.queue.isCaughtUp(topic))) {
         this.resumeTopic(topic, task.queue.partition);
       }
     }
