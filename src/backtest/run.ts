@@ -30,7 +30,7 @@
  * on how customers share partitions; what this reports is what the service
  * does with TIMERS_ENABLED=false (tests/integration/rules/
  * backtest-equivalence.test.ts compares every output with such a service).
- * With timers on, the time-driven rules (TIME_DRIVEN_RULES) add outputs and
+ * With timers on, the time-driven rules add outputs and
  * the tier edges (vip-upgrade, asset-growth) are judged at a day's close, so
  * the report says so (src/backtest/report.ts).
  */

@@ -5,7 +5,7 @@ import { connect } from '../kafka/bootstrap.ts';
 import { produceReplayLines } from '../kafka/produce-lines.ts';
 import { commitGroupOffsets, endOffsets, readCommitted } from '../kafka/read-committed.ts';
 import { generate } from '../generate/index.ts';
-import { expectedFor } from '../generate/labels.ts';
+import { expectedFor, fraudCheckTrigger } from '../generate/labels.ts';
 import { INPUT_TOPICS, TOPICS } from '../events/topics.ts';
 import type { DeadLetter, FraudCheckTask, OutreachTask, Suppression } from '../events/types.ts';
 import { dayLabel } from '../state/calendar.ts';
@@ -118,8 +118,7 @@ export async function demoCommand(cli: Cli, values: DemoOptions): Promise<number
 
   const key = (topic: string, c: string, rule: string, trigger: string) => `${topic}|${c}|${rule}|${trigger}`;
   const got = new Set([
-    // An escalation names the transaction of the check it escalates; its label names that check's FRAUD_SLA timer.
-    ...fraud.map((t) => key(TOPICS.fraudCheckTasks, t.customerId, t.ruleId, t.ruleId === 'fraud-check-escalation' ? `timer:FRAUD_SLA:${t.evidence['originalTaskId']}` : t.transactionEventId)),
+    ...fraud.map((t) => key(TOPICS.fraudCheckTasks, t.customerId, t.ruleId, fraudCheckTrigger(t))),
     ...outreach.map((t) => key(TOPICS.outreachTasks, t.customerId, t.ruleId, t.sourceEventIds.at(-1)!)),
     ...suppressions.map((s) => key(TOPICS.suppressions, s.customerId, s.ruleId, s.sourceEventIds.at(-1)!)),
   ]);

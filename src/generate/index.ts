@@ -21,7 +21,7 @@ import { compareRecords, type GenRecord } from './ledger.ts';
 import { buildScenarios, earliestDay, placeScenarios, PROFILE_LEAD_DAYS, type PlannedCustomer } from './scenarios/index.ts';
 
 export type { ExpectedOutput, LabelMode, Labels, NearMiss, PlantedCustomer } from './labels.ts';
-export { expectedFor, nearMissesFor } from './labels.ts';
+export { expectedFor, fraudCheckTrigger, nearMissesFor } from './labels.ts';
 export { AMBIGUOUS_BY_DESIGN } from './scenarios/index.ts';
 export { checkReplayLines, type CheckedOutput, type CheckResult } from './checker.ts';
 

@@ -1,7 +1,7 @@
 // The labels file: what a correct carestream must emit for the generated
 // events, and which planted customers must NOT get a task from a rule.
 import type { TOPICS } from '../events/topics.ts';
-import type { OutreachKind, Priority, SuppressionReason } from '../events/types.ts';
+import type { FraudCheckTask, OutreachKind, Priority, SuppressionReason } from '../events/types.ts';
 import type { RuleId } from './rules.ts';
 
 export type ExpectedTopic =
@@ -81,4 +81,13 @@ export function expectedFor(labels: Pick<Labels, 'expected'>, mode: LabelMode): 
 /** The near misses stated for one pipeline. */
 export function nearMissesFor(labels: Pick<Labels, 'nearMisses'>, mode: LabelMode): NearMiss[] {
   return labels.nearMisses.filter((n) => n.mode === undefined || n.mode === mode);
+}
+
+/**
+ * The trigger a fraud check's label names (triggerEventId): its transaction,
+ * or for an escalation the FRAUD_SLA timer of the check it escalates (the
+ * escalation carries the same transaction as the original).
+ */
+export function fraudCheckTrigger(t: Pick<FraudCheckTask, 'ruleId' | 'transactionEventId' | 'evidence'>): string {
+  return t.ruleId === 'fraud-check-escalation' ? `timer:FRAUD_SLA:${t.evidence['originalTaskId']}` : t.transactionEventId;
 }

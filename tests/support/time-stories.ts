@@ -4,10 +4,13 @@
 // due time and, for outreach, kind and offer — and a planted customer's
 // outputs of the rules its labels and near misses name must be exactly its
 // labelled ones.
+import { parseReplayLine } from '../../src/events/json-form.ts';
 import { parseInstant } from '../../src/events/time.ts';
 import { TOPICS } from '../../src/events/topics.ts';
 import type { FraudCheckTask, OutreachTask, Suppression } from '../../src/events/types.ts';
-import { expectedFor, nearMissesFor, type ExpectedOutput, type Labels, type PlantedCustomer } from '../../src/generate/index.ts';
+import type { Harness } from './harness.ts';
+import { channel } from './events.ts';
+import { expectedFor, fraudCheckTrigger, nearMissesFor, type ExpectedOutput, type Labels, type PlantedCustomer } from '../../src/generate/index.ts';
 
 export interface StoryOutputs {
   readonly fraudChecks: readonly FraudCheckTask[];
@@ -24,7 +27,7 @@ export interface StoryKey {
 /** Every output as a key (an escalation's trigger is the timer of the check it escalates). */
 export function outputKeys(out: StoryOutputs): StoryKey[] {
   return [
-    ...out.fraudChecks.map((t) => ({ customerId: t.customerId, ruleId: t.ruleId, key: `${TOPICS.fraudCheckTasks}|${t.ruleId}|${t.ruleId === 'fraud-check-escalation' ? `timer:FRAUD_SLA:${t.evidence['originalTaskId']}` : t.transactionEventId}|${t.priority}|${t.dueBy}` })),
+    ...out.fraudChecks.map((t) => ({ customerId: t.customerId, ruleId: t.ruleId, key: `${TOPICS.fraudCheckTasks}|${t.ruleId}|${fraudCheckTrigger(t)}|${t.priority}|${t.dueBy}` })),
     ...out.outreach.map((t) => ({ customerId: t.customerId, ruleId: t.ruleId, key: `${TOPICS.outreachTasks}|${t.ruleId}|${t.sourceEventIds.at(-1)}|${t.priority}|${t.dueBy}|${t.kind}|${t.offerCode}` })),
     ...out.suppressions.map((x) => ({ customerId: x.customerId, ruleId: x.ruleId, key: `${TOPICS.suppressions}|${x.ruleId}|${x.sourceEventIds.at(-1)}|${x.reason}` })),
   ];
@@ -54,4 +57,24 @@ export function storyMismatches(labels: Pick<Labels, 'expected' | 'nearMisses'>,
     if (JSON.stringify(mineGot) !== JSON.stringify(mineWant)) problems.push(`${p.scenario} ${p.customerId}: want ${JSON.stringify(mineWant)} got ${JSON.stringify(mineGot)}`);
   }
   return problems;
+}
+
+/** Customers of one login each at the horizon: enough keys that every partition gets one. */
+export const HORIZON_KEYS = 60;
+
+/**
+ * With the clock off, a task's stream time is the largest event time it has
+ * applied: a login at the lines' last event time on HORIZON_KEYS keys of
+ * their own brings every task there, so every timer due by then fires.
+ * Returns how many records it produced.
+ */
+export async function reachHorizon(h: Harness, lines: readonly string[]): Promise<number> {
+  let horizon = -Infinity;
+  for (const l of lines) {
+    const r = parseReplayLine(l);
+    if (r.topic !== TOPICS.customerProfiles) horizon = Math.max(horizon, (r.value as { occurredAt: number }).occurredAt);
+  }
+  const iso = new Date(horizon).toISOString();
+  for (let i = 0; i < HORIZON_KEYS; i++) await h.produce(TOPICS.channelEvents, channel(`HZN${String(i).padStart(4, '0')}`, iso));
+  return HORIZON_KEYS;
 }

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedFor, generate, nearMissesFor, type LabelMode } from '../../../src/generate/index.ts';
+import { expectedFor, fraudCheckTrigger, generate, nearMissesFor, type LabelMode } from '../../../src/generate/index.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
 import { parseInstant } from '../../../src/events/time.ts';
-import { parseReplayLine } from '../../../src/events/json-form.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { committedOutputs } from '../../support/outputs.ts';
-import { channel } from '../../support/events.ts';
-import { outputKeys, storyMismatches } from '../../support/time-stories.ts';
+import { outputKeys, reachHorizon, storyMismatches } from '../../support/time-stories.ts';
 
 const CUSTOMERS = Number(process.env.LABELS_CUSTOMERS ?? 1000);
 const DAYS = Number(process.env.LABELS_DAYS ?? 60);
@@ -41,7 +39,7 @@ describe(`the planted scenarios of a generated stream (${CUSTOMERS} customers, $
 
     type Row = { topic: string; customerId: string; ruleId: string; trigger: string; detail: Record<string, unknown> };
     const actual: Row[] = [
-      ...out.fraudChecks.map((t) => ({ topic: TOPICS.fraudCheckTasks, customerId: t.customerId, ruleId: t.ruleId, trigger: t.transactionEventId, detail: { priority: t.priority, reasons: [...t.reasons].sort(), dueBy: t.dueBy } })),
+      ...out.fraudChecks.map((t) => ({ topic: TOPICS.fraudCheckTasks, customerId: t.customerId, ruleId: t.ruleId, trigger: fraudCheckTrigger(t), detail: { priority: t.priority, reasons: [...t.reasons].sort(), dueBy: t.dueBy } })),
       ...out.outreach.map((t) => ({ topic: TOPICS.outreachTasks, customerId: t.customerId, ruleId: t.ruleId, trigger: t.sourceEventIds.at(-1)!, detail: { kind: t.kind, offerCode: t.offerCode, priority: t.priority, dueBy: t.dueBy, reasons: [...t.reasons].sort() } })),
       ...out.suppressions.map((s) => ({ topic: TOPICS.suppressions, customerId: s.customerId, ruleId: s.ruleId, trigger: s.sourceEventIds.at(-1)!, detail: { kind: s.kind, offerCode: s.offerCode, reason: s.reason } })),
     ];
@@ -96,18 +94,10 @@ describe(`the same generated stream with timers on, the default (${CUSTOMERS} cu
     const generated = generate({ seed: 11, customers: CUSTOMERS, days: DAYS, start: '2026-06-01' });
     const labels = generated.labels;
     const all = [...generated.lines];
-    // Every task's stream time reaches the stream's last event time (a login of customers of their own at that
-    // time, enough keys for every partition), so every timer due before it fires.
-    let horizon = -Infinity;
-    for (const l of all) {
-      const r = parseReplayLine(l);
-      if (r.topic !== TOPICS.customerProfiles) horizon = Math.max(horizon, (r.value as { occurredAt: number }).occurredAt);
-    }
     await h.produceLines(all);
-    const iso = new Date(horizon).toISOString();
-    for (let i = 0; i < 60; i++) await h.produce(TOPICS.channelEvents, channel(`HZN${String(i).padStart(4, '0')}`, iso));
+    const horizonRecords = await reachHorizon(h, all);
     await h.startService();
-    await h.waitForConsumed(all.length + 60, 600_000);
+    await h.waitForConsumed(all.length + horizonRecords, 600_000);
     const out = await committedOutputs(h);
 
     const taskIds = [...out.fraudChecks.map((t) => t.taskId), ...out.outreach.map((t) => t.taskId)];

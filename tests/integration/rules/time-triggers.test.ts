@@ -19,14 +19,12 @@ import { generate } from '../../../src/generate/index.ts';
 import { TIME_SCENARIOS } from '../../../src/generate/scenarios/time.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { committedOutputs } from '../../support/outputs.ts';
-import { storyMismatches } from '../../support/time-stories.ts';
+import { reachHorizon, storyMismatches } from '../../support/time-stories.ts';
 import { channel, tx } from '../../support/events.ts';
 import { uniqueName } from '../../support/stack.ts';
 import { taskIdFor } from '../../../src/tasks/task-id.ts';
 
 const OPTIONS = { seed: 20260601, customers: 300, days: 75, start: '2026-06-01' };
-/** Customers of one channel event each at the horizon: enough keys that every partition gets one. */
-const HORIZON_KEYS = 60;
 
 describe('time as a trigger, through the service (planted time scenarios)', () => {
   let h: Harness;
@@ -44,12 +42,10 @@ describe('time as a trigger, through the service (planted time scenarios)', () =
     const planted = labels.planted.filter((p) => names.has(p.scenario));
     const ids = new Set(planted.map((p) => p.customerId));
     const mine = records.filter(({ r }) => ids.has((r.value as { customerId: string }).customerId));
-    const horizon = Math.max(...records.map(({ r }) => (r.topic === TOPICS.customerProfiles ? -Infinity : (r.value as { occurredAt: number }).occurredAt)));
     await h.produceLines(mine.map((m) => m.line));
-    const iso = new Date(horizon).toISOString();
-    for (let i = 0; i < HORIZON_KEYS; i++) await h.produce(TOPICS.channelEvents, channel(`HZN${String(i).padStart(4, '0')}`, iso));
+    const horizonRecords = await reachHorizon(h, all);
     await h.startService();
-    await h.waitForConsumed(mine.length + HORIZON_KEYS, 300_000);
+    await h.waitForConsumed(mine.length + horizonRecords, 300_000);
     const out = await committedOutputs(h, (id) => id !== null && ids.has(id));
 
     // No output twice (a timer step is one transaction with its chunk).
