@@ -21,6 +21,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          // The cluster/ folder needs the cluster project's Redis Cluster.
+          exclude: ['tests/integration/cluster/**'],
           environment: 'node',
           globalSetup: ['tests/integration/global-setup.ts'],
           testTimeout: 120_000,
@@ -28,6 +30,29 @@ export default defineConfig({
           // One broker and one Redis on two cores: files run one after another so
           // each sees the stack to itself; tests inside a file use unique names.
           fileParallelism: false,
+        },
+      },
+      {
+        // Issue 12: the service's state on a Redis Cluster of three primaries of
+        // its own (tests/integration/cluster-setup.ts). The files that hold the
+        // state layer to its contract run again there, and cluster/ compares the
+        // cluster with one server.
+        test: {
+          name: 'cluster',
+          include: [
+            'tests/integration/cluster/**/*.test.ts',
+            'tests/integration/state/task-local-state.test.ts',
+            'tests/integration/api/care-tasks.test.ts',
+            'tests/integration/rules/time-triggers.test.ts',
+            'tests/integration/rules/time-triggers-kill.test.ts',
+          ],
+          environment: 'node',
+          globalSetup: ['tests/integration/cluster-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          // After unit and integration (group 0), never beside them: two services on the shared topics would see each other's outputs.
+          sequence: { groupOrder: 1 },
         },
       },
       {

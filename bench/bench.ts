@@ -162,6 +162,7 @@ async function main(): Promise<number> {
 
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // One server, or a cluster (its primaries' INFO summed: docs/operations/redis-cluster.md).
   const redis = createRedis(stack.redisUrl, config);
   let service: ServiceProcess | undefined;
   const offGroupId = `${groupId}-timers-off`;

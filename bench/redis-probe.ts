@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { inOneRound, primaries, type RedisClient } from '../src/state/redis.ts';
 import { StateKeys } from '../src/state/keys.ts';
 import { distribution, infoFields, infoNumber, parseCommandStats, type CommandStat, type Distribution } from './stats.ts';
 
@@ -6,12 +7,12 @@ export interface RedisSnapshot {
   readonly usedMemory: number;
   readonly usedMemoryRss: number;
   readonly fragmentationRatio: number;
-  /** used_cpu_user + used_cpu_sys of the whole server (shared with everyone using it). */
+  /** used_cpu_user + used_cpu_sys of the whole server (shared with everyone using it); of a cluster, memory and CPU are its primaries' sums. */
   readonly cpuSeconds: number;
   readonly commandStats: Map<string, CommandStat>;
 }
 
-export async function snapshot(redis: Redis): Promise<RedisSnapshot> {
+async function nodeSnapshot(redis: Redis): Promise<RedisSnapshot> {
   const [memory, cpu, stats] = await Promise.all([redis.info('memory'), redis.info('cpu'), redis.info('commandstats')]);
   return {
     usedMemory: infoNumber(memory, 'used_memory'),
@@ -20,6 +21,21 @@ export async function snapshot(redis: Redis): Promise<RedisSnapshot> {
     cpuSeconds: infoNumber(cpu, 'used_cpu_user') + infoNumber(cpu, 'used_cpu_sys'),
     commandStats: parseCommandStats(stats),
   };
+}
+
+export async function snapshot(redis: RedisClient): Promise<RedisSnapshot> {
+  const nodes = await Promise.all(primaries(redis).map(nodeSnapshot));
+  if (nodes.length === 1) return nodes[0]!;
+  const commandStats = new Map<string, CommandStat>();
+  for (const n of nodes) {
+    for (const [name, s] of n.commandStats) {
+      const had = commandStats.get(name);
+      commandStats.set(name, had ? { calls: had.calls + s.calls, usec: had.usec + s.usec } : s);
+    }
+  }
+  const usedMemory = nodes.reduce((a, n) => a + n.usedMemory, 0);
+  const usedMemoryRss = nodes.reduce((a, n) => a + n.usedMemoryRss, 0);
+  return { usedMemory, usedMemoryRss, fragmentationRatio: usedMemoryRss / usedMemory, cpuSeconds: nodes.reduce((a, n) => a + n.cpuSeconds, 0), commandStats };
 }
 
 export interface KeySample {
@@ -51,7 +67,7 @@ for k, v in pairs(s) do
 end
 return out`;
 
-async function stateFields(redis: Redis, keys: readonly string[]): Promise<{ field: string; meanBytes: number }[]> {
+async function stateFields(redis: RedisClient, keys: readonly string[]): Promise<{ field: string; meanBytes: number }[]> {
   const totals = new Map<string, number>();
   let blobs = 0;
   for (const key of keys) {
@@ -82,16 +98,16 @@ export function sampleNumbers(n: number, k: number, seed: number): number[] {
 }
 
 /** MEMORY USAGE (all samples) of the sampled customers' keys. */
-export async function sampleKeys(redis: Redis, prefix: string, customerIds: readonly string[]): Promise<KeySample> {
+export async function sampleKeys(redis: RedisClient, prefix: string, customerIds: readonly string[]): Promise<KeySample> {
   const keys = new StateKeys(prefix);
-  const pipeline = redis.pipeline();
-  for (const id of customerIds) {
-    pipeline.call('MEMORY', 'USAGE', keys.state(id), 'SAMPLES', '0');
-    pipeline.call('MEMORY', 'USAGE', keys.contacts(id), 'SAMPLES', '0');
-    pipeline.type(keys.state(id));
-    pipeline.strlen(keys.state(id));
-  }
-  const replies = (await pipeline.exec()) ?? [];
+  const replies = await inOneRound(redis, (pipeline) => {
+    for (const id of customerIds) {
+      pipeline.call('MEMORY', 'USAGE', keys.state(id), 'SAMPLES', '0');
+      pipeline.call('MEMORY', 'USAGE', keys.contacts(id), 'SAMPLES', '0');
+      pipeline.type(keys.state(id));
+      pipeline.strlen(keys.state(id));
+    }
+  });
   const perCustomer: number[] = [];
   const state: number[] = [];
   const contacts: number[] = [];
@@ -126,7 +142,7 @@ export interface KeyCounts {
   readonly keptResults: number;
   /** `<p>:s2:task:<n>`: task ownership hashes. */
   readonly tasks: number;
-  /** `<p>:caretasks*`: the care-task status index. */
+  /** `<p>:{caretasks}*`: the care-task status index (records, open, closed, owners). */
   readonly careTasks: number;
   readonly other: number;
 }
@@ -156,18 +172,20 @@ export function keyKind(key: string, keys: StateKeys): KeyKind {
 }
 
 /** Keys under the prefix (SCAN), by kind (keyKind). */
-export async function countKeys(redis: Redis, prefix: string): Promise<KeyCounts> {
+export async function countKeys(redis: RedisClient, prefix: string): Promise<KeyCounts> {
   const keys = new StateKeys(prefix);
-  let cursor = '0';
   const n = { total: 0, state: 0, decisionLogs: 0, keptResults: 0, tasks: 0, careTasks: 0, other: 0 };
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.everything(), 'COUNT', 1000);
-    cursor = next;
-    for (const k of found) {
-      n.total++;
-      n[keyKind(k, keys)]++;
-    }
-  } while (cursor !== '0');
+  for (const node of primaries(redis)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', keys.everything(), 'COUNT', 1000);
+      cursor = next;
+      for (const k of found) {
+        n.total++;
+        n[keyKind(k, keys)]++;
+      }
+    } while (cursor !== '0');
+  }
   return n;
 }
 
@@ -178,10 +196,11 @@ export interface SlowEntry {
   readonly command: string;
 }
 
-/** SLOWLOG entries since a wall-clock second (the log is the server's, shared; it is read, never reset). */
-export async function slowlogSince(redis: Redis, sinceSeconds: number): Promise<{ threshold: number; entries: SlowEntry[] }> {
-  const [, threshold] = (await redis.config('GET', 'slowlog-log-slower-than')) as [string, string];
-  const raw = (await redis.call('SLOWLOG', 'GET', '128')) as [number, number, number, string[]][];
+/** SLOWLOG entries since a wall-clock second, of every primary (the log is the server's, shared; it is read, never reset). */
+export async function slowlogSince(redis: RedisClient, sinceSeconds: number): Promise<{ threshold: number; entries: SlowEntry[] }> {
+  const nodes = primaries(redis);
+  const [, threshold] = (await nodes[0]!.config('GET', 'slowlog-log-slower-than')) as [string, string];
+  const raw = (await Promise.all(nodes.map((n) => n.call('SLOWLOG', 'GET', '128') as Promise<[number, number, number, string[]][]>))).flat();
   const entries = raw
     .filter((e) => e[1] >= sinceSeconds)
     .map(([, at, micros, args]) => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { inOneRound, type RedisClient } from '../src/state/redis.ts';
 import { StateKeys } from '../src/state/keys.ts';
 import { distribution, round, type Distribution } from './stats.ts';
 
@@ -29,14 +29,14 @@ export interface TimersCost {
 }
 
 /** The due indexes of tasks 0..tasks-1 under `prefix`. */
-export async function dueIndexSize(redis: Redis, prefix: string, tasks: number): Promise<TimersCost['dueIndex']> {
+export async function dueIndexSize(redis: RedisClient, prefix: string, tasks: number): Promise<TimersCost['dueIndex']> {
   const keys = new StateKeys(prefix);
-  const pipeline = redis.pipeline();
-  for (let p = 0; p < tasks; p++) {
-    pipeline.zcard(keys.due(p));
-    pipeline.call('MEMORY', 'USAGE', keys.due(p), 'SAMPLES', '0');
-  }
-  const replies = (await pipeline.exec()) ?? [];
+  const replies = await inOneRound(redis, (pipeline) => {
+    for (let p = 0; p < tasks; p++) {
+      pipeline.zcard(keys.due(p));
+      pipeline.call('MEMORY', 'USAGE', keys.due(p), 'SAMPLES', '0');
+    }
+  });
   let found = 0;
   let members = 0;
   let bytes = 0;

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import type { ResolvedStack } from './stack/resolve.ts';
 import { connect } from './kafka/bootstrap.ts';
@@ -18,7 +17,7 @@ import type { RuleSet } from './rules/config.ts';
 import type { FraudCheckTask, OutreachTask, Suppression } from './events/types.ts';
 import type { Kafka } from 'kafkajs';
 import { BusinessCalendar } from './state/calendar.ts';
-import { createRedis } from './state/redis.ts';
+import { createRedis, type RedisClient } from './state/redis.ts';
 import { startHttp, type HttpServer } from './observability/http.ts';
 import { createMetrics, metricsRoute, type Metrics } from './observability/metrics.ts';
 import { combineObservers, metricsObserver } from './observability/metrics-observer.ts';
@@ -180,7 +179,7 @@ export interface App {
 }
 
 /** The feature store over a Redis connection, configured from the settings. */
-export function createStore(redis: Redis, config: Config, timers?: () => TimerOptions | undefined): LocalStateStore {
+export function createStore(redis: RedisClient, config: Config, timers?: () => TimerOptions | undefined): LocalStateStore {
   return new LocalStateStore(redis, {
     keyPrefix: config.state.keyPrefix,
     allowedLatenessMs: config.state.allowedLatenessMs,
@@ -215,7 +214,7 @@ export interface AppOptions {
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
   let stack: ResolvedStack | undefined;
   let http: HttpServer | undefined;
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let store: StateEngine | undefined;
   let ingestor: Ingestor | undefined;
   let rules: RuleSetHolder | undefined;
@@ -304,6 +303,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       store = timeScriptCalls(createStore(redis, config, config.timers.enabled ? ((c) => () => timerOptionsIn(rules, c))(new BusinessCalendar(config.businessTimeZone)) : undefined), { loadCustomers: 'load-customers', writeCustomers: 'write-customer', acquireTask: 'acquire-task', markTaskBuilt: 'mark-task-built' }, metrics.redisScriptDuration);
       const careTasks = { index: new CareTaskIndex(redis, config.state.keyPrefix), retentionMs: config.careTasks.retentionMs };
       careTaskIndex = careTasks.index;
+      const adopted = await careTasks.index.adoptEarlierLayout();
+      if (adopted > 0) logger.info({ keys: adopted }, 'care-task index moved to its keys with a hash tag (earlier layout)');
       // Outcomes posted through the API enter Kafka like any producer's channel events.
       const outcomeProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await outcomeProducer.connect();

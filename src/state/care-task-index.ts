@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { CONTACT_OUTCOMES, CUSTOMER_TIERS, INTERACTION_CHANNELS, OUTREACH_KINDS, PRIORITIES } from '../events/types.ts';
 import type { CareTaskUpdates } from '../pipeline/care-task-updates.ts';
 import { careTaskStatus, type CareTask, type CareTaskStatus } from '../tasks/care-task-status.ts';
 import { StateKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
+import type { RedisClient } from './redis.ts';
 import type { Fence } from './store.ts';
 import { fenceError } from './store.ts';
 
@@ -13,8 +14,8 @@ import { fenceError } from './store.ts';
  * (kind, rule, priority, tier, channel, due time, outcome, escalation — no
  * amount, account or identity data), and the task ids by due time in an
  * open and a closed sorted set, so the contact centre's queue is a range read.
- * Written only by the pipeline (record-care-tasks-4.lua, fenced like every
- * state write), restored from the task topics after Redis lost its data, and
+ * Written only by the pipeline (record-care-tasks-4.lua, fenced by the epochs
+ * of the tasks' owners it keeps in its own slot), restored from the task topics after Redis lost its data, and
  * pruned once a task's due time is older than CARE_TASK_RETENTION_MS.
  */
 
@@ -32,8 +33,8 @@ const stored = z.object({
   e: z.string().optional(),
 });
 
-type ScriptedRedis = Redis & {
-  recordCareTasks(records: string, open: string, closed: string, taskKey: string, args: string, epoch: number, rebuilding: string): Promise<number>;
+type ScriptedRedis = RedisClient & {
+  recordCareTasks(records: string, open: string, closed: string, owners: string, args: string, epoch: number, partition: number): Promise<number>;
 };
 
 export interface CareTaskQuery {
@@ -88,11 +89,32 @@ export class CareTaskIndex {
   private readonly keys: ReturnType<StateKeys['careTasks']>;
   private readonly stateKeys: StateKeys;
 
-  constructor(redis: Redis, keyPrefix: string) {
+  constructor(redis: RedisClient, keyPrefix: string) {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
     this.stateKeys = new StateKeys(keyPrefix);
     this.keys = this.stateKeys.careTasks();
+  }
+
+  /**
+   * Moves an index of the earlier layout (no hash tag) to its keys of today,
+   * once, on a single Redis (a cluster never held it: the service refused
+   * one then). Records and sorted sets are the same; the owners hash is new
+   * and filled as tasks are acquired. Returns how many keys moved.
+   */
+  async adoptEarlierLayout(): Promise<number> {
+    if (this.redis instanceof Cluster) return 0;
+    const earlier = this.stateKeys.earlierCareTasks();
+    let moved = 0;
+    for (const part of ['records', 'open', 'closed'] as const) {
+      try {
+        moved += await this.redis.renamenx(earlier[part], this.keys[part]);
+      } catch (err) {
+        // Nothing there (already moved, by this instance or another one starting beside it).
+        if (!/no such key/i.test((err as Error).message)) throw err;
+      }
+    }
+    return moved;
   }
 
   /** Writes a batch's updates (fenced); records whose due time is before `pruneBefore` are dropped. */
@@ -104,7 +126,7 @@ export class CareTaskIndex {
       pruneBefore,
     });
     try {
-      await this.redis.recordCareTasks(this.keys.records, this.keys.open, this.keys.closed, this.stateKeys.task(fence.partition), args, fence.epoch, fence.rebuilding ? '1' : '0');
+      await this.redis.recordCareTasks(this.keys.records, this.keys.open, this.keys.closed, this.keys.owners, args, fence.epoch, fence.partition);
     } catch (err) {
       throw fenceError(err as Error);
     }

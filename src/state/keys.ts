@@ -74,10 +74,22 @@ export class StateKeys {
 
   /**
    * The care-task status index (see src/state/care-task-index.ts): records by
-   * task id, and the open and closed task ids by due time. Not per customer:
-   * the contact centre's queue spans every customer.
+   * task id, the open and closed task ids by due time, and the epoch of each
+   * task's owner that fences its writes. Not per customer (the contact
+   * centre's queue spans every customer), so under one hash tag of its own:
+   * one Redis Cluster slot holds all four and a script may touch them together.
    */
-  careTasks(): { records: string; open: string; closed: string } {
+  careTasks(): { records: string; open: string; closed: string; owners: string } {
+    const tag = `${this.prefix}:{caretasks}`;
+    return { records: tag, open: `${tag}:open`, closed: `${tag}:closed`, owners: `${tag}:owners` };
+  }
+
+  /**
+   * Where the care-task index was before it had a hash tag (no fence of its
+   * own; the task hashes fenced it): a single Redis still holding it has it
+   * renamed once at start-up (CareTaskIndex.adoptEarlierLayout).
+   */
+  earlierCareTasks(): { records: string; open: string; closed: string } {
     return { records: `${this.prefix}:caretasks`, open: `${this.prefix}:caretasks:open`, closed: `${this.prefix}:caretasks:closed` };
   }
 

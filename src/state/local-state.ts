@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { applyEach, applyEachTo, draftOf, emptyState, featureView, fireDue, nextDueAt, recordContacts, recordIssued, schedule, seedEvaluated, type CustomerState, type Draft, type FeatureOptions, type FeatureRecord, type KeptProfile } from '../features/index.ts';
 import type { FiredTimer, TimerOptions } from '../features/timers.ts';
 import { DEFAULT_TIERS, type TierThresholds } from '../features/tier.ts';
@@ -7,6 +6,7 @@ import { TOPIC_INDEX, pseudonym, type StoreRecord } from './encode.ts';
 import type { BusinessCalendar } from './calendar.ts';
 import { StateKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
+import { inOneRound, type RedisClient } from './redis.ts';
 import { customerValue, decodeResult, encodeResult, readCustomerValue, binaryStateCodec, type StateCodec } from './customer-value.ts';
 import { STATUS, FencedError, StateLostError, checkedEntry, fenceError, readDecisionLog, resultField, type Applied, type CustomerFacts, type DecisionLog, type DecisionRecord, type Fence, type Outcome, type Status, type StoredContact, type StoredProfile } from './store.ts';
 import type { CommittedRecord, CommittedTimers, ContactHistoryView, CustomerTimers, DecideHooks, DecideItem, DecisionOptions, StateEngine, TaskState, TimerStep, TimerStepRef } from './task-state.ts';
@@ -48,12 +48,18 @@ const KEPT_SCORE = Number.MIN_SAFE_INTEGER;
 /** Due customers loaded per timer step at most (the rest fire at the next step). */
 const MAX_DUE_PER_STEP = 2_000;
 
-type ScriptedRedis = Redis & {
+type ScriptedRedis = RedisClient & {
   acquireTask(taskKey: string): Promise<[number, number]>;
+  claimCareTasks(ownersKey: string, partition: number, epoch: number): Promise<number>;
   markTaskBuilt(taskKey: string, epoch: number): Promise<number>;
 };
 
-type Exec = Promise<[Error | null, unknown][] | null>;
+/** The scripts of a chunk's write, as inOneRound queues them. */
+interface WriteRound {
+  hmget(k: string, ...f: string[]): unknown;
+  writeDue(...a: (string | number)[]): unknown;
+  writeCustomer(...a: (string | number | Buffer)[]): unknown;
+}
 
 /** One customer as a task holds them. */
 interface Entry {
@@ -126,7 +132,7 @@ export class LocalStateStore implements StateEngine {
   readonly features: FeatureOptions;
   readonly codec: StateCodec;
 
-  constructor(redis: Redis, options: LocalStateOptions) {
+  constructor(redis: RedisClient, options: LocalStateOptions) {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
     this.o = options;
@@ -142,6 +148,8 @@ export class LocalStateStore implements StateEngine {
 
   async acquireTask(partition: number): Promise<{ epoch: number; built: boolean }> {
     const [epoch, built] = await this.redis.acquireTask(this.keys.task(partition));
+    // The care-task index is fenced by the epochs it keeps itself (one slot of its own on a cluster).
+    await this.redis.claimCareTasks(this.keys.careTasks().owners, partition, epoch);
     return { epoch: Number(epoch), built: Number(built) === 1 };
   }
 
@@ -163,12 +171,12 @@ export class LocalStateStore implements StateEngine {
    */
   async loadCustomers(customerIds: readonly string[]): Promise<({ value: Buffer; pending: Record<string, string> } | null)[]> {
     if (customerIds.length === 0) return [];
-    const p = this.redis.pipeline();
-    for (const id of customerIds) {
-      p.getBuffer(this.keys.state(id));
-      p.hgetall(this.keys.pending(id));
-    }
-    const res = (await (p.exec() as Exec)) ?? [];
+    const res = await inOneRound(this.redis, (p) => {
+      for (const id of customerIds) {
+        p.getBuffer(this.keys.state(id));
+        p.hgetall(this.keys.pending(id));
+      }
+    });
     return customerIds.map((_, i) => {
       const [e1, value] = res[2 * i]!;
       const [e2, pending] = res[2 * i + 1]!;
@@ -186,14 +194,15 @@ export class LocalStateStore implements StateEngine {
   async writeCustomers(writes: readonly CustomerWrite[], fence: Fence, due?: DueWrite): Promise<void> {
     const dueChanges = due !== undefined && due.set.length + due.remove.length > 0;
     if (writes.length === 0 && !dueChanges) return;
-    const p = this.redis.pipeline() as unknown as { hmget(k: string, ...f: string[]): unknown; writeCustomer(...a: (string | number | Buffer)[]): unknown; exec(): Exec };
-    p.hmget(this.keys.task(fence.partition), 'epoch', 'built');
-    if (dueChanges) (p as unknown as { writeDue(...a: (string | number)[]): unknown }).writeDue(this.keys.due(fence.partition), fence.epoch, due.set.length, ...due.set.flatMap(([id, at]) => [at, id]), ...due.remove);
-    for (const w of writes) {
-      const n = w.results.length / 2;
-      p.writeCustomer(this.keys.state(w.customerId), this.keys.pending(w.customerId), this.keys.contacts(w.customerId), fence.epoch, w.value, n, w.stale.length, w.log.length, w.logSize, ...w.results, ...w.stale, ...w.log);
-    }
-    const res = (await p.exec()) ?? [];
+    const res = await inOneRound(this.redis, (chain) => {
+      const p = chain as unknown as WriteRound;
+      p.hmget(this.keys.task(fence.partition), 'epoch', 'built');
+      if (dueChanges) p.writeDue(this.keys.due(fence.partition), fence.epoch, due.set.length, ...due.set.flatMap(([id, at]) => [at, id]), ...due.remove);
+      for (const w of writes) {
+        const n = w.results.length / 2;
+        p.writeCustomer(this.keys.state(w.customerId), this.keys.pending(w.customerId), this.keys.contacts(w.customerId), fence.epoch, w.value, n, w.stale.length, w.log.length, w.logSize, ...w.results, ...w.stale, ...w.log);
+      }
+    });
     const [taskErr, task] = res[0] ?? [null, null];
     if (taskErr) throw taskErr;
     const [epoch, built] = (task ?? []) as (string | null)[];
@@ -207,9 +216,10 @@ export class LocalStateStore implements StateEngine {
   /** After a commit: the kept results of its records go (one HDEL per customer, one round trip). */
   async forgetResults(byCustomer: ReadonlyMap<string, readonly string[]>): Promise<void> {
     if (byCustomer.size === 0) return;
-    const p = this.redis.pipeline();
-    for (const [id, fields] of byCustomer) p.hdel(this.keys.pending(id), ...fields);
-    for (const [err] of (await (p.exec() as Exec)) ?? []) if (err) throw err;
+    const res = await inOneRound(this.redis, (p) => {
+      for (const [id, fields] of byCustomer) p.hdel(this.keys.pending(id), ...fields);
+    });
+    for (const [err] of res) if (err) throw err;
   }
 
   /** Customers of the task's due index due at or before `at`, earliest first (at most `limit`). */

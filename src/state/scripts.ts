@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 
 const DIR = new URL('./scripts/', import.meta.url);
 
@@ -34,7 +34,7 @@ const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.to
 export type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
 /** Registers every script on the client; returns them by camel-cased name (apply-events -> applyEvents). */
-export function defineScripts(redis: Redis): Record<string, { name: string }> {
+export function defineScripts(redis: RedisClient): Record<string, { name: string }> {
   const out: Record<string, { name: string }> = {};
   for (const s of loadScriptSources()) {
     const command = camel(s.name);

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { connect } from '../../src/kafka/bootstrap.ts';
 import { topicMessages } from '../../src/kafka/produce.ts';
@@ -15,7 +14,9 @@ import { parseReplayLine } from '../../src/events/json-form.ts';
 import { generate } from '../../src/generate/index.ts';
 import { Rng } from '../../src/generate/prng.ts';
 import { dayLabel } from '../../src/state/calendar.ts';
-import { freePort } from '../support/free-port.ts';
+import { freeClusterPorts, freePort } from '../support/free-port.ts';
+import { clusterDown, clusterUp } from '../../src/stack/local/redis-cluster.ts';
+import { createRedis, primaries } from '../../src/state/redis.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { kafkaDown, kafkaUp } from '../../src/stack/local/kafka.ts';
 import { createStore } from '../../src/app.ts';
@@ -34,8 +35,10 @@ import { customerAnswers, type CustomerAnswer } from './api-answers.ts';
  *
  * It runs its own Kafka broker (a second local KRaft node, from the jars the
  * local stack fetched), so restarting it disturbs nobody and its topics hold
- * only this run's records; the schema registry and Redis are the resolved
- * stack's (Redis in a database of its own, which is what gets flushed).
+ * only this run's records; the schema registry is the resolved stack's. Redis
+ * is a database of its own on the stack's Redis, or with `redisCluster` a
+ * Redis Cluster of its own (three primaries on free ports); what gets flushed
+ * is that database, or every primary of that cluster.
  */
 export interface ChaosOptions {
   readonly customers: number;
@@ -49,8 +52,10 @@ export interface ChaosOptions {
   readonly seed: number;
   readonly registryUrl: string;
   readonly redisUrl: string;
-  /** Redis database the run owns and flushes. */
+  /** Redis database the run owns and flushes (on the stack's Redis; a cluster has database 0 only). */
   readonly redisDb: number;
+  /** A Redis Cluster of three primaries of the run's own instead of the stack's Redis. */
+  readonly redisCluster?: boolean;
   readonly workDir: string;
   /**
    * Timers on in both runs (TIMERS_ENABLED), with stream time from the events
@@ -205,15 +210,28 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
   const broker = await kafkaUp(brokerDir, stackLog, ports);
   log(`a broker of its own at ${broker}`);
 
-  const redisUrl = new URL(o.redisUrl);
-  redisUrl.pathname = `/${o.redisDb}`;
-  const redis = new Redis(redisUrl.toString(), { maxRetriesPerRequest: 20 });
-  await redis.flushdb();
+  const clusterDir = join(root, 'redis-cluster');
+  const clusterPorts = o.redisCluster ? await freeClusterPorts(3) : [];
+  let redisUrl: string;
+  if (o.redisCluster) {
+    redisUrl = await clusterUp(clusterDir, (line) => log(`[redis] ${line}`), clusterPorts);
+    log(`a Redis Cluster of its own at ${redisUrl}`);
+  } else {
+    const db = new URL(o.redisUrl);
+    db.pathname = `/${o.redisDb}`;
+    redisUrl = db.toString();
+  }
+  const redis = createRedis(redisUrl, loadConfig({}));
+  await redis.connect();
+  const flush = async () => {
+    await Promise.all(primaries(redis).map((node) => node.flushdb()));
+  };
+  await flush();
 
   const env = {
     KAFKA_BROKERS: broker,
     SCHEMA_REGISTRY_URL: o.registryUrl,
-    REDIS_URL: redisUrl.toString(),
+    REDIS_URL: redisUrl,
     CARESTREAM_STACK: 'explicit',
     // The explicit stack refuses the development key.
     PSEUDONYM_KEY: 'chaos-run-pseudonym-key-0123456789',
@@ -394,8 +412,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
             await kafkaUp(brokerDir, stackLog, ports);
             tally.brokerRestarts++;
           } else {
-            log(`FLUSHDB on Redis database ${o.redisDb} at ${(progress * 100).toFixed(1)}%`);
-            await redis.flushdb();
+            log(`${o.redisCluster ? 'FLUSHDB on every primary of the cluster' : `FLUSHDB on Redis database ${o.redisDb}`} at ${(progress * 100).toFixed(1)}%`);
+            await flush();
             tally.redisFlushes++;
           }
         }
@@ -490,8 +508,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
   } finally {
     for (const inst of instances) if (inst.child.exitCode === null && inst.child.signalCode === null) inst.child.kill('SIGKILL');
     await admin.disconnect().catch(() => {});
-    await redis.flushdb().catch(() => {});
+    await flush().catch(() => {});
     redis.disconnect();
+    if (o.redisCluster) await clusterDown(clusterDir, clusterPorts).catch(() => {});
     await kafkaDown(brokerDir, true).catch(() => {});
   }
 }

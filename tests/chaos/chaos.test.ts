@@ -17,10 +17,14 @@ const scale = SCALES[scaleName];
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
 // Both runs fire timers, as the service does by default (TIMERS_ENABLED); CHAOS_TIMERS=false runs the event path alone.
 const timers = process.env.CHAOS_TIMERS !== 'false';
+// Where the state lives: the stack's Redis (a database of the run's own), a Redis Cluster of the run's own, or both in turn.
+const REDIS_TARGETS = ['server', 'cluster'] as const;
+const targets = (process.env.CHAOS_REDIS ?? REDIS_TARGETS.join(',')).split(',').map((t) => t.trim());
 
 describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} days, ${scale.instances} instances, ${scale.kills} kills, ${scale.brokerRestarts} broker restart, ${scale.redisFlushes} Redis flush; timers ${timers ? 'on' : 'off'}; seed ${seed})`, () => {
-  it('publishes every task once and ends with the features and agent API answers (tasks, audit trail) of a fault-free run', async () => {
+  it.each(targets)('on %s Redis: publishes every task once and ends with the features and agent API answers (tasks, audit trail) of a fault-free run', async (target) => {
     if (!SCALES[scaleName]) throw new Error(`CHAOS_SCALE must be one of ${Object.keys(SCALES).join(', ')}`);
+    if (!(REDIS_TARGETS as readonly string[]).includes(target)) throw new Error(`CHAOS_REDIS must list ${REDIS_TARGETS.join(' and/or ')}, not ${target}`);
     const stack = inject('stack');
     const options: ChaosOptions = {
       ...scale,
@@ -28,9 +32,10 @@ describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} day
       registryUrl: stack.registryUrl,
       redisUrl: stack.redisUrl,
       redisDb: Number(process.env.CHAOS_REDIS_DB ?? 9),
+      redisCluster: target === 'cluster',
       timers,
-      workDir: join(new URL('../../.cache/chaos', import.meta.url).pathname, `run-${Date.now().toString(36)}`),
-      log: (line) => process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
+      workDir: join(new URL('../../.cache/chaos', import.meta.url).pathname, `run-${Date.now().toString(36)}-${target}`),
+      log: (line) => process.stdout.write(`[chaos ${target} ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
     };
     const t = await runChaos(options);
     const rows: [string, string | number][] = [
@@ -61,7 +66,7 @@ describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} day
       ['chaos-run seconds', t.chaosSeconds.toFixed(1)],
       ['seed', seed],
     ];
-    console.log(['', '| chaos tally | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ...t.examples.map((e) => `  e.g. ${e}`)].join('\n'));
+    console.log(['', `| chaos tally (${target} Redis) | |`, '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ...t.examples.map((e) => `  e.g. ${e}`)].join('\n'));
 
     // The comparison means something only if the run produced decisions of every kind.
     expect(t.tasksOut).toBeGreaterThan(0);

@@ -5,6 +5,8 @@ import { resolveStack, describeStack } from '../../src/stack/resolve.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     stack: { kafkaBrokers: string[]; registryUrl: string; redisUrl: string; source: string };
+    /** The `cluster` project only (tests/integration/cluster-setup.ts): the stack's single Redis, while `stack` names the cluster. */
+    singleRedisUrl: string;
   }
 }
 

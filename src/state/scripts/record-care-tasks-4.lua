@@ -17,18 +17,27 @@
   KEYS[1]  the records hash
   KEYS[2]  the open sorted set (score dueBy)
   KEYS[3]  the closed sorted set (score dueBy, or the outcome's time without a task)
-  KEYS[4]  the partition group's hash (fence.lua)
+  KEYS[4]  the owners hash (partition -> epoch of its owner, claim-care-tasks-1.lua)
   ARGV[1]  JSON { issued = { {id, c, k, r, p, t, ch, d, esc}, ... },
                   outcomes = { {id, c, o, at, answers}, ... },
                   pruneBefore = drop records whose score is older }
   ARGV[2]  the caller's task epoch
-  ARGV[3]  '1' while rebuilding the task's state
+  ARGV[3]  the caller's partition
   Returns  the number of records written
-]]
---@include fence.lua
 
-local fence_err = check_fence(KEYS[4], ARGV[2], ARGV[3] == '1')
-if fence_err then return fence_err end
+  Fenced inside the index's own slot (all four keys share the hash tag
+  {caretasks}, so this runs on Redis Cluster): a caller whose partition was
+  claimed by a later epoch is refused (CS_FENCED); an owners hash without the
+  partition means Redis lost the index — flushed, or restarted empty — and
+  nothing is written until the task is taken over again (CS_STATE_LOST).
+]]
+local kept = tonumber(redis.call('HGET', KEYS[4], ARGV[3]))
+if not kept then
+  return redis.error_reply('CS_STATE_LOST care-task index has no owner for partition ' .. ARGV[3] .. ': ' .. KEYS[4])
+end
+if kept ~= tonumber(ARGV[2]) then
+  return redis.error_reply('CS_FENCED care-task index: partition ' .. ARGV[3] .. ' is owned by epoch ' .. string.format('%d', kept) .. ', not ' .. ARGV[2])
+end
 
 local args = cjson.decode(ARGV[1])
 local written = 0

@@ -19,7 +19,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReplayLine } from '../../../src/events/json-form.ts';
@@ -34,7 +33,8 @@ import { channel } from '../../support/events.ts';
 import { startHarness, type Harness } from '../../support/harness.ts';
 import { committedOutputs } from '../../support/outputs.ts';
 import { spawnService, type ServiceProcess } from '../../support/service-process.ts';
-import { stackEnv } from '../../support/stack.ts';
+import { stackEnv, testConfig } from '../../support/stack.ts';
+import { createRedis, inOneRound, type RedisClient } from '../../../src/state/redis.ts';
 import { runWithTimers, type InputRecord } from '../../support/timer-pipeline.ts';
 import { storyMismatches } from '../../support/time-stories.ts';
 
@@ -74,13 +74,13 @@ function compare(label: string, want: readonly string[], got: readonly string[])
 describe('time as a trigger after kill -9 (planted time scenarios, the service as a child process)', () => {
   let h: Harness;
   let admin: Admin;
-  let redis: Redis;
+  let redis: RedisClient;
   let service: ServiceProcess | undefined;
   beforeAll(async () => {
     h = await startHarness({ TIMERS_ENABLED: 'true', STREAM_TIME_FOLLOWS_CLOCK: 'false', MAX_EVENT_AGE_MS }, { deferStart: true });
     admin = h.kafka.admin();
     await admin.connect();
-    redis = new Redis(stackEnv().REDIS_URL!, { maxRetriesPerRequest: 3 });
+    redis = createRedis(stackEnv().REDIS_URL!, testConfig());
     rmSync(WORK, { recursive: true, force: true });
     mkdirSync(WORK, { recursive: true });
   });
@@ -137,9 +137,9 @@ describe('time as a trigger after kill -9 (planted time scenarios, the service a
     // Timer steps in flight: `t@…` fields of the planted customers' pending hashes (kept outputs not yet committed or not yet forgotten).
     const keys = new StateKeys(h.config.state.keyPrefix);
     const timerFields = async (): Promise<Set<string>> => {
-      const p = redis.pipeline();
-      for (const id of ids) p.hkeys(keys.pending(id));
-      const res = (await p.exec()) ?? [];
+      const res = await inOneRound(redis, (p) => {
+        for (const id of ids) p.hkeys(keys.pending(id));
+      });
       const out = new Set<string>();
       [...ids].forEach((id, i) => {
         for (const f of (res[i]?.[1] as string[] | undefined) ?? []) if (f.startsWith('t@')) out.add(`${id}|${f}`);

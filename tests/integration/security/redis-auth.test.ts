@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../../../src/state/redis.ts';
+import { createRedis, singleServer } from '../../../src/state/redis.ts';
 import { testConfig, uniqueName } from '../../support/stack.ts';
 import { makeTestPki, type TestPki } from './support/certs.ts';
 import { startTlsRedisServer, type TlsRedisServer } from './support/tls-redis-server.ts';
@@ -11,7 +11,7 @@ import { startTlsRedisServer, type TlsRedisServer } from './support/tls-redis-se
 /** Connects as createRedis would for these settings; collects the connection's error events. */
 async function connect(env: Record<string, string>): Promise<{ redis: Redis; errors: Error[]; connected: Promise<void> }> {
   const config = testConfig(env);
-  const redis = createRedis(config.redis.url!, config);
+  const redis = singleServer(createRedis(config.redis.url!, config), 'this test');
   const errors: Error[] = [];
   redis.on('error', (e: Error) => errors.push(e));
   const connected = redis.connect();
@@ -42,7 +42,7 @@ describe('Redis ACL user (the machine Redis)', () => {
   beforeAll(async () => {
     pki = makeTestPki();
     const config = testConfig();
-    admin = createRedis(config.redis.url!, config);
+    admin = singleServer(createRedis(config.redis.url!, config), 'this test');
     await admin.connect();
     await admin.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, `~${user}:*`, 'resetchannels', '-@all', '+get', '+set', '+del', '+ping', '+info', '+acl|whoami');
   });

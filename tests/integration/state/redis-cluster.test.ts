@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { portAnswers } from '../../../src/stack/local/net.ts';
 import { clusterDown, clusterStatus, clusterUp, slotRanges } from '../../../src/stack/local/redis-cluster.ts';
 import { LOCAL_REDIS_CLUSTER_PORTS } from '../../../src/stack/local/versions.ts';
-import { createRedisClient } from '../../../src/state/redis.ts';
+import { createRedis } from '../../../src/state/redis.ts';
 
 // The local stack's Redis Cluster (REDIS_CLUSTER=true) as `stack up`, `stack
 // status` and `stack down` run it: real redis-server processes on the fixed
@@ -48,7 +48,7 @@ describe('the local Redis Cluster', () => {
       first.disconnect();
     }
 
-    const client = createRedisClient(url, loadConfig({})) as Cluster;
+    const client = createRedis(url, loadConfig({})) as Cluster;
     try {
       await client.connect();
       for (const k of keys) expect(await client.set(k, `value of ${k}`)).toBe('OK');

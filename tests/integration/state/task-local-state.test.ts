@@ -2,8 +2,10 @@
 // results a replay gets back, the bounded cache, and a rebuild that does not
 // count what an earlier epoch wrote.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { createRedis, deleteKeysWithPrefix } from '../../../src/state/redis.ts';
+import { Cluster } from 'ioredis';
+import { CareTaskIndex } from '../../../src/state/care-task-index.ts';
+import type { CareTaskIssued } from '../../../src/pipeline/care-task-updates.ts';
+import { createRedis, deleteKeysWithPrefix, type RedisClient } from '../../../src/state/redis.ts';
 import { createStore } from '../../../src/app.ts';
 import { LocalStateStore } from '../../../src/state/local-state.ts';
 import { StateKeys } from '../../../src/state/keys.ts';
@@ -19,7 +21,7 @@ import { timerOptionsOf } from '../../../src/rules/time-context.ts';
 import { defaultRuleSet } from '../../../src/rules/config.ts';
 
 describe('task-local state in Redis', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefixes: string[] = [];
   beforeAll(async () => {
     const config = testConfig();
@@ -48,6 +50,59 @@ describe('task-local state in Redis', () => {
     return { partition: 0, epoch };
   };
   const epochOf = async (key: string) => Number(await redis.getrange(key, 0, EPOCH_DIGITS - 1));
+
+  it('fences the care-task index by the owner epochs it keeps in its own slot, and notices when it was lost', async () => {
+    const { store, keys } = storeOf();
+    const index = new CareTaskIndex(redis, keys.prefix);
+    const issued = (taskId: string): { issued: CareTaskIssued[]; outcomes: [] } => ({
+      issued: [{ taskId, customerId: 'C-ct', kind: 'FRAUD_CHECK', ruleId: 'large-outflow', priority: 'P1', tier: null, channel: 'CALL_CENTER', dueBy: Date.now() + 86_400_000, escalates: null }],
+      outcomes: [],
+    });
+    const first = await owner(store);
+    await index.record(issued('T-1'), 0, first);
+    expect((await index.get('T-1'))?.ruleId).toBe('large-outflow');
+
+    // A take-over records the new epoch in the index: the old owner is refused there, the new one writes.
+    const second = await owner(store);
+    expect(Number(await redis.hget(keys.careTasks().owners, '0'))).toBe(second.epoch);
+    await expect(index.record(issued('T-2'), 0, first)).rejects.toBeInstanceOf(FencedError);
+    expect(await index.get('T-2')).toBeNull();
+    await index.record(issued('T-3'), 0, second);
+    expect(await index.get('T-3')).not.toBeNull();
+    // A slow claim of the old owner does not take the partition back.
+    expect(await (redis as unknown as { claimCareTasks(k: string, p: number, e: number): Promise<number> }).claimCareTasks(keys.careTasks().owners, 0, first.epoch)).toBe(second.epoch);
+
+    // The index lost (its owners hash gone with it): nothing is written until the task is acquired again.
+    await redis.del(keys.careTasks().owners);
+    await expect(index.record(issued('T-4'), 0, second)).rejects.toBeInstanceOf(StateLostError);
+    expect(await index.get('T-4')).toBeNull();
+    const third = await owner(store);
+    await index.record(issued('T-4'), 0, third);
+    expect(await index.get('T-4')).not.toBeNull();
+  });
+
+  it('moves a care-task index of the earlier layout (no hash tag) to its keys, once, on one server', async () => {
+    const { keys } = storeOf();
+    const index = new CareTaskIndex(redis, keys.prefix);
+    if (redis instanceof Cluster) {
+      // A cluster never held the earlier layout (the service refused one then).
+      expect(await index.adoptEarlierLayout()).toBe(0);
+      return;
+    }
+    const earlier = keys.earlierCareTasks();
+    const record = JSON.stringify({ c: 'C-old', k: 'FRAUD_CHECK', r: 'large-outflow', p: 'P1', t: null, ch: 'CALL_CENTER', d: Date.now() + 3_600_000 });
+    await redis.hset(earlier.records, 'T-old', record);
+    await redis.zadd(earlier.open, Date.now() + 3_600_000, 'T-old');
+    await redis.zadd(earlier.closed, 1, 'T-closed');
+    expect(await index.adoptEarlierLayout()).toBe(3);
+    expect(await redis.exists(earlier.records)).toBe(0);
+    expect((await index.get('T-old'))?.customerId).toBe('C-old');
+    expect(await redis.zscore(keys.careTasks().open, 'T-old')).not.toBeNull();
+    expect(await redis.zscore(keys.careTasks().closed, 'T-closed')).toBe('1');
+    // Again: nothing left to move, and what is there stays.
+    expect(await index.adoptEarlierLayout()).toBe(0);
+    expect((await index.get('T-old'))?.customerId).toBe('C-old');
+  });
 
   it('refuses the writes of an owner fenced off by a take-over, per customer key', async () => {
     const { store, keys } = storeOf();
