@@ -28,7 +28,8 @@ import { commitGroupOffsets, endOffsets, type Offsets } from '../src/kafka/read-
 import { createLogger } from '../src/observability/logger.ts';
 import { dayLabel } from '../src/state/calendar.ts';
 import { StateKeys } from '../src/state/keys.ts';
-import { createRedis, deleteKeysWithPrefix } from '../src/state/redis.ts';
+import { createRedis, deleteKeysWithPrefix, primaries } from '../src/state/redis.ts';
+import { scalingPass, type ScalingInputs } from './scaling.ts';
 import { defaultStackDir, localStatus } from '../src/stack/local/index.ts';
 import { consumeOnly } from './ceiling.ts';
 import { liveEvents, offerLoad, type LiveEvent } from './latency.ts';
@@ -165,16 +166,20 @@ async function main(): Promise<number> {
   // One server, or a cluster (its primaries' INFO summed: docs/operations/redis-cluster.md).
   const redis = createRedis(stack.redisUrl, config);
   let service: ServiceProcess | undefined;
+  let scalingServices: ServiceProcess[] = [];
   const offGroupId = `${groupId}-timers-off`;
   const offPrefix = `${prefix}-timers-off`;
-  const groups = [groupId, `${groupId}-ceiling`, `${groupId}-outputs`, offGroupId];
+  const scalingGroupId = `${groupId}-scaling`;
+  const scalingPrefix = `${prefix}-scaling`;
+  const groups = [groupId, `${groupId}-ceiling`, `${groupId}-outputs`, offGroupId, scalingGroupId];
   let cleaning: Promise<void> | undefined;
   // Once, on success, failure or Ctrl-C: stop the service, drop the run's keys and groups.
   const cleanUp = () =>
     (cleaning ??= (async () => {
       if (service) await service.kill().catch(() => {});
+      await Promise.all(scalingServices.map((s) => s.kill().catch(() => {})));
       if (redis.status === 'ready') {
-        for (const p of [prefix, offPrefix]) {
+        for (const p of [prefix, offPrefix, scalingPrefix]) {
           const n = await deleteKeysWithPrefix(redis, p).catch(() => -1);
           progress(n >= 0 ? `deleted ${n} Redis keys of prefix ${p}` : `could not delete the Redis keys of prefix ${p}`);
         }
@@ -251,6 +256,33 @@ async function main(): Promise<number> {
       timersOff = { seconds: round(seconds, 3), serviceCpuSeconds: round(cpuOf(off), 2), redisCpuSeconds: round(r1.cpuSeconds - r0.cpuSeconds, 2), outputsCommitted: off.outputs };
       progress(`end-to-end with timers off: ${Math.round(records / seconds).toLocaleString('en')} records/s`);
       failureNote(off, 'end-to-end, timers off');
+    }
+    // 4b. The same records by several instances in one group (issue 12: how far more instances go on this machine and Redis).
+    let scalingRaw: Omit<ScalingInputs, 'singleEventsPerSecond'> | undefined;
+    if (o.scalingInstances > 1) {
+      await commitGroupOffsets(kafka, scalingGroupId, inputsBefore);
+      await declareBuilt(scalingPrefix);
+      const r0 = await snapshot(redis);
+      const k0 = pids.kafka ? processCpuSeconds(pids.kafka) : undefined;
+      progress(`end-to-end with ${o.scalingInstances} instances: starting them`);
+      const env = { ...serviceEnv, KAFKA_GROUP_ID: scalingGroupId, REDIS_KEY_PREFIX: scalingPrefix };
+      scalingServices = await Promise.all(Array.from({ length: o.scalingInstances }, () => ServiceProcess.start(env, [])));
+      await waitForCommitted(admin, scalingGroupId, inputsAfter, `end-to-end, ${o.scalingInstances} instances`);
+      const reports = await Promise.all(scalingServices.map((s) => s.stop()));
+      scalingServices = [];
+      const r1 = await snapshot(redis);
+      const k1 = pids.kafka ? processCpuSeconds(pids.kafka) : undefined;
+      const working = reports.filter((r) => r.assignedAt !== undefined && r.lastCommitAt !== undefined);
+      if (working.length < reports.length) warn(`end-to-end, ${o.scalingInstances} instances: ${reports.length - working.length} of them committed nothing`);
+      scalingRaw = {
+        records,
+        instances: working.map((r) => ({ records: r.records, assignedAt: r.assignedAt!, lastCommitAt: r.lastCommitAt!, cpuSeconds: cpuOf(r), assignments: r.assignments, maxRssKiB: r.maxRssKiB })),
+        redisCpuSeconds: r1.cpuSeconds - r0.cpuSeconds,
+        kafkaCpuSeconds: k0 !== undefined && k1 !== undefined ? k1 - k0 : null,
+        machineCores: host.nproc,
+        redisPrimaries: primaries(redis).length,
+      };
+      for (const r of reports) failureNote(r, `end-to-end, ${o.scalingInstances} instances (pid ${r.pid})`);
     }
     await commitGroupOffsets(kafka, groupId, inputsBefore);
     await declareBuilt(prefix);
@@ -361,7 +393,7 @@ async function main(): Promise<number> {
       totalSeconds: round((Date.now() - began) / 1000, 1),
       machine: host,
       loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
-      stack: { source: stack.source, kafka: stack.kafkaBrokers.join(','), registry: stack.registryUrl, redis: stack.redisUrl },
+      stack: { source: stack.source, kafka: stack.kafkaBrokers.join(','), registry: stack.registryUrl, redis: stack.redisUrl, redisPrimaries: primaries(redis).length },
       isolation: `input topic names are fixed (src/events/topics.ts has no override), so the bench shares them: its consumer groups start at the inputs' end offsets before its pre-load and count only its range; groups ${groups.join(', ')}; Redis prefix ${prefix} (deleted at the end); latency events carry the eventId prefix ${`L${runId}-`}`,
       settings: {
         consumerConcurrency: config.consumer.concurrency,
@@ -399,6 +431,7 @@ async function main(): Promise<number> {
       },
       latency,
       timers,
+      scaling: scalingRaw ? scalingPass({ ...scalingRaw, singleEventsPerSecond: Math.round(records / e2eSeconds) }) : null,
       memory: {
         customers,
         usedMemoryBefore: redis0.usedMemory,

@@ -4,6 +4,7 @@ import type { ProfileSummary } from './profile-summary.ts';
 import type { KeyCounts, KeySample, SlowEntry } from './redis-probe.ts';
 import type { CommandDelta, Distribution } from './stats.ts';
 import type { TimersCost } from './timers-cost.ts';
+import type { ScalingPass } from './scaling.ts';
 
 /** Issue 7's goals for this 2-core machine with broker, registry and Redis on the same host. */
 export const GOALS = Object.freeze({
@@ -31,7 +32,8 @@ export interface BenchResult {
   readonly machine: Machine;
   /** Load averages when the run ended (the machine is shared: noisy figures show here). */
   readonly loadAverageAtEnd: readonly number[];
-  readonly stack: { readonly source: string; readonly kafka: string; readonly registry: string; readonly redis: string };
+  /** redisPrimaries: 1 for one server, the primaries of a Redis Cluster. */
+  readonly stack: { readonly source: string; readonly kafka: string; readonly registry: string; readonly redis: string; readonly redisPrimaries: number };
   readonly isolation: string;
   readonly settings: {
     readonly consumerConcurrency: number;
@@ -87,6 +89,8 @@ export interface BenchResult {
   };
   /** The cost of timers; null when the timers-off pass was skipped. */
   readonly timers: TimersCost | null;
+  /** Several instances over the same records (--scaling-instances); null when not run. */
+  readonly scaling: ScalingPass | null;
   readonly memory: {
     readonly customers: number;
     readonly usedMemoryBefore: number;
@@ -169,6 +173,11 @@ export function table(r: BenchResult): string {
     add('timers: Redis bytes', `${n(tc.bytesPerCustomer)} B/customer (state key mean ${n(tc.stateKeyMeanOn)} B on, ${n(tc.stateKeyMeanOff)} B off; due index ${n(tc.dueIndex.members)} customers in ${n(tc.dueIndex.keys)} keys, ${mib(tc.dueIndex.bytes)}); ${tc.bytesPerPendingTimer === null ? 'no pending timers' : `${n(tc.bytesPerPendingTimer, 1)} B per pending timer (pending per customer mean ${n(pending?.mean ?? 0, 2)}, max ${n(pending?.max ?? 0)})`}`);
   } else {
     add('timers', 'cost not measured (--no-timers-off-pass)');
+  }
+  if (r.scaling) {
+    const sc = r.scaling;
+    add(`scaling: ${sc.instances} instances`, `${n(sc.eventsPerSecond)} events/s = ${n(sc.speedup, 2)}x the single instance's ${n(sc.singleEventsPerSecond)} (Redis: ${r.stack.redisPrimaries === 1 ? 'one server' : `${r.stack.redisPrimaries} primaries`}); per instance ${sc.perInstance.map((p) => `${n(p.eventsPerSecond)} ev/s, ${n(p.cpuSeconds, 1)} s CPU, ${n(p.peakRssMiB)} MiB peak RSS, ${p.assignments} assignment(s)`).join('; ')}`);
+    add('scaling: what limits it', `${sc.limit} (services ${n(sc.perInstance.reduce((a, p) => a + p.cpuSeconds, 0), 1)} s, Redis ${n(sc.redisCpuSeconds, 1)} s, Kafka ${sc.kafkaCpuSeconds === null ? 'n/a' : `${n(sc.kafkaCpuSeconds, 1)} s`} CPU over ${n(sc.seconds, 1)} s)`);
   }
   const mem = r.memory;
   const s = mem.sample.perCustomer;

@@ -20,6 +20,13 @@ describe('bench options', () => {
     expect(parseOptions([], { BENCH_TIMERS_OFF_PASS: '1' }).timersOffPass).toBe(true);
   });
 
+  it('runs no scaling pass unless asked for instances, by flag or variable', () => {
+    expect(parseOptions([], {}).scalingInstances).toBe(0);
+    expect(parseOptions(['--scaling-instances', '2'], {}).scalingInstances).toBe(2);
+    expect(parseOptions([], { BENCH_SCALING_INSTANCES: '3' }).scalingInstances).toBe(3);
+    expect(() => parseOptions([], { BENCH_SCALING_INSTANCES: '-1' })).toThrow(/--scaling-instances \(BENCH_SCALING_INSTANCES\) must be an integer >= 0/);
+  });
+
   it('refuses what is not a whole number in range, naming the flag and its variable', () => {
     expect(() => parseOptions(['--events', '1e6'], {})).toThrow(/--events \(BENCH_EVENTS\) must be an integer >= 1/);
     expect(() => parseOptions([], { BENCH_LATENCY_RATE: '0' })).toThrow(/--latency-rate/);
