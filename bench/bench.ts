@@ -160,6 +160,8 @@ async function main(): Promise<number> {
     TIMERS_ENABLED: 'true',
   };
   const profileDir = join(dirname(new URL(import.meta.url).pathname), '..', '.cache', 'bench', runId);
+  // The service's heap limit, as a deployment's NODE_OPTIONS would set it (deploy/k8s).
+  const heapArgs = o.serviceHeapMiB > 0 ? [`--max-old-space-size=${o.serviceHeapMiB}`] : [];
 
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -247,7 +249,7 @@ async function main(): Promise<number> {
       await declareBuilt(offPrefix);
       const r0 = await snapshot(redis);
       progress('end-to-end with timers off: starting the service');
-      service = await ServiceProcess.start({ ...serviceEnv, KAFKA_GROUP_ID: offGroupId, REDIS_KEY_PREFIX: offPrefix, TIMERS_ENABLED: 'false' }, []);
+      service = await ServiceProcess.start({ ...serviceEnv, KAFKA_GROUP_ID: offGroupId, REDIS_KEY_PREFIX: offPrefix, TIMERS_ENABLED: 'false' }, heapArgs);
       await waitForCommitted(admin, offGroupId, inputsAfter, 'end-to-end, timers off');
       const off = await service.stop();
       service = undefined;
@@ -266,7 +268,7 @@ async function main(): Promise<number> {
       const k0 = pids.kafka ? processCpuSeconds(pids.kafka) : undefined;
       progress(`end-to-end with ${o.scalingInstances} instances: starting them`);
       const env = { ...serviceEnv, KAFKA_GROUP_ID: scalingGroupId, REDIS_KEY_PREFIX: scalingPrefix };
-      scalingServices = await Promise.all(Array.from({ length: o.scalingInstances }, () => ServiceProcess.start(env, [])));
+      scalingServices = await Promise.all(Array.from({ length: o.scalingInstances }, () => ServiceProcess.start(env, heapArgs)));
       await waitForCommitted(admin, scalingGroupId, inputsAfter, `end-to-end, ${o.scalingInstances} instances`);
       const reports = await Promise.all(scalingServices.map((s) => s.stop()));
       scalingServices = [];
@@ -291,7 +293,7 @@ async function main(): Promise<number> {
     const kafka0 = pids.kafka ? processCpuSeconds(pids.kafka) : undefined;
     const registry0 = pids.registry ? processCpuSeconds(pids.registry) : undefined;
     progress(`end-to-end: starting the service${o.profile ? ` under --cpu-prof (${profileDir})` : ''}`);
-    service = await ServiceProcess.start(serviceEnv, o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    service = await ServiceProcess.start(serviceEnv, [...heapArgs, ...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]);
     progress(`service pid ${service.pid} started in ${((service.startedAt - service.spawnedAt) / 1000).toFixed(2)} s`);
     await waitForCommitted(admin, groupId, inputsAfter, 'end-to-end');
     const e2e = await service.report();
@@ -397,6 +399,8 @@ async function main(): Promise<number> {
       isolation: `input topic names are fixed (src/events/topics.ts has no override), so the bench shares them: its consumer groups start at the inputs' end offsets before its pre-load and count only its range; groups ${groups.join(', ')}; Redis prefix ${prefix} (deleted at the end); latency events carry the eventId prefix ${`L${runId}-`}`,
       settings: {
         consumerConcurrency: config.consumer.concurrency,
+        maxQueuedRecords: config.consumer.maxQueuedRecords,
+        serviceHeapMiB: o.serviceHeapMiB > 0 ? o.serviceHeapMiB : null,
         inputPartitions: Object.values(inputsAfter).flat().length,
         exactlyOnce: 'on: every chunk commits its outputs and input offsets in one Kafka transaction (transactional id per task); Redis updates are idempotent',
         customers,

@@ -20,16 +20,18 @@ export interface BenchOptions {
   readonly timersOffPass: boolean;
   /** Run the end-to-end pass again with this many instances in one group (issue 12's scaling figure); below 2 skips it. */
   readonly scalingInstances: number;
+  /** The service's V8 old-space limit in MiB (--max-old-space-size), as a deployment would set it; 0: V8's default. */
+  readonly serviceHeapMiB: number;
   /** Where the JSON goes. */
   readonly out: string;
 }
 
 export const USAGE = `usage: npm run bench -- [--events N] [--customers N] [--days D] [--seed S]
                         [--latency-rate R] [--latency-seconds T] [--memory-sample K] [--profile]
-                        [--no-timers-off-pass] [--scaling-instances N] [--out FILE]
+                        [--no-timers-off-pass] [--scaling-instances N] [--service-heap-mib M] [--out FILE]
   or the same as BENCH_EVENTS, BENCH_CUSTOMERS, BENCH_DAYS, BENCH_SEED, BENCH_LATENCY_RATE,
   BENCH_LATENCY_SECONDS, BENCH_MEMORY_SAMPLE, BENCH_PROFILE=1, BENCH_TIMERS_OFF_PASS=0,
-  BENCH_SCALING_INSTANCES, BENCH_OUT (flags win)`;
+  BENCH_SCALING_INSTANCES, BENCH_SERVICE_HEAP_MIB, BENCH_OUT (flags win)`;
 
 const SPEC = {
   events: { env: 'BENCH_EVENTS', def: '1000000', min: 1 },
@@ -40,6 +42,7 @@ const SPEC = {
   'latency-seconds': { env: 'BENCH_LATENCY_SECONDS', def: '60', min: 0 },
   'memory-sample': { env: 'BENCH_MEMORY_SAMPLE', def: '500', min: 1 },
   'scaling-instances': { env: 'BENCH_SCALING_INSTANCES', def: '0', min: 0 },
+  'service-heap-mib': { env: 'BENCH_SERVICE_HEAP_MIB', def: '0', min: 0 },
 } as const;
 
 type IntName = keyof typeof SPEC;
@@ -78,6 +81,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     latencySeconds: int('latency-seconds')!,
     memorySample: int('memory-sample')!,
     scalingInstances: int('scaling-instances')!,
+    serviceHeapMiB: int('service-heap-mib')!,
     profile: (values.profile as boolean | undefined) ?? (profileEnv === '1' || profileEnv === 'true'),
     timersOffPass: values['no-timers-off-pass'] === true ? false : !(offPassEnv === '0' || offPassEnv === 'false'),
     out: (values.out as string | undefined) ?? env.BENCH_OUT ?? new URL('./results/bench.json', import.meta.url).pathname,

@@ -355,6 +355,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             concurrency: config.consumer.concurrency,
             maxChunk: config.consumer.maxChunkRecords,
             maxQueued: config.consumer.maxQueuedRecords,
+            fetchMaxBytesPerPartition: config.consumer.fetchMaxBytesPerPartition,
             sessionTimeoutMs: config.kafka.sessionTimeoutMs,
             afterBatch,
             ...(timersOn && { timers: { followClock: config.timers.followClock, allowedLatenessMs: config.state.allowedLatenessMs, tickMs: config.timers.tickMs, hooks, afterTimers } }),

@@ -172,7 +172,9 @@ const envShape = {
   CONSUMER_CONCURRENCY: int(1, 64).default(3),
   MAX_CHUNK_RECORDS: int(1, 100_000).default(5_000),
   // Records a task holds fetched but not yet processed, per input topic, before that partition's fetching pauses (resumes at half): the bound of the queues' memory.
-  MAX_QUEUED_RECORDS: int(100, 1_000_000).default(8_000),
+  MAX_QUEUED_RECORDS: int(100, 1_000_000).default(2_000),
+  // What one fetch brings per partition at most (KIP-74: a larger record still comes, alone): with MAX_QUEUED_RECORDS, the bound of a task's queue (a fetch lands whole before the partition pauses).
+  FETCH_MAX_BYTES_PER_PARTITION: int(16 * 1024, 64 * 1024 * 1024).default(256 * 1024),
   MAX_DECODED_BYTES: int(1024, 2 ** 30).default(DECODE_DEFAULTS.maxDecodedBytes),
   MAX_DECODED_ITEMS: int(1, 100_000_000).default(DECODE_DEFAULTS.maxItems),
   MAX_DECODED_DEPTH: int(4, 1_000).default(DECODE_DEFAULTS.maxDepth),
@@ -322,7 +324,7 @@ export interface Config {
     readonly ids: IdRules;
     readonly maxAmountMinor: number;
   };
-  readonly consumer: { readonly concurrency: number; readonly maxChunkRecords: number; readonly maxQueuedRecords: number; readonly shutdownTimeoutMs: number };
+  readonly consumer: { readonly concurrency: number; readonly maxChunkRecords: number; readonly maxQueuedRecords: number; readonly fetchMaxBytesPerPartition: number; readonly shutdownTimeoutMs: number };
   /** The care-task status index keeps a task until its dueBy is this old. */
   readonly careTasks: { readonly retentionMs: number };
   /** Bounds every Avro record is checked against before avsc decodes it. */
@@ -458,7 +460,7 @@ export function loadConfig(env: Source = process.env): Config {
       ids: { maxLength: e.ID_MAX_LENGTH, pattern: e.ID_PATTERN, maxDigitRun: e.ID_MAX_DIGIT_RUN },
       maxAmountMinor: e.MAX_AMOUNT_MINOR,
     },
-    consumer: { concurrency: e.CONSUMER_CONCURRENCY, maxChunkRecords: e.MAX_CHUNK_RECORDS, maxQueuedRecords: e.MAX_QUEUED_RECORDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    consumer: { concurrency: e.CONSUMER_CONCURRENCY, maxChunkRecords: e.MAX_CHUNK_RECORDS, maxQueuedRecords: e.MAX_QUEUED_RECORDS, fetchMaxBytesPerPartition: e.FETCH_MAX_BYTES_PER_PARTITION, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     careTasks: { retentionMs: e.CARE_TASK_RETENTION_MS },
     decode: { maxDecodedBytes: e.MAX_DECODED_BYTES, maxItems: e.MAX_DECODED_ITEMS, maxDepth: e.MAX_DECODED_DEPTH },
     schemaCache: { size: e.SCHEMA_CACHE_SIZE, missSize: e.SCHEMA_MISS_CACHE_SIZE, missTtlMs: e.SCHEMA_MISS_TTL_MS, maxInFlight: e.SCHEMA_REGISTRY_MAX_IN_FLIGHT },

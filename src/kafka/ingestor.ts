@@ -1,7 +1,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { INPUT_TOPICS, isInputTopic } from '../events/topics.ts';
-import { decodeInput, eventTimeOf, processBatch, type BatchDeps, type BatchResult, type InputRecord, type OutputMessage, type OutputMeta } from '../pipeline/process-batch.ts';
+import { decodeInput, eventTimeOf, processBatch, releaseViews, type BatchDeps, type BatchResult, type InputRecord, type OutputMessage, type OutputMeta } from '../pipeline/process-batch.ts';
 import { addTally, emptyTally, type Tally } from '../pipeline/tally.ts';
 import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
 import { coPartitionAssigner } from './copartition-assigner.ts';
@@ -30,6 +30,8 @@ export interface IngestorOptions {
   readonly maxChunk?: number;
   /** MAX_QUEUED_RECORDS: records a task holds per topic before its partition pauses (resumes at half); default 8,000. */
   readonly maxQueued?: number;
+  /** FETCH_MAX_BYTES_PER_PARTITION: what one fetch brings per partition at most. */
+  readonly fetchMaxBytesPerPartition?: number;
   /** Turns a processed batch into the messages to publish (rules and policy plug in here). */
   readonly afterBatch?: (result: BatchResult, state: TaskState, fence: Fence) => Promise<OutputMessage[]> | OutputMessage[];
   /**
@@ -146,7 +148,9 @@ function maxAppliedTime(result: BatchResult): number | null {
 }
 
 /** Records queued per topic-partition before its fetching is paused, when the caller gives no MAX_QUEUED_RECORDS (src/config.ts holds the same default). */
-const DEFAULT_MAX_QUEUED = 8_000;
+// As src/config.ts's defaults (measured in docs/operations/performance.md, 2026-12-03).
+const DEFAULT_MAX_QUEUED = 2_000;
+const DEFAULT_FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
 
 const isRetryableOwnership = (err: unknown): boolean => err instanceof FencedError || err instanceof StateLostError;
 
@@ -230,7 +234,7 @@ export class Ingestor {
       readUncommitted: false,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
-      maxBytesPerPartition: 1024 * 1024,
+      maxBytesPerPartition: options.fetchMaxBytesPerPartition ?? DEFAULT_FETCH_MAX_BYTES_PER_PARTITION,
       // Room for every assigned partition in one fetch: a response capped lower
       // fills the first partitions and starves the rest, which would then hold
       // back their tasks' time alignment.
@@ -773,6 +777,7 @@ export class Ingestor {
     const result = await processBatch(this.deps, chunk.map((r) => r.message), state, fence, this.o.timers?.hooks);
     // 2. Rules and the contact policy; their contacts and decision-log entries go to the task state.
     const extra = this.o.afterBatch ? await this.o.afterBatch(result, state, fence) : [];
+    releaseViews(result);
     // 3. Time as a trigger: the chunk's stream time fires every timer due by
     //    then, through the same rules and policy, against the same task state,
     //    before the write-back below, so the outputs commit with the chunk.

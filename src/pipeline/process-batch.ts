@@ -52,6 +52,20 @@ export interface BatchResult {
 }
 
 /**
+ * Drops the features around each applied record (before, after) once the
+ * rules and the care-task index have read them: a chunk waiting for its
+ * commit then holds only what it commits and counts (issue 12: two chunks
+ * per task in flight held some 60,000 pairs of views in catch-up).
+ */
+export function releaseViews(result: BatchResult): void {
+  for (const a of result.applied) {
+    const o = a.outcome;
+    if (o.before === undefined && o.after === undefined) continue;
+    a.outcome = { status: o.status, ...(o.digests !== undefined && { digests: o.digests }), ...(o.tier !== undefined && { tier: o.tier }) };
+  }
+}
+
+/**
  * A batch of input records (one task's, in time order): decode and validate every record, apply the
  * valid ones to the feature store in one round trip, and turn everything that
  * could not be applied into a dead letter. Publishing is the caller's, inside

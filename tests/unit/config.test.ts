@@ -57,6 +57,13 @@ describe('loadConfig', () => {
     expect(c.validation).toMatchObject({ ids: { maxLength: 40, pattern: 'C[0-9]{6}', maxDigitRun: 6 }, maxAmountMinor: 1000 });
   });
 
+  it("bounds a task's queue by records and by fetch bytes, within their ranges", () => {
+    expect(loadConfig({}).consumer).toMatchObject({ maxQueuedRecords: 2_000, fetchMaxBytesPerPartition: 256 * 1024 });
+    expect(loadConfig({ MAX_QUEUED_RECORDS: '1000', FETCH_MAX_BYTES_PER_PARTITION: '131072' }).consumer).toMatchObject({ maxQueuedRecords: 1_000, fetchMaxBytesPerPartition: 131_072 });
+    expect(() => loadConfig({ FETCH_MAX_BYTES_PER_PARTITION: '1000' })).toThrow(/FETCH_MAX_BYTES_PER_PARTITION/);
+    expect(() => loadConfig({ MAX_QUEUED_RECORDS: '10' })).toThrow(/MAX_QUEUED_RECORDS/);
+  });
+
   it('requires all three explicit endpoints once one is given', () => {
     expect(errorOf({ REDIS_URL: 'redis://r:6379' }).message).toBe('KAFKA_BROKERS: required when REDIS_URL is set');
   });

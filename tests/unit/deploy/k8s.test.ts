@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEVELOPMENT_PSEUDONYM_KEY, loadConfig, type Config } from '../../../src/config.ts';
 import { INPUT_TOPICS } from '../../../src/events/topics.ts';
@@ -114,9 +115,17 @@ describe('deploy/k8s/kustomization.yaml', () => {
 });
 
 describe('Deployment', () => {
-  it('has a carestream container that runs the image as built (no command override)', () => {
+  it("has a carestream container that runs the image's command with a V8 heap limit at most half its memory limit", () => {
     expect(container).toBeDefined();
-    expect(container.command).toBeUndefined();
+    // deploy/Dockerfile's CMD, with the heap limit between node and the entry point.
+    const cmd = /^CMD \[(.*)\]$/m.exec(readFileSync(new URL('../../../deploy/Dockerfile', import.meta.url), 'utf8'))![1]!.split(',').map((s) => JSON.parse(s.trim()) as string);
+    expect(cmd).toEqual(['node', 'src/main.ts']);
+    const [node, heap, ...rest] = container.command ?? [];
+    expect([node, ...rest]).toEqual(cmd);
+    const mib = Number(/^--max-old-space-size=(\d+)$/.exec(heap ?? '')?.[1]);
+    expect(mib).toBeGreaterThan(0);
+    // The bench's catch-up peak was the heap limit plus about 240 MiB (docs/operations/performance.md).
+    expect(mib * 2 ** 20).toBeLessThanOrEqual(quantity(container.resources!.limits!.memory!) / 2);
     expect(container.args).toBeUndefined();
   });
 
