@@ -1,6 +1,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { INPUT_TOPICS, isInputTopic } from '../events/topics.ts';
+import { settledOffsets } from './settled-offsets.ts';
 import { decodeInput, eventTimeOf, processBatch, releaseViews, type BatchDeps, type BatchResult, type InputRecord, type OutputMessage, type OutputMeta } from '../pipeline/process-batch.ts';
 import { addTally, emptyTally, type Tally } from '../pipeline/tally.ts';
 import { TaskQueue, type QueuedRecord } from '../pipeline/task-queue.ts';
@@ -151,6 +152,8 @@ function maxAppliedTime(result: BatchResult): number | null {
 // As src/config.ts's defaults (measured in docs/operations/performance.md, 2026-12-03).
 const DEFAULT_MAX_QUEUED = 2_000;
 const DEFAULT_FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
+/** How a take-over reads the committed offsets: until two reads this far apart agree. */
+const OFFSETS_SETTLE = { waitMs: 250, maxReads: 8 } as const;
 
 const isRetryableOwnership = (err: unknown): boolean => err instanceof FencedError || err instanceof StateLostError;
 
@@ -484,7 +487,8 @@ export class Ingestor {
     let streamTime: number | null = null;
     let step: TimerStepId | null = null;
     let stepAt = Number.NEGATIVE_INFINITY;
-    const fetched = await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [...INPUT_TOPICS] });
+    // Read until they stop moving: a transaction the fresh producer just settled may not be materialised yet (settled-offsets.ts).
+    const { offsets: fetched } = await settledOffsets(() => this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [...INPUT_TOPICS] }), partition, OFFSETS_SETTLE);
     const starts = new Map((this.o.startAt ? Object.entries(this.o.startAt) : []).map(([t, ps]) => [t, ps.find((x) => x.partition === partition)?.offset]));
     for (const { topic, partitions } of fetched) {
       const p = partitions.find((x) => x.partition === partition);
