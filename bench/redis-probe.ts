@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { inOneRound, primaries, type RedisClient } from '../src/state/redis.ts';
+import { inOneRound, primaries, scanPages, type RedisClient } from '../src/state/redis.ts';
 import { StateKeys } from '../src/state/keys.ts';
 import { distribution, infoFields, infoNumber, parseCommandStats, type CommandStat, type Distribution } from './stats.ts';
 
@@ -175,16 +175,11 @@ export function keyKind(key: string, keys: StateKeys): KeyKind {
 export async function countKeys(redis: RedisClient, prefix: string): Promise<KeyCounts> {
   const keys = new StateKeys(prefix);
   const n = { total: 0, state: 0, decisionLogs: 0, keptResults: 0, tasks: 0, careTasks: 0, other: 0 };
-  for (const node of primaries(redis)) {
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', keys.everything(), 'COUNT', 1000);
-      cursor = next;
-      for (const k of found) {
-        n.total++;
-        n[keyKind(k, keys)]++;
-      }
-    } while (cursor !== '0');
+  for await (const page of scanPages(redis, keys.everything())) {
+    for (const k of page.keys) {
+      n.total++;
+      n[keyKind(k, keys)]++;
+    }
   }
   return n;
 }

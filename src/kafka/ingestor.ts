@@ -29,7 +29,7 @@ export interface IngestorOptions {
   readonly maxIdleMs?: number;
   /** Records processed (and committed) together at most. */
   readonly maxChunk?: number;
-  /** MAX_QUEUED_RECORDS: records a task holds per topic before its partition pauses (resumes at half); default 8,000. */
+  /** MAX_QUEUED_RECORDS: records a task holds per topic before its partition pauses (resumes at half). */
   readonly maxQueued?: number;
   /** FETCH_MAX_BYTES_PER_PARTITION: what one fetch brings per partition at most. */
   readonly fetchMaxBytesPerPartition?: number;
@@ -148,8 +148,11 @@ function maxAppliedTime(result: BatchResult): number | null {
   return max;
 }
 
-/** Records queued per topic-partition before its fetching is paused, when the caller gives no MAX_QUEUED_RECORDS (src/config.ts holds the same default). */
-// As src/config.ts's defaults (measured in docs/operations/performance.md, 2026-12-03).
+/**
+ * Queue bound and fetch size when the caller gives none: src/config.ts's
+ * defaults of MAX_QUEUED_RECORDS and FETCH_MAX_BYTES_PER_PARTITION (measured
+ * in docs/operations/performance.md, 2026-12-03).
+ */
 const DEFAULT_MAX_QUEUED = 2_000;
 const DEFAULT_FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
 /** How a take-over reads the committed offsets: until two reads this far apart agree. */

@@ -15,8 +15,9 @@ import { fenceError } from './store.ts';
  * amount, account or identity data), and the task ids by due time in an
  * open and a closed sorted set, so the contact centre's queue is a range read.
  * Written only by the pipeline (record-care-tasks-4.lua, fenced by the epochs
- * of the tasks' owners it keeps in its own slot), restored from the task topics after Redis lost its data, and
- * pruned once a task's due time is older than CARE_TASK_RETENTION_MS.
+ * of the tasks' owners it keeps in its own slot), restored from the task
+ * topics after Redis lost its data, and pruned once a task's due time is
+ * older than CARE_TASK_RETENTION_MS.
  */
 
 const pair = z.tuple([z.enum(CONTACT_OUTCOMES), z.number()]);

@@ -77,18 +77,24 @@ export async function inOneRound(redis: RedisClient, add: (p: ChainableCommander
 
 /** UNLINKs every key under `prefix:` (demo and benchmark clean-up), on every primary; returns how many there were. */
 export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string): Promise<number> {
-  const match = new StateKeys(prefix).everything();
   let deleted = 0;
+  for await (const { node, keys } of scanPages(redis, new StateKeys(prefix).everything())) {
+    // One UNLINK per key on a cluster: keys of one SCAN page are of many slots.
+    deleted += redis instanceof Cluster ? (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0) : await node.unlink(...keys);
+  }
+  return deleted;
+}
+
+/** SCAN of every primary for `pattern`: each non-empty page with the node that holds its keys. */
+export async function* scanPages(redis: RedisClient, pattern: string): AsyncGenerator<{ readonly node: Redis; readonly keys: string[] }> {
   for (const node of primaries(redis)) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      // One UNLINK per key: keys of one SCAN page are of many slots.
-      if (keys.length > 0) deleted = deleted + (redis instanceof Cluster ? (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0) : await node.unlink(...keys));
+      if (keys.length > 0) yield { node, keys };
     } while (cursor !== '0');
   }
-  return deleted;
 }
 
 /** `redis` as one server, for a tool that reads a single server's INFO or keyspace (`what` names it); a cluster is refused. */

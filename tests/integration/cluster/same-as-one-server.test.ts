@@ -5,7 +5,7 @@ import type { FraudCheckTask, OutreachTask, Suppression } from '../../../src/eve
 import { generate } from '../../../src/generate/index.ts';
 import { CareTaskIndex } from '../../../src/state/care-task-index.ts';
 import { StateKeys } from '../../../src/state/keys.ts';
-import { createRedis, deleteKeysWithPrefix, primaries, type RedisClient } from '../../../src/state/redis.ts';
+import { createRedis, deleteKeysWithPrefix, primaries, scanPages, type RedisClient } from '../../../src/state/redis.ts';
 import { startHarness } from '../../support/harness.ts';
 import { committedOutputs, type CommittedOutputs } from '../../support/outputs.ts';
 import { testConfig, uniqueName } from '../../support/stack.ts';
@@ -101,23 +101,18 @@ describe(`the service on a Redis Cluster (${CUSTOMERS} customers, ${DAYS} days)`
     const redis = cluster.redis as Cluster;
     const keys = new StateKeys(cluster.prefix);
     const tagged = new Set([...customers.map((c) => `{${c}}`), '{caretasks}']);
-    const perNode: number[] = [];
-    for (const node of primaries(redis)) {
-      let cursor = '0';
-      let n = 0;
-      do {
-        const [next, found] = await node.scan(cursor, 'MATCH', keys.everything(), 'COUNT', 1000);
-        cursor = next;
-        for (const k of found) {
-          n++;
-          const tag = /\{[^}]*\}/.exec(k)?.[0];
-          // Only a task's own keys (its fence and its due index) go without a hash tag: one key per command.
-          if (tag === undefined) expect(k, k).toMatch(new RegExp(`^${cluster.prefix}:s2:task:\\d+(:due)?$`));
-          else expect(tagged.has(tag), k).toBe(true);
-        }
-      } while (cursor !== '0');
-      perNode.push(n);
+    const counts = new Map<unknown, number>();
+    for await (const { node, keys: found } of scanPages(redis, keys.everything())) {
+      counts.set(node, (counts.get(node) ?? 0) + found.length);
+      for (const k of found) {
+        const tag = /\{[^}]*\}/.exec(k)?.[0];
+        // Only a task's own keys (its fence and its due index) go without a hash tag: one key per command.
+        if (tag === undefined) expect(k, k).toMatch(new RegExp(`^${cluster.prefix}:s2:task:\\d+(:due)?$`));
+        else expect(tagged.has(tag), k).toBe(true);
+      }
     }
+    expect(primaries(redis)).toHaveLength(3);
+    const perNode = primaries(redis).map((node) => counts.get(node) ?? 0);
     console.log(`[cluster] ${a.size} outputs (${one.outputs.fraudChecks.length} fraud checks, ${one.outputs.outreach.length} outreach), ${customers.length} customers, ${one.index.size} care-task records; keys per primary ${perNode.join(', ')}`);
     expect(perNode).toHaveLength(3);
     for (const n of perNode) expect(n).toBeGreaterThan(CUSTOMERS / 10);

@@ -7,7 +7,7 @@ import { CLUSTER_SLOTS, localClusterUrl, slotRanges } from '../../../src/stack/l
 import { LOCAL_PORTS, LOCAL_REDIS_CLUSTER_PORTS } from '../../../src/stack/local/versions.ts';
 import { resolveStack, stackUp, type StackDeps } from '../../../src/stack/resolve.ts';
 import type { StackEndpoints } from '../../../src/stack/types.ts';
-import { createRedis, singleServer } from '../../../src/state/redis.ts';
+import { createRedis, singleServer, type RedisClient } from '../../../src/state/redis.ts';
 import { formatRedisClusterUrl, parseRedisClusterUrl } from '../../../src/state/redis-url.ts';
 import { FakeRuntime } from './fake-runtime.ts';
 
@@ -73,44 +73,41 @@ describe('configuration', () => {
 
 describe('the client factory', () => {
   const config = loadConfig({});
-  it('gives an ioredis Cluster over the seed nodes for a redis-cluster:// URL, a single-server client otherwise (no connection made)', () => {
+  /** A client for the cluster URL and one for a single server (no connection made), disconnected afterwards. */
+  const withClients = (check: (cluster: RedisClient, server: RedisClient) => void) => {
     const c = createRedis(CLUSTER_URL, config);
     const r = createRedis('redis://127.0.0.1:6379', config);
     try {
+      check(c, r);
+    } finally {
+      c.disconnect();
+      r.disconnect();
+    }
+  };
+
+  it('gives an ioredis Cluster over the seed nodes for a redis-cluster:// URL, a single-server client otherwise (no connection made)', () => {
+    withClients((c, r) => {
       expect(c).toBeInstanceOf(Cluster);
       expect((c as unknown as { startupNodes: unknown }).startupNodes).toEqual(LOCAL_REDIS_CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })));
       expect(r).toBeInstanceOf(Redis);
       expect(c.status).toBe('wait');
       expect(r.status).toBe('wait');
-    } finally {
-      c.disconnect();
-      r.disconnect();
-    }
+    });
   });
 
   it('auto-pipelines on a cluster (a chunk\'s commands go out in one pipeline per node) and not on one server', () => {
-    const c = createRedis(CLUSTER_URL, config);
-    const r = createRedis('redis://127.0.0.1:6379', config);
-    try {
+    withClients((c, r) => {
       expect(c.options.enableAutoPipelining).toBe(true);
       expect(r.options.enableAutoPipelining).toBe(false);
-    } finally {
-      c.disconnect();
-      r.disconnect();
-    }
+    });
   });
 
   it('a tool that reads one server\'s INFO refuses a cluster by name', () => {
-    const c = createRedis(CLUSTER_URL, config);
-    const r = createRedis('redis://127.0.0.1:6379', config);
-    try {
+    withClients((c, r) => {
       expect(() => singleServer(c, 'npm run bench')).toThrow(CarestreamError);
       expect(() => singleServer(c, 'npm run bench')).toThrow(/npm run bench needs one Redis server, not a Redis Cluster/);
       expect(singleServer(r, 'npm run bench')).toBe(r);
-    } finally {
-      c.disconnect();
-      r.disconnect();
-    }
+    });
   });
 });
 
