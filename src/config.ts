@@ -4,10 +4,13 @@ import { CarestreamError } from './errors.ts';
 import { SASL_MECHANISMS, loadSecurity, securityIssues, type SecuritySettings } from './security/settings.ts';
 import { apiTokensJson, type ApiToken } from './api/tokens.ts';
 import { Secret } from './security/secret.ts';
-import { DEFAULT_ID_RULES, idPattern, type IdRules } from './events/identifier.ts';
-import { DEFAULT_LIMITS } from './events/validate.ts';
+import { idPattern, type IdRules } from './events/identifier.ts';
 import { SUM_CAP_MINOR } from './events/types.ts';
 import { parseRedisClusterUrl } from './state/redis-url.ts';
+import { DAY_MS, DEFAULTS } from './options.ts';
+
+// Moved to src/options.ts with every other default; re-exported for existing importers.
+export { CLI_DEFAULTS, DECODE_DEFAULTS, SCHEMA_CACHE_DEFAULTS } from './options.ts';
 
 /**
  * Every setting carestream reads, in one zod schema over plain strings (the
@@ -15,18 +18,9 @@ import { parseRedisClusterUrl } from './state/redis-url.ts';
  * nothing else reads process.env. Documented one by one in .env.example.
  *
  * Precedence: environment variable > CARESTREAM_CONFIG_FILE (a JSON object with
- * the same keys) > default.
+ * the same keys) > default. The defaults, and why each is what it is, are
+ * src/options.ts's DEFAULTS.
  */
-
-const DAY_MS = 86_400_000;
-
-/**
- * Bounds of the Avro decoder (src/events/avro-guard.ts) and the schema cache
- * (src/kafka/schema-cache.ts); exported so a Serde built without a Config
- * (tools, tests) gets the same defaults.
- */
-export const DECODE_DEFAULTS = Object.freeze({ maxDecodedBytes: 8 * 1024 * 1024, maxItems: 100_000, maxDepth: 32 });
-export const SCHEMA_CACHE_DEFAULTS = Object.freeze({ size: 256, missSize: 4096, missTtlMs: 60_000, maxInFlight: 4 });
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -79,26 +73,15 @@ export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debu
 const logLevel = z.enum(LOG_LEVELS);
 
 /**
- * Defaults of the `carestream` command's options (each command's --help shows
- * them). The demo's bank is the README's (3,000 customers over 90 days, about
- * 680,000 events); `generate`'s is smaller, for a file to look at.
+ * Each setting's validation; defaults are src/options.ts's DEFAULTS (a literal
+ * here fails tests/unit/options.test.ts). Optional settings have no default:
+ * absent means "resolve it" (see src/stack).
  */
-export const CLI_DEFAULTS = Object.freeze({
-  demo: Object.freeze({ customers: 3000, days: 90, seed: 2026 }),
-  generate: Object.freeze({ customers: 1000, days: 60, seed: 42, start: '2026-06-01', out: 'events.jsonl', labels: 'labels.json' }),
-  // JSON: the replay format, so what tail prints can be replayed.
-  tail: Object.freeze({ format: 'json' as 'json' | 'text' }),
-  audit: Object.freeze({ format: 'jsonl' as 'jsonl' | 'csv' }),
-  // Worker threads: one per core up to maxWorkers (the backtest's figure is measured on 2 cores).
-  rulesBacktest: Object.freeze({ examples: 3, maxWorkers: 4 }),
-});
-
-/** Optional settings have no default: absent means "resolve it" (see src/stack). */
 const envShape = {
   KAFKA_BROKERS: hostPortList.optional(),
-  KAFKA_CLIENT_ID: z.string().trim().min(1).default('carestream'),
-  KAFKA_GROUP_ID: z.string().trim().min(1).default('carestream'),
-  KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(30_000),
+  KAFKA_CLIENT_ID: z.string().trim().min(1).default(DEFAULTS.KAFKA_CLIENT_ID),
+  KAFKA_GROUP_ID: z.string().trim().min(1).default(DEFAULTS.KAFKA_GROUP_ID),
+  KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(DEFAULTS.KAFKA_SESSION_TIMEOUT_MS),
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).optional(),
   // Or redis-cluster://host:port,... (seed nodes of a Redis Cluster, for tools and tests; the service refuses it, see src/state/redis.ts).
   REDIS_URL: z
@@ -106,49 +89,43 @@ const envShape = {
     .trim()
     .refine((s) => parseRedisClusterUrl(s) !== undefined || url(['redis:', 'rediss:']).safeParse(s).success, 'expected a URL starting with redis:// or rediss://, or redis-cluster://host:port,host:port')
     .optional(),
-  /** The managed local stack starts a Redis Cluster of three primaries instead of one server. */
-  REDIS_CLUSTER: bool.default(false),
-  CARESTREAM_STACK: z.enum(['auto', 'local', 'containers', 'explicit']).default('auto'),
+  REDIS_CLUSTER: bool.default(DEFAULTS.REDIS_CLUSTER),
+  CARESTREAM_STACK: z.enum(['auto', 'local', 'containers', 'explicit']).default(DEFAULTS.CARESTREAM_STACK),
   CARESTREAM_STACK_DIR: z.string().trim().min(1).optional(),
-  TOPIC_PARTITIONS: int(1, 10_000).default(6),
-  TOPIC_REPLICATION_FACTOR: int(1, 32).default(1),
-  INPUT_RETENTION_MS: int(-1).default(400 * DAY_MS),
-  OUTPUT_RETENTION_MS: int(-1).default(400 * DAY_MS),
-  BUSINESS_TIME_ZONE: timeZone.default('Asia/Shanghai'),
-  LOG_LEVEL: logLevel.default('info'),
-  LOG_SUMMARY_INTERVAL_MS: int(0).default(60_000),
-  HTTP_PORT: int(0, 65_535).default(9464),
+  TOPIC_PARTITIONS: int(1, 10_000).default(DEFAULTS.TOPIC_PARTITIONS),
+  TOPIC_REPLICATION_FACTOR: int(1, 32).default(DEFAULTS.TOPIC_REPLICATION_FACTOR),
+  INPUT_RETENTION_MS: int(-1).default(DEFAULTS.INPUT_RETENTION_MS),
+  OUTPUT_RETENTION_MS: int(-1).default(DEFAULTS.OUTPUT_RETENTION_MS),
+  BUSINESS_TIME_ZONE: timeZone.default(DEFAULTS.BUSINESS_TIME_ZONE),
+  LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
+  LOG_SUMMARY_INTERVAL_MS: int(0).default(DEFAULTS.LOG_SUMMARY_INTERVAL_MS),
+  HTTP_PORT: int(0, 65_535).default(DEFAULTS.HTTP_PORT),
   HTTP_HOST: z
     .string()
     .trim()
     .regex(/^(?:[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+)$/, 'expected an IP address or host name, such as 127.0.0.1 or ::')
     .optional(),
-  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
-  HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
-  HTTP_MAX_CONNECTIONS: int(1, 100_000).default(256),
-  HTTP_MAX_BODY_BYTES: int(0, 16 * 2 ** 20).default(4_096),
-  CREATE_TOPICS: bool.default(true),
-  REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('cs'),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(DEFAULTS.HTTP_HEADERS_TIMEOUT_MS),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(DEFAULTS.HTTP_REQUEST_TIMEOUT_MS),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(DEFAULTS.HTTP_KEEP_ALIVE_TIMEOUT_MS),
+  HTTP_MAX_CONNECTIONS: int(1, 100_000).default(DEFAULTS.HTTP_MAX_CONNECTIONS),
+  HTTP_MAX_BODY_BYTES: int(0, 16 * 2 ** 20).default(DEFAULTS.HTTP_MAX_BODY_BYTES),
+  CREATE_TOPICS: bool.default(DEFAULTS.CREATE_TOPICS),
+  REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default(DEFAULTS.REDIS_KEY_PREFIX),
   // Not trimmed, like every secret. Absent (and no file): the development key, refused with an explicit stack.
   PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   PSEUDONYM_KEY_FILE: z.string().trim().min(1).optional(),
-  ALLOWED_LATENESS_MS: int(0, DAY_MS).default(3_600_000),
-  // An event published again is a duplicate (skipped), not LATE, this many days back; each costs about 3 bytes per event in a customer's state.
-  DUPLICATE_WINDOW_DAYS: int(0, 90).default(7),
-  // Customers a task keeps in memory between chunks (src/state/local-state.ts); beyond it the least recently touched are loaded again when next seen.
-  STATE_CACHE_CUSTOMERS: int(1, 10_000_000).default(10_000),
-  // Time as a trigger: the stream task fires its customers' timers (the time-driven rules, tier edges at a day's close). false: the event path alone, tier edges at the event (README "Time as a trigger").
-  TIMERS_ENABLED: bool.default(true),
-  // A caught-up task's stream time follows the wall clock less ALLOWED_LATENESS_MS (a quiet night still fires a 24 h SLA); false keeps it at the largest applied event time (replays, tests that must be exact).
-  STREAM_TIME_FOLLOWS_CLOCK: bool.default(true),
-  // How often an idle task looks whether the clock made a timer due.
-  TIMER_TICK_MS: int(50, 3_600_000).default(1_000),
-  MAX_FUTURE_SKEW_MS: int(0).default(300_000),
-  MAX_EVENT_AGE_MS: int(1).default(400 * DAY_MS),
-  // Above the bound of the features' sums an amount could not be kept exactly.
-  MAX_AMOUNT_MINOR: int(1, SUM_CAP_MINOR).default(DEFAULT_LIMITS.maxAmountMinor),
-  ID_MAX_LENGTH: int(1, 1024).default(DEFAULT_ID_RULES.maxLength),
+  ALLOWED_LATENESS_MS: int(0, DAY_MS).default(DEFAULTS.ALLOWED_LATENESS_MS),
+  DUPLICATE_WINDOW_DAYS: int(0, 90).default(DEFAULTS.DUPLICATE_WINDOW_DAYS),
+  STATE_CACHE_CUSTOMERS: int(1, 10_000_000).default(DEFAULTS.STATE_CACHE_CUSTOMERS),
+  TIMERS_ENABLED: bool.default(DEFAULTS.TIMERS_ENABLED),
+  STREAM_TIME_FOLLOWS_CLOCK: bool.default(DEFAULTS.STREAM_TIME_FOLLOWS_CLOCK),
+  TIMER_TICK_MS: int(50, 3_600_000).default(DEFAULTS.TIMER_TICK_MS),
+  MAX_FUTURE_SKEW_MS: int(0).default(DEFAULTS.MAX_FUTURE_SKEW_MS),
+  MAX_EVENT_AGE_MS: int(1).default(DEFAULTS.MAX_EVENT_AGE_MS),
+  // The maximum: above the bound of the features' sums an amount could not be kept exactly.
+  MAX_AMOUNT_MINOR: int(1, SUM_CAP_MINOR).default(DEFAULTS.MAX_AMOUNT_MINOR),
+  ID_MAX_LENGTH: int(1, 1024).default(DEFAULTS.ID_MAX_LENGTH),
   ID_PATTERN: z
     .string()
     .trim()
@@ -161,46 +138,44 @@ const envShape = {
         return false;
       }
     }, 'expected a regular expression')
-    .default(DEFAULT_ID_RULES.pattern),
-  ID_MAX_DIGIT_RUN: int(1, 1024).default(DEFAULT_ID_RULES.maxDigitRun),
+    .default(DEFAULTS.ID_PATTERN),
+  ID_MAX_DIGIT_RUN: int(1, 1024).default(DEFAULTS.ID_MAX_DIGIT_RUN),
   BABY_MCCS: z
     .string()
     .trim()
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .refine((l) => l.every((m) => /^\d{4}$/.test(m)), 'expected a comma-separated list of 4-digit merchant category codes')
-    .default(['5641', '5945']),
-  CONSUMER_CONCURRENCY: int(1, 64).default(3),
-  MAX_CHUNK_RECORDS: int(1, 100_000).default(5_000),
-  // Records a task holds fetched but not yet processed, per input topic, before that partition's fetching pauses (resumes at half): the bound of the queues' memory.
-  MAX_QUEUED_RECORDS: int(100, 1_000_000).default(2_000),
-  // What one fetch brings per partition at most (KIP-74: a larger record still comes, alone): with MAX_QUEUED_RECORDS, the bound of a task's queue (a fetch lands whole before the partition pauses).
-  FETCH_MAX_BYTES_PER_PARTITION: int(16 * 1024, 64 * 1024 * 1024).default(256 * 1024),
-  MAX_DECODED_BYTES: int(1024, 2 ** 30).default(DECODE_DEFAULTS.maxDecodedBytes),
-  MAX_DECODED_ITEMS: int(1, 100_000_000).default(DECODE_DEFAULTS.maxItems),
-  MAX_DECODED_DEPTH: int(4, 1_000).default(DECODE_DEFAULTS.maxDepth),
-  SCHEMA_CACHE_SIZE: int(1, 1_000_000).default(SCHEMA_CACHE_DEFAULTS.size),
-  SCHEMA_MISS_CACHE_SIZE: int(1, 10_000_000).default(SCHEMA_CACHE_DEFAULTS.missSize),
-  SCHEMA_MISS_TTL_MS: int(0, DAY_MS).default(SCHEMA_CACHE_DEFAULTS.missTtlMs),
-  SCHEMA_REGISTRY_MAX_IN_FLIGHT: int(1, 256).default(SCHEMA_CACHE_DEFAULTS.maxInFlight),
+    .default(() => [...DEFAULTS.BABY_MCCS]),
+  CONSUMER_CONCURRENCY: int(1, 64).default(DEFAULTS.CONSUMER_CONCURRENCY),
+  MAX_CHUNK_RECORDS: int(1, 100_000).default(DEFAULTS.MAX_CHUNK_RECORDS),
+  MAX_QUEUED_RECORDS: int(100, 1_000_000).default(DEFAULTS.MAX_QUEUED_RECORDS),
+  FETCH_MAX_BYTES_PER_PARTITION: int(16 * 1024, 64 * 1024 * 1024).default(DEFAULTS.FETCH_MAX_BYTES_PER_PARTITION),
+  MAX_DECODED_BYTES: int(1024, 2 ** 30).default(DEFAULTS.MAX_DECODED_BYTES),
+  MAX_DECODED_ITEMS: int(1, 100_000_000).default(DEFAULTS.MAX_DECODED_ITEMS),
+  MAX_DECODED_DEPTH: int(4, 1_000).default(DEFAULTS.MAX_DECODED_DEPTH),
+  SCHEMA_CACHE_SIZE: int(1, 1_000_000).default(DEFAULTS.SCHEMA_CACHE_SIZE),
+  SCHEMA_MISS_CACHE_SIZE: int(1, 10_000_000).default(DEFAULTS.SCHEMA_MISS_CACHE_SIZE),
+  SCHEMA_MISS_TTL_MS: int(0, DAY_MS).default(DEFAULTS.SCHEMA_MISS_TTL_MS),
+  SCHEMA_REGISTRY_MAX_IN_FLIGHT: int(1, 256).default(DEFAULTS.SCHEMA_REGISTRY_MAX_IN_FLIGHT),
   RULES_FILE: z.string().trim().min(1).optional(),
-  SHUTDOWN_TIMEOUT_MS: int(1000).default(30_000),
-  CARE_TASK_RETENTION_MS: int(DAY_MS, 400 * DAY_MS).default(60 * DAY_MS),
+  SHUTDOWN_TIMEOUT_MS: int(1000).default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+  CARE_TASK_RETENTION_MS: int(DAY_MS, 400 * DAY_MS).default(DEFAULTS.CARE_TASK_RETENTION_MS),
   API_TOKENS: apiTokensJson.optional(),
   API_TOKENS_FILE: z.string().trim().min(1).optional(),
-  AUDIT_CLOCK_SKEW_MS: int(0, DAY_MS).default(60_000),
-  AUDIT_READ_TIMEOUT_MS: int(1_000, 600_000).default(20_000),
-  AUDIT_MAX_CONCURRENT_READS: int(1, 64).default(2),
+  AUDIT_CLOCK_SKEW_MS: int(0, DAY_MS).default(DEFAULTS.AUDIT_CLOCK_SKEW_MS),
+  AUDIT_READ_TIMEOUT_MS: int(1_000, 600_000).default(DEFAULTS.AUDIT_READ_TIMEOUT_MS),
+  AUDIT_MAX_CONCURRENT_READS: int(1, 64).default(DEFAULTS.AUDIT_MAX_CONCURRENT_READS),
   // The CLI's way to the agent API (explain); the token is a secret: not trimmed, or read from a file.
   CARESTREAM_API_URL: url(['http:', 'https:']).optional(),
   CARESTREAM_API_TOKEN: z.string().min(1).optional(),
   CARESTREAM_API_TOKEN_FILE: z.string().trim().min(1).optional(),
   // Security (src/security/settings.ts checks the combinations and reads the files).
   // Passwords are not trimmed: a space may be part of one.
-  KAFKA_SSL: bool.default(false),
+  KAFKA_SSL: bool.default(DEFAULTS.KAFKA_SSL),
   KAFKA_SSL_CA_FILE: z.string().trim().min(1).optional(),
   KAFKA_SSL_CERT_FILE: z.string().trim().min(1).optional(),
   KAFKA_SSL_KEY_FILE: z.string().trim().min(1).optional(),
-  KAFKA_SSL_REJECT_UNAUTHORIZED: bool.default(true),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: bool.default(DEFAULTS.KAFKA_SSL_REJECT_UNAUTHORIZED),
   KAFKA_SASL_MECHANISM: z.string().trim().toLowerCase().pipe(z.enum(SASL_MECHANISMS, { message: `expected ${SASL_MECHANISMS.join(', ')}` })).optional(),
   KAFKA_SASL_USERNAME: z.string().trim().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
