@@ -11,7 +11,7 @@ export interface CeilingResult {
 
 /**
  * The consume-only ceiling: the service's Kafka client with the service's
- * consumer settings (those of src/kafka/ingestor.ts: fetch sizes, wait,
+ * consumer settings (those of src/stream/consumer-loop.ts: fetch sizes, wait,
  * isolation, assigner, partitions handled concurrently) over the same
  * pre-loaded records, doing nothing with them but count. No decode, no Redis,
  * no transactions: what the client and broker give on this machine.

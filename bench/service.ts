@@ -4,7 +4,7 @@
 // the figures the benchmark asks for over IPC. Not an entry point of its own.
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import type { IngestorObserver } from '../src/kafka/ingestor-observer.ts';
+import type { IngestorObserver } from '../src/stream/ingestor-observer.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { addTally, emptyTally } from '../src/pipeline/tally.ts';
 import type { FromService, ServiceReport, ToService } from './service-protocol.ts';

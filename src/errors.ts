@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   CS_ERR_STATE_DECISION_ENTRY: 'a decision-log entry does not match its schema (a bug: entries are built from published records)',
   CS_ERR_CONSUMER_CRASHED: 'the Kafka consumer stopped with an error it cannot recover from',
   CS_ERR_PROCESSING_GAVE_UP: 'processing kept failing after every retry',
+  CS_ERR_SHARD_MODE: 'a shard was asked to change mode in a way its state machine does not allow (a bug)',
   CS_ERR_AUDIT_READ: 'the task and suppression topics could not be read for the audit trail in time',
   CS_ERR_API_CLIENT: 'the agent API (CARESTREAM_API_URL) did not answer as expected',
 } as const;

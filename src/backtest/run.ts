@@ -7,7 +7,7 @@
  * Order, as the service's: each customer's records by event time, merging the
  * three input topics with ties going by topic (transactions, channel events,
  * profiles), each topic in file order — the order a task gives them
- * (src/pipeline/task-queue.ts). When a topic's records of one partition are
+ * (src/stream/shard-queue.ts). When a topic's records of one partition are
  * themselves out of event-time order the service merges at partition level,
  * so the interleaving with other topics can differ there; generated files are
  * in order.

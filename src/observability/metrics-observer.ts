@@ -1,4 +1,4 @@
-import type { IngestorObserver } from '../kafka/ingestor-observer.ts';
+import type { IngestorObserver } from '../stream/ingestor-observer.ts';
 import { accountChunk } from './chunk-account.ts';
 import { LagTracker } from './lag.ts';
 import type { Metrics } from './metrics.ts';

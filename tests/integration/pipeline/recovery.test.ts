@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Ingestor } from '../../../src/kafka/ingestor.ts';
+import { Ingestor } from '../../../src/stream/ingestor.ts';
 import { connect } from '../../../src/kafka/bootstrap.ts';
 import { createStore } from '../../../src/app.ts';
 import { createRedis } from '../../../src/state/redis.ts';

@@ -4,7 +4,7 @@ import { avroTypeFor, frame, unframe } from '../../../src/events/avro.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
 import type { DeadLetter } from '../../../src/events/types.ts';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, RECORD_OVERHEAD_BYTES, fitDeadLetter } from '../../../src/pipeline/dead-letter-fit.ts';
-import { chunkBySize, requestBytes } from '../../../src/kafka/ingestor.ts';
+import { chunkBySize, requestBytes } from '../../../src/stream/shard-producers.ts';
 
 const type = avroTypeFor(TOPICS.dlq);
 const encode = (d: DeadLetter): Buffer => frame(7, type.toBuffer(d));

@@ -1,10 +1,10 @@
 /**
- * The records of one task (partition number p of every input topic), waiting to
+ * The records of one shard (partition number p of every input topic), waiting to
  * be processed in time order across the topics. Pure bookkeeping, no I/O.
  *
  * A record may be taken only when every other topic either has a queued record
  * (so we know nothing older can still arrive from it) or is caught up with its
- * partition's end, or when the task has waited `maxIdleMs` for it — Kafka
+ * partition's end, or when the shard has waited `maxIdleMs` for it — Kafka
  * Streams' max.task.idle.ms. That keeps a customer's transactions, channel
  * events and profile in event-time order even when the topics are fetched at
  * different speeds.
@@ -26,7 +26,7 @@ interface TopicState<M> {
   caughtUp: boolean;
 }
 
-export class TaskQueue<M> {
+export class ShardQueue<M> {
   private readonly topics = new Map<string, TopicState<M>>();
   private seq = 0;
   private blockedSince: number | undefined;
@@ -40,12 +40,12 @@ export class TaskQueue<M> {
 
   push(topic: string, records: readonly { timestamp: number; message: M }[], caughtUp: boolean): void {
     const s = this.topics.get(topic);
-    if (!s) throw new Error(`topic ${topic} is not part of this task`);
+    if (!s) throw new Error(`topic ${topic} is not part of this shard`);
     for (const r of records) s.queue.push({ topic, partition: this.partition, timestamp: r.timestamp, seq: this.seq++, message: r.message });
     s.caughtUp = caughtUp;
   }
 
-  /** What is known about a topic without a fetch (the task's start: its position against the partition's end). */
+  /** What is known about a topic without a fetch (the shard's start: its position against the partition's end). */
   setCaughtUp(topic: string, caughtUp: boolean): void {
     this.topics.get(topic)!.caughtUp = caughtUp;
   }
@@ -110,7 +110,7 @@ export class TaskQueue<M> {
     return out;
   }
 
-  /** When a blocked task should be looked at again, or undefined when it is not blocked. */
+  /** When a blocked shard should be looked at again, or undefined when it is not blocked. */
   retryAt(maxIdleMs: number): number | undefined {
     return this.blockedSince === undefined ? undefined : this.blockedSince + maxIdleMs;
   }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { TaskQueue } from '../../../src/pipeline/task-queue.ts';
+import { ShardQueue } from '../../../src/stream/shard-queue.ts';
 
 const T = ['tx', 'ch', 'pr'];
 const recs = (...ts: number[]) => ts.map((t) => ({ timestamp: t, message: t }));
 
-describe('TaskQueue: records of one task in time order across topics', () => {
+describe('ShardQueue: records of one shard in time order across topics', () => {
   it('merges by timestamp once every topic has data or is caught up', () => {
-    const q = new TaskQueue<number>(T, 0);
+    const q = new ShardQueue<number>(T, 0);
     q.push('tx', recs(5, 10, 30), false);
     expect(q.take(10, 0, 1000)).toEqual([]); // ch and pr may still bring older records
     q.push('ch', recs(7, 20), true);
@@ -17,7 +17,7 @@ describe('TaskQueue: records of one task in time order across topics', () => {
   });
 
   it('stops when a topic that is not caught up runs dry, and goes on after the idle wait', () => {
-    const q = new TaskQueue<number>(T, 0);
+    const q = new ShardQueue<number>(T, 0);
     q.push('tx', recs(1, 2, 3), false);
     q.push('ch', recs(2), false);
     q.push('pr', [], true);
@@ -28,7 +28,7 @@ describe('TaskQueue: records of one task in time order across topics', () => {
   });
 
   it('keeps arrival order for equal timestamps and reports the oldest queued record', () => {
-    const q = new TaskQueue<string>(T, 3);
+    const q = new ShardQueue<string>(T, 3);
     q.push('tx', [{ timestamp: 5, message: 'a' }, { timestamp: 5, message: 'b' }], true);
     q.push('ch', [{ timestamp: 5, message: 'c' }], true);
     q.push('pr', [], true);
