@@ -41,7 +41,7 @@ export default defineConfig({
           name: 'cluster',
           include: [
             'tests/integration/cluster/**/*.test.ts',
-            'tests/integration/state/task-local-state.test.ts',
+            'tests/integration/state/shard-local-state.test.ts',
             'tests/integration/api/care-tasks.test.ts',
             'tests/integration/rules/time-triggers.test.ts',
             'tests/integration/rules/time-triggers-kill.test.ts',

@@ -234,13 +234,13 @@ async function main(): Promise<number> {
     };
 
     // ---- 4. end-to-end ----
-    // A prefix without task hashes reads to the ingestor as Redis having lost
+    // A prefix without shard hashes reads to the ingestor as Redis having lost
     // its state, and it would rebuild from the very start of the shared topics.
     // This run's state before its pre-load is empty by construction: declared built.
-    const tasks = Math.max(...Object.values(inputsAfter).map((ps) => ps.length));
+    const shards = Math.max(...Object.values(inputsAfter).map((ps) => ps.length));
     const declareBuilt = async (p: string) => {
       const keys = new StateKeys(p);
-      for (let t = 0; t < tasks; t++) await redis.hset(keys.task(t), 'built', '1');
+      for (let n = 0; n < shards; n++) await redis.hset(keys.shard(n), 'built', '1');
     };
     // 4a. The same records with timers off, first, so the figure of record (timers on) is the pass the later phases continue.
     let timersOff: TimersCost['off'] | undefined;
@@ -331,7 +331,7 @@ async function main(): Promise<number> {
         pending,
         stateKeyMeanOn: sample.stateKey?.mean ?? 0,
         stateKeyMeanOff: offSample.stateKey?.mean ?? 0,
-        dueIndex: await dueIndexSize(redis, prefix, tasks),
+        dueIndex: await dueIndexSize(redis, prefix, shards),
       });
       progress(`timers: on/off throughput ${timers.ratio}, ${timers.bytesPerCustomer} B/customer, ${timers.bytesPerPendingTimer ?? 'n/a'} B per pending timer`);
     }
@@ -402,7 +402,7 @@ async function main(): Promise<number> {
         maxQueuedRecords: config.consumer.maxQueuedRecords,
         serviceHeapMiB: o.serviceHeapMiB > 0 ? o.serviceHeapMiB : null,
         inputPartitions: Object.values(inputsAfter).flat().length,
-        exactlyOnce: 'on: every chunk commits its outputs and input offsets in one Kafka transaction (transactional id per task); Redis updates are idempotent',
+        exactlyOnce: 'on: every chunk commits its outputs and input offsets in one Kafka transaction (transactional id per shard); Redis updates are idempotent',
         customers,
         days: o.days,
         seed: o.seed,

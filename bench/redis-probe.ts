@@ -140,7 +140,7 @@ export interface KeyCounts {
   readonly decisionLogs: number;
   /** `<p>:s2:{id}:r`: results kept until their chunk commits (gone once it has). */
   readonly keptResults: number;
-  /** `<p>:s2:task:<n>`: task ownership hashes. */
+  /** `<p>:s2:task:<n>`: shard ownership hashes (the field keeps the name `tasks` of bench/results/*.json). */
   readonly tasks: number;
   /** `<p>:{caretasks}*`: the care-task status index (records, open, closed, owners). */
   readonly careTasks: number;
@@ -165,8 +165,8 @@ export function keyKind(key: string, keys: StateKeys): KeyKind {
       if (key === keys.pending(id)) return 'keptResults';
     }
   }
-  const task = keys.task(0).slice(0, -1);
-  if (key.startsWith(task) && /^(0|[1-9][0-9]*)$/.test(key.slice(task.length))) return 'tasks';
+  const shard = keys.shard(0).slice(0, -1);
+  if (key.startsWith(shard) && /^(0|[1-9][0-9]*)$/.test(key.slice(shard.length))) return 'tasks';
   if (Object.values(keys.careTasks()).includes(key)) return 'careTasks';
   return 'other';
 }

@@ -37,7 +37,7 @@ export interface BenchResult {
   readonly isolation: string;
   readonly settings: {
     readonly consumerConcurrency: number;
-    /** MAX_QUEUED_RECORDS of the service (records a task queues per input topic before it pauses). */
+    /** MAX_QUEUED_RECORDS of the service (records a shard queues per input topic before it pauses). */
     readonly maxQueuedRecords: number;
     /** --service-heap-mib: the service's --max-old-space-size; null for V8's default. */
     readonly serviceHeapMiB: number | null;
@@ -134,7 +134,7 @@ export function goals(r: Omit<BenchResult, 'goals'>): Goal[] {
 
 /** "N keys: a state, b decision logs, ..." (kinds with no key left out, but state always shown). */
 export function keyLine(k: KeyCounts): string {
-  const kinds: [number, string][] = [[k.decisionLogs, 'decision logs'], [k.keptResults, 'kept results'], [k.tasks, 'task hashes'], [k.careTasks, 'care-task index'], [k.other, 'other']];
+  const kinds: [number, string][] = [[k.decisionLogs, 'decision logs'], [k.keptResults, 'kept results'], [k.tasks, 'shard hashes'], [k.careTasks, 'care-task index'], [k.other, 'other']];
   return [`${n(k.total)} keys: ${n(k.state)} state`, ...kinds.filter(([c]) => c > 0).map(([c, what]) => `${n(c)} ${what}`)].join(', ');
 }
 

@@ -33,7 +33,7 @@ export interface ServiceReport {
   /**
    * The same records' latency in three parts (ms): Kafka timestamp to the fetch
    * that brought the record, fetch to the start of its chunk (queued, waiting
-   * for the task's earlier chunk or for time alignment), and the chunk's
+   * for the shard's earlier chunk or for time alignment), and the chunk's
    * processing to its commit.
    */
   readonly parts: { fetch: number[]; queued: number[]; processing: number[] };

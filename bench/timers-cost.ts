@@ -5,7 +5,7 @@ import { distribution, round, type Distribution } from './stats.ts';
 /**
  * The cost of time as a trigger (issue 13): the same pre-loaded history run
  * end to end twice, with timers off and on, and what the timers leave in
- * Redis — the timers kept in each customer's state and the task's due index.
+ * Redis — the timers kept in each customer's state and the shard's due index.
  */
 export interface TimersCost {
   readonly what: string;
@@ -20,7 +20,7 @@ export interface TimersCost {
   /** MEMORY USAGE of the sampled customers' state keys: mean with timers on, off, and the difference. */
   readonly stateKeyMeanOn: number;
   readonly stateKeyMeanOff: number;
-  /** The tasks' due indexes (one sorted set per task): keys, members, MEMORY USAGE. */
+  /** The shards' due indexes (one sorted set per shard): keys, members, MEMORY USAGE. */
   readonly dueIndex: { readonly keys: number; readonly members: number; readonly bytes: number };
   /** Per customer: the state-key difference plus the customer's share of the due index. */
   readonly bytesPerCustomer: number;
@@ -28,11 +28,11 @@ export interface TimersCost {
   readonly bytesPerPendingTimer: number | null;
 }
 
-/** The due indexes of tasks 0..tasks-1 under `prefix`. */
-export async function dueIndexSize(redis: RedisClient, prefix: string, tasks: number): Promise<TimersCost['dueIndex']> {
+/** The due indexes of shards 0..shards-1 under `prefix`. */
+export async function dueIndexSize(redis: RedisClient, prefix: string, shards: number): Promise<TimersCost['dueIndex']> {
   const keys = new StateKeys(prefix);
   const replies = await inOneRound(redis, (pipeline) => {
-    for (let p = 0; p < tasks; p++) {
+    for (let p = 0; p < shards; p++) {
       pipeline.zcard(keys.due(p));
       pipeline.call('MEMORY', 'USAGE', keys.due(p), 'SAMPLES', '0');
     }
@@ -40,7 +40,7 @@ export async function dueIndexSize(redis: RedisClient, prefix: string, tasks: nu
   let found = 0;
   let members = 0;
   let bytes = 0;
-  for (let p = 0; p < tasks; p++) {
+  for (let p = 0; p < shards; p++) {
     const [[, card], [, usage]] = [replies[p * 2]!, replies[p * 2 + 1]!];
     if (typeof usage !== 'number') continue;
     found++;

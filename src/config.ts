@@ -283,10 +283,10 @@ export interface Config {
     /** DUPLICATE_WINDOW_DAYS in ms: how far back an event published again is skipped as a duplicate rather than dead-lettered as LATE. */
     readonly duplicateWindowMs: number;
     readonly babyMccs: readonly string[];
-    /** STATE_CACHE_CUSTOMERS: customers a task keeps in memory (src/state/local-state.ts). */
+    /** STATE_CACHE_CUSTOMERS: customers a shard keeps in memory (src/state/local-state.ts). */
     readonly cacheCustomers: number;
   };
-  /** Time as a trigger: whether tasks fire timers, whether an idle task's stream time follows the clock, and how often it looks. */
+  /** Time as a trigger: whether shards fire timers, whether an idle shard's stream time follows the clock, and how often it looks. */
   readonly timers: {
     readonly enabled: boolean;
     readonly followClock: boolean;

@@ -47,7 +47,7 @@ export const CLI_DEFAULTS = Object.freeze({
 export const STREAM_DEFAULTS = Object.freeze({
   // Room for every assigned partition in one fetch: a response capped lower
   // fills the first partitions and starves the rest, which would then hold
-  // back their tasks' time alignment.
+  // back their shards' time alignment.
   consumerMaxBytes: 64 * 1024 * 1024,
   // A fetch returns as soon as there is data; this bounds how long an idle
   // fetch holds up a shutdown.
@@ -64,21 +64,21 @@ export const STREAM_DEFAULTS = Object.freeze({
   // A take-over reads the committed offsets until two reads this far apart
   // agree (kafkajs cannot ask for stable offsets, KIP-447).
   offsetsSettle: Object.freeze({ waitMs: 250, maxReads: 8 }),
-  // How often idle tasks check that Redis still holds their state.
+  // How often idle shards check that Redis still holds their state.
   stateCheckIntervalMs: 5_000,
   // Consecutive failed chunks (other than fencing and lost state) before giving up.
   maxFailures: 10,
   // Records processed (and committed) together at most.
   maxChunk: 5_000,
-  // Records a task holds fetched but not yet processed, per input topic,
+  // Records a shard holds fetched but not yet processed, per input topic,
   // before that partition's fetching pauses (resumes at half): the bound of
   // the queues' memory.
   maxQueued: 2_000,
   // What one fetch brings per partition at most (KIP-74: a larger record still
-  // comes, alone): with maxQueued, the bound of a task's queue (a fetch lands
+  // comes, alone): with maxQueued, the bound of a shard's queue (a fetch lands
   // whole before the partition pauses).
   fetchMaxBytesPerPartition: 256 * 1024,
-  // A fenced task or one whose state Redis lost is taken over again this soon.
+  // A fenced shard or one whose state Redis lost is taken over again this soon.
   ownershipRetryMs: 500,
   // A transaction step the coordinator answers CONCURRENT_TRANSACTIONS is
   // repeated (it is still completing the previous commit, a few ms) up to this
@@ -127,13 +127,13 @@ export const DEFAULTS = Object.freeze({
   ALLOWED_LATENESS_MS: 3_600_000,
   // An event published again is a duplicate (skipped), not LATE, this many days back; each costs about 3 bytes per event in a customer's state.
   DUPLICATE_WINDOW_DAYS: 7,
-  // Customers a task keeps in memory between chunks (src/state/local-state.ts); beyond it the least recently touched are loaded again when next seen.
+  // Customers a shard keeps in memory between chunks (src/state/local-state.ts); beyond it the least recently touched are loaded again when next seen.
   STATE_CACHE_CUSTOMERS: 10_000,
-  // Time as a trigger: the stream task fires its customers' timers (the time-driven rules, tier edges at a day's close). false: the event path alone, tier edges at the event (README "Time as a trigger").
+  // Time as a trigger: each shard fires its customers' timers (the time-driven rules, tier edges at a day's close). false: the event path alone, tier edges at the event (README "Time as a trigger").
   TIMERS_ENABLED: true,
-  // A caught-up task's stream time follows the wall clock less ALLOWED_LATENESS_MS (a quiet night still fires a 24 h SLA); false keeps it at the largest applied event time (replays, tests that must be exact).
+  // A caught-up shard's stream time follows the wall clock less ALLOWED_LATENESS_MS (a quiet night still fires a 24 h SLA); false keeps it at the largest applied event time (replays, tests that must be exact).
   STREAM_TIME_FOLLOWS_CLOCK: true,
-  // How often an idle task looks whether the clock made a timer due.
+  // How often an idle shard looks whether the clock made a timer due.
   TIMER_TICK_MS: 1_000,
   MAX_FUTURE_SKEW_MS: 300_000,
   MAX_EVENT_AGE_MS: 400 * DAY_MS,

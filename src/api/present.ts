@@ -1,9 +1,9 @@
 import { formatInstant } from '../events/time.ts';
 import { DEFAULT_ID_RULES, shownId, type IdRules } from '../events/identifier.ts';
-import type { CustomerTimers } from '../state/task-state.ts';
+import type { CustomerTimers } from '../state/shard-state.ts';
 import type { FeatureView } from '../state/feature-view.ts';
 import type { StoredContact } from '../state/store.ts';
-export type { CustomerTimers } from '../state/task-state.ts';
+export type { CustomerTimers } from '../state/shard-state.ts';
 import { lastFourDigits, maskIdNumber } from '../tasks/masking.ts';
 import { taskIdOfEntry, type DecisionLogEntry } from '../tasks/decision-log.ts';
 

@@ -6,7 +6,7 @@
  *
  * Order, as the service's: each customer's records by event time, merging the
  * three input topics with ties going by topic (transactions, channel events,
- * profiles), each topic in file order — the order a task gives them
+ * profiles), each topic in file order — the order a shard gives them
  * (src/stream/shard-queue.ts). When a topic's records of one partition are
  * themselves out of event-time order the service merges at partition level,
  * so the interleaving with other topics can differ there; generated files are
@@ -26,7 +26,7 @@
  * Tasks carry `createdAt` = `createdAt` (default 0).
  *
  * The event path only: timers (src/features/timers.ts) are not fired here.
- * The service fires them by default, at its tasks' stream times, which depend
+ * The service fires them by default, at its shards' stream times, which depend
  * on how customers share partitions; what this reports is what the service
  * does with TIMERS_ENABLED=false (tests/integration/rules/
  * backtest-equivalence.test.ts compares every output with such a service).
@@ -314,7 +314,7 @@ export class Pass {
   }
 
   /**
-   * Applies the customer's records in the task queue's order: the oldest head,
+   * Applies the customer's records in the shard queue's order: the oldest head,
    * ties by topic rank. Before the end, a head waits while a later line (of a
    * topic whose queue is empty) could still come before it: one at the latest
    * time read, with a lower rank.

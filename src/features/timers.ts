@@ -8,7 +8,7 @@ import { ANSWERING_OUTCOMES } from './apply.ts';
 /**
  * Time as a trigger (docs/RULES.md "Time", docs/FEATURES.md "Timers"): pure
  * functions over a customer's state and a stream time. No clock: the caller
- * says what time it is (the task's stream time) and owns where timers are
+ * says what time it is (the shard's stream time) and owns where timers are
  * indexed.
  *
  *   state = schedule(state, o)                        // after every change
@@ -255,7 +255,7 @@ export function schedule(state: CustomerState, o: TimerOptions): CustomerState {
   return { ...state, ...(le && { lastEvaluated: le }), timers };
 }
 
-/** When the state's next timer is due (what a task's index keeps per customer); null when none is pending. */
+/** When the state's next timer is due (what a shard's index keeps per customer); null when none is pending. */
 export function nextDueAt(state: CustomerState): number | null {
   const t = state.timers?.[0];
   return t === undefined ? null : t.dueAt;

@@ -3,9 +3,9 @@ import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
 /**
  * Gives partition number p of every input topic to the same member. All topics
  * are keyed by customerId with the same partition count, so one member owns all
- * of a customer's streams and can process them in event-time order (like a
- * Kafka Streams task). Partition numbers are dealt round-robin over the sorted
- * member ids.
+ * of a customer's streams and can process them in event-time order (a shard,
+ * src/stream/shard.ts, like a Kafka Streams task). Partition numbers are dealt
+ * round-robin over the sorted member ids.
  */
 export const coPartitionAssigner: PartitionAssigner = ({ cluster }) => ({
   name: 'CarestreamCoPartition',

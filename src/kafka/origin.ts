@@ -1,5 +1,5 @@
 /**
- * What a task carries in the metadata of its offset commits, so that it
+ * What a shard carries in the metadata of its offset commits, so that it
  * commits in the same Kafka transaction as the outputs:
  *
  * - where the consumer group's state begins (`origin`): a group that starts at
@@ -8,7 +8,7 @@
  *   benchmark and tests start new groups at the end of shared topics) records
  *   that position, so that rebuilding lost Redis state replays from there and
  *   not from records the group never processed;
- * - the task's stream time as of the commit (`st`, issue 13);
+ * - the shard's stream time as of the commit (`st`, issue 13);
  * - which timer step committed last (`ts`, issue 13): the owner that took it
  *   (a random id per ownership) and its step number, `<owner>.<step>`. Outputs
  *   of fired timers are kept in Redis, named by their step, until the step
@@ -16,7 +16,7 @@
  *   marker (see keptStepCommitted in src/state/local-state.ts).
  *
  * Form: `carestream:` then `;`-separated `origin=N`, `st=T` and `ts=O.S`.
- * Every commit of a task carries it on every input topic it commits.
+ * Every commit of a shard carries it on every input topic it commits.
  */
 const PREFIX = 'carestream:';
 
@@ -49,7 +49,7 @@ export function parseOrigin(metadata: string | null | undefined): bigint | undef
   return v !== undefined && /^\d+$/.test(v) ? BigInt(v) : undefined;
 }
 
-/** The task's stream time as committed, or null when the commit carries none. */
+/** The shard's stream time as committed, or null when the commit carries none. */
 export function parseStreamTime(metadata: string | null | undefined): number | null {
   const v = fields(metadata).get('st');
   return v !== undefined && /^-?\d{1,16}$/.test(v) ? Number(v) : null;

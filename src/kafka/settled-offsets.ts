@@ -5,7 +5,7 @@
  * are written — shortly after the transaction completes, and later still
  * while a restarted broker loads its logs. KIP-447's require_stable flag
  * would make the broker wait; kafkajs cannot send it (OffsetFetch up to v4).
- * Nobody else commits for a task whose producer was just fenced, so its
+ * Nobody else commits for a shard whose producer was just fenced, so its
  * offsets can only move forward: read until two reads `waitMs` apart agree.
  */
 export interface OffsetRead {

@@ -8,7 +8,7 @@ export interface ReadinessState {
   /** Whether this instance consumes (CLI helpers serve without consuming). */
   readonly consuming: boolean;
   readonly assignedPartitions: number;
-  /** A task's lost Redis state is being rebuilt. */
+  /** A shard's lost Redis state is being rebuilt. */
   readonly rebuilding: boolean;
   /** A chunk failed and none has committed since. */
   readonly degraded: boolean;

@@ -27,7 +27,7 @@ export class LagTracker {
     return this.lagOf(topic, partition);
   }
 
-  /** A chunk of task `partition` committed these next offsets; returns the lags it changed. */
+  /** A chunk of shard `partition` committed these next offsets; returns the lags it changed. */
   committedOffsets(partition: number, next: ReadonlyMap<string, bigint>): PartitionLag[] {
     const out: PartitionLag[] = [];
     for (const [topic, offset] of next) {

@@ -190,7 +190,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     rebuildInProgress: new Gauge({
       name: 'carestream_rebuild_in_progress',
-      help: "1 while a task's lost Redis state is rebuilt from the input topics.",
+      help: "1 while a shard's lost Redis state is rebuilt from the input topics.",
       registers,
       collect() {
         this.set(state?.rebuilding() ? 1 : 0);
@@ -201,7 +201,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     chunkFailures: counter('carestream_chunk_failures_total', 'Chunks that failed and will be read again.'),
     assignedPartitions: new Gauge({
       name: 'carestream_assigned_partitions',
-      help: 'Partitions (tasks) assigned to this instance.',
+      help: 'Partitions (shards) assigned to this instance.',
       registers,
       collect() {
         this.set(state?.assignedPartitions() ?? 0);

@@ -3,7 +3,7 @@ import { TOPICS, type InputTopic } from '../events/topics.ts';
 import type { DeadLetter, DeadLetterReason, SuppressionReason } from '../events/types.ts';
 import type { Serde } from '../kafka/serde.ts';
 import { STATUS, type CustomerFacts, type Fence, type Outcome } from '../state/store.ts';
-import type { DecideHooks, StateEngine, TaskState } from '../state/task-state.ts';
+import type { DecideHooks, StateEngine, ShardState } from '../state/shard-state.ts';
 import type { StoreRecord } from '../state/encode.ts';
 import { decodeMessage, deadLetter, type DecodeResult } from './decode.ts';
 import type { InputLimits } from '../events/validate.ts';
@@ -55,7 +55,7 @@ export interface BatchResult {
  * Drops the features around each applied record (before, after) once the
  * rules and the care-task index have read them: a chunk waiting for its
  * commit then holds only what it commits and counts (issue 12: two chunks
- * per task in flight held some 60,000 pairs of views in catch-up).
+ * per shard in flight held some 60,000 pairs of views in catch-up).
  */
 export function releaseViews(result: BatchResult): void {
   for (const a of result.applied) {
@@ -66,7 +66,7 @@ export function releaseViews(result: BatchResult): void {
 }
 
 /**
- * A batch of input records (one task's, in time order): decode and validate every record, apply the
+ * A batch of input records (one shard's, in time order): decode and validate every record, apply the
  * valid ones to the feature store in one round trip, and turn everything that
  * could not be applied into a dead letter. Publishing is the caller's, inside
  * the same Kafka transaction as the batch's offsets.
@@ -111,10 +111,10 @@ export function conflictMessage(outcome: Outcome): string {
 
 /**
  * Decodes were done at fetch time; this applies the valid records to the
- * task's state (in memory for the ts engine: the caller flushes it before the
+ * shard's state (in memory for the ts engine: the caller flushes it before the
  * chunk commits) and dead-letters the rest.
  */
-export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], state: TaskState, fence: Fence, hooks?: DecideHooks): Promise<BatchResult> {
+export async function processBatch(deps: BatchDeps, records: readonly InputRecord[], state: ShardState, fence: Fence, hooks?: DecideHooks): Promise<BatchResult> {
   const nowMs = deps.now();
   const tally = emptyTally();
   const dead: DeadLetter[] = [];

@@ -15,7 +15,7 @@ import { fenceError } from './store.ts';
  * amount, account or identity data), and the task ids by due time in an
  * open and a closed sorted set, so the contact centre's queue is a range read.
  * Written only by the pipeline (record-care-tasks-4.lua, fenced by the epochs
- * of the tasks' owners it keeps in its own slot), restored from the task
+ * of the shards' owners it keeps in its own slot), restored from the task
  * topics after Redis lost its data, and pruned once a task's due time is
  * older than CARE_TASK_RETENTION_MS.
  */
@@ -101,7 +101,7 @@ export class CareTaskIndex {
    * Moves an index of the earlier layout (no hash tag) to its keys of today,
    * once, on a single Redis (a cluster never held it: the service refused
    * one then). Records and sorted sets are the same; the owners hash is new
-   * and filled as tasks are acquired. Returns how many keys moved.
+   * and filled as shards are acquired. Returns how many keys moved.
    */
   async adoptEarlierLayout(): Promise<number> {
     if (this.redis instanceof Cluster) return 0;

@@ -3,7 +3,7 @@ import type { Outcome, Status } from './store.ts';
 import { decodeState, encodeState } from './codec.ts';
 
 /**
- * How a customer's state is turned into bytes and back. The task-local store
+ * How a customer's state is turned into bytes and back. The shard-local store
  * (local-state.ts) depends only on this, so the encoding can change without
  * touching it; the codec's values say which version wrote them (first byte).
  */
@@ -16,7 +16,7 @@ export interface StateCodec {
 export const binaryStateCodec: StateCodec = { encode: encodeState, decode: decodeState };
 
 /**
- * A customer's value in Redis: the epoch of the task owner that wrote it (16
+ * A customer's value in Redis: the epoch of the shard owner that wrote it (16
  * ASCII digits, so write-customer-3.lua reads it with GETRANGE without
  * decoding anything) followed by the encoded state.
  */

@@ -8,12 +8,12 @@ export function globLiteral(text: string): string {
 }
 
 /**
- * Where the state layout begins under the prefix. `s2` is the task-local
- * engine's layout (src/state/local-state.ts): the task epoch and the encoded
+ * Where the state layout begins under the prefix. `s2` is the shard-local
+ * engine's layout (src/state/local-state.ts): the shard epoch and the encoded
  * state per customer. The layout before it (the Lua feature scripts' msgpack
- * blob at `<prefix>:{customerId}`, task hashes at `<prefix>:task:<p>`) is
+ * blob at `<prefix>:{customerId}`, shard hashes at `<prefix>:task:<p>`) is
  * never read: a service starting on a Redis that holds only that layout finds
- * no task state under `s2` and rebuilds every task from the input topics,
+ * no shard state under `s2` and rebuilds every shard from the input topics,
  * which is the migration (docs/operations/state.md). The old keys can then be
  * deleted (`<prefix>:{*` and `<prefix>:task:*`).
  */
@@ -26,7 +26,7 @@ export const LAYOUT = 's2';
  */
 export class StateKeys {
   readonly prefix: string;
-  /** Where customer and task keys begin: the prefix and the layout. */
+  /** Where customer and shard keys begin: the prefix and the layout. */
   private readonly base: string;
 
   constructor(prefix = 'cs') {
@@ -34,7 +34,7 @@ export class StateKeys {
     this.base = `${prefix}:${LAYOUT}`;
   }
 
-  /** The customer's state: the epoch of the task owner that wrote it (16 digits), then the encoded state. */
+  /** The customer's state: the epoch of the shard owner that wrote it (16 digits), then the encoded state. */
   state(customerId: string): string {
     return `${this.base}:{${customerId}}`;
   }
@@ -55,17 +55,22 @@ export class StateKeys {
   }
 
   /**
-   * A task's ownership and completeness ({ epoch, built }): task p is
+   * A shard's ownership and completeness ({ epoch, built }): shard p is
    * partition p of every input topic. Its absence tells that Redis lost data.
+   *
+   * The key strings of shard() and due() keep the word `task`
+   * (`<base>:task:<p>`, `<base>:task:<p>:due`): they are persisted in the
+   * Redis of existing deployments, named before the partition group was
+   * called a shard (src/stream/shard.ts). Do not rename them.
    */
-  task(partition: number): string {
+  shard(partition: number): string {
     return `${this.base}:task:${partition}`;
   }
 
   /**
-   * A task's index of its customers' next due times (a sorted set, customer
+   * A shard's index of its customers' next due times (a sorted set, customer
    * id -> ms; member '~epoch' holds its last writer's epoch): which customers
-   * a stream time makes due (issue 13). One key per task, written with the
+   * a stream time makes due (issue 13). One key per shard, written with the
    * chunk's customers, fenced by the epoch it holds (write-due-1.lua).
    */
   due(partition: number): string {
@@ -75,7 +80,7 @@ export class StateKeys {
   /**
    * The care-task status index (see src/state/care-task-index.ts): records by
    * task id, the open and closed task ids by due time, and the epoch of each
-   * task's owner that fences its writes. Not per customer (the contact
+   * shard's owner that fences its writes. Not per customer (the contact
    * centre's queue spans every customer), so under one hash tag of its own:
    * one Redis Cluster slot holds all four and a script may touch them together.
    */
@@ -86,7 +91,7 @@ export class StateKeys {
 
   /**
    * Where the care-task index was before it had a hash tag (no fence of its
-   * own; the task hashes fenced it): a single Redis still holding it has it
+   * own; the shard hashes fenced it): a single Redis still holding it has it
    * renamed once at start-up (CareTaskIndex.adoptEarlierLayout).
    */
   earlierCareTasks(): { records: string; open: string; closed: string } {

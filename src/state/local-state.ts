@@ -9,7 +9,7 @@ import { defineScripts } from './scripts.ts';
 import { inOneRound, type RedisClient } from './redis.ts';
 import { customerValue, decodeResult, encodeResult, readCustomerValue, binaryStateCodec, type StateCodec } from './customer-value.ts';
 import { STATUS, FencedError, StateLostError, checkedEntry, fenceError, readDecisionLog, resultField, type Applied, type CustomerFacts, type DecisionLog, type DecisionRecord, type Fence, type Outcome, type Status, type StoredContact, type StoredProfile } from './store.ts';
-import type { CommittedRecord, CommittedTimers, ContactHistoryView, CustomerTimers, DecideHooks, DecideItem, DecisionOptions, StateEngine, TaskState, TimerStep, TimerStepRef } from './task-state.ts';
+import type { CommittedRecord, CommittedTimers, ContactHistoryView, CustomerTimers, DecideHooks, DecideItem, DecisionOptions, StateEngine, ShardState, TimerStep, TimerStepRef } from './shard-state.ts';
 import type { FeatureView } from './feature-view.ts';
 
 export interface LocalStateOptions {
@@ -21,13 +21,13 @@ export interface LocalStateOptions {
   readonly babyMccs: ReadonlySet<string>;
   readonly pseudonymKey: string;
   readonly tiers?: TierThresholds;
-  /** Customers a task keeps in memory at most (STATE_CACHE_CUSTOMERS). */
+  /** Customers a shard keeps in memory at most (STATE_CACHE_CUSTOMERS). */
   readonly cacheCustomers: number;
   /** How states are encoded (src/state/customer-value.ts); src/state/codec.ts when absent. */
   readonly codec?: StateCodec;
   /**
    * Time as a trigger (issue 13): the timer options of the rule set in force
-   * (src/rules/time-context.ts), or undefined when tasks fire no timers
+   * (src/rules/time-context.ts), or undefined when shards fire no timers
    * (TIMERS_ENABLED=false: no timers scheduled, no due index written).
    */
   readonly timers?: () => TimerOptions | undefined;
@@ -49,9 +49,9 @@ const KEPT_SCORE = Number.MIN_SAFE_INTEGER;
 const MAX_DUE_PER_STEP = 2_000;
 
 type ScriptedRedis = RedisClient & {
-  acquireTask(taskKey: string): Promise<[number, number]>;
+  acquireShard(shardKey: string): Promise<[number, number]>;
   claimCareTasks(ownersKey: string, partition: number, epoch: number): Promise<number>;
-  markTaskBuilt(taskKey: string, epoch: number): Promise<number>;
+  markShardBuilt(shardKey: string, epoch: number): Promise<number>;
 };
 
 /** The scripts of a chunk's write, as inOneRound queues them. */
@@ -61,7 +61,7 @@ interface WriteRound {
   writeCustomer(...a: (string | number | Buffer)[]): unknown;
 }
 
-/** One customer as a task holds them. */
+/** One customer as a shard holds them. */
 interface Entry {
   state: CustomerState;
   /** Changed since the last write. */
@@ -114,15 +114,15 @@ function contactsOf(s: CustomerState): StoredContact[] {
 }
 
 /**
- * The feature state with the TypeScript engine (src/features/) on task-local
- * state, Redis as the store. A task loads a customer on first touch (one
+ * The feature state with the TypeScript engine (src/features/) on shard-local
+ * state, Redis as the store. A shard loads a customer on first touch (one
  * pipelined round of GETs per chunk for those not cached: single-key commands
  * only, so Redis Cluster can serve them), applies the chunk in memory and
  * writes every changed customer back once per chunk, before the chunk's Kafka
  * transaction commits, with write-customer-3.lua: the value carries the epoch
  * of the owner that wrote it and a write of an older epoch is refused, so a
  * fenced-off previous owner cannot overwrite the new owner's state. Every
- * write touches only the customer's keys (one hash tag, one slot); the task's
+ * write touches only the customer's keys (one hash tag, one slot); the shard's
  * own keys (epoch, built) are one key each.
  */
 export class LocalStateStore implements StateEngine {
@@ -142,24 +142,24 @@ export class LocalStateStore implements StateEngine {
     this.features = { calendar: options.calendar, allowedLatenessMs: options.allowedLatenessMs, duplicateWindowMs: options.duplicateWindowMs, babyMccs: options.babyMccs, pseudonym: (v) => pseudonym(v, key) };
   }
 
-  openTask(partition: number): TaskState {
-    return new TaskLocalState(this, partition, this.o.cacheCustomers);
+  openShard(partition: number): ShardState {
+    return new ShardLocalState(this, partition, this.o.cacheCustomers);
   }
 
-  async acquireTask(partition: number): Promise<{ epoch: number; built: boolean }> {
-    const [epoch, built] = await this.redis.acquireTask(this.keys.task(partition));
+  async acquireShard(partition: number): Promise<{ epoch: number; built: boolean }> {
+    const [epoch, built] = await this.redis.acquireShard(this.keys.shard(partition));
     // The care-task index is fenced by the epochs it keeps itself (one slot of its own on a cluster).
     await this.redis.claimCareTasks(this.keys.careTasks().owners, partition, epoch);
     return { epoch: Number(epoch), built: Number(built) === 1 };
   }
 
-  async hasTaskState(partition: number): Promise<boolean> {
-    return (await this.redis.exists(this.keys.task(partition))) === 1;
+  async hasShardState(partition: number): Promise<boolean> {
+    return (await this.redis.exists(this.keys.shard(partition))) === 1;
   }
 
-  async markTaskBuilt(fence: Fence): Promise<void> {
+  async markShardBuilt(fence: Fence): Promise<void> {
     try {
-      await this.redis.markTaskBuilt(this.keys.task(fence.partition), fence.epoch);
+      await this.redis.markShardBuilt(this.keys.shard(fence.partition), fence.epoch);
     } catch (err) {
       throw fenceError(err as Error);
     }
@@ -187,7 +187,7 @@ export class LocalStateStore implements StateEngine {
   }
 
   /**
-   * One round trip: the task's ownership hash (lost state and a later owner
+   * One round trip: the shard's ownership hash (lost state and a later owner
    * are noticed on every write, as the Lua scripts did) and every changed
    * customer, one fenced script call each.
    */
@@ -196,20 +196,20 @@ export class LocalStateStore implements StateEngine {
     if (writes.length === 0 && !dueChanges) return;
     const res = await inOneRound(this.redis, (chain) => {
       const p = chain as unknown as WriteRound;
-      p.hmget(this.keys.task(fence.partition), 'epoch', 'built');
+      p.hmget(this.keys.shard(fence.partition), 'epoch', 'built');
       if (dueChanges) p.writeDue(this.keys.due(fence.partition), fence.epoch, due.set.length, ...due.set.flatMap(([id, at]) => [at, id]), ...due.remove);
       for (const w of writes) {
         const n = w.results.length / 2;
         p.writeCustomer(this.keys.state(w.customerId), this.keys.pending(w.customerId), this.keys.contacts(w.customerId), fence.epoch, w.value, n, w.stale.length, w.log.length, w.logSize, ...w.results, ...w.stale, ...w.log);
       }
     });
-    const [taskErr, task] = res[0] ?? [null, null];
-    if (taskErr) throw taskErr;
-    const [epoch, built] = (task ?? []) as (string | null)[];
-    const taskKey = this.keys.task(fence.partition);
-    if (epoch === null || epoch === undefined) throw new StateLostError(`task state missing in Redis: ${taskKey}`);
-    if (Number(epoch) !== fence.epoch) throw new FencedError(`task ${taskKey} is owned by epoch ${epoch}, not ${fence.epoch}`);
-    if (built !== '1' && !fence.rebuilding) throw new StateLostError(`task state incomplete in Redis: ${taskKey}`);
+    const [shardErr, shard] = res[0] ?? [null, null];
+    if (shardErr) throw shardErr;
+    const [epoch, built] = (shard ?? []) as (string | null)[];
+    const shardKey = this.keys.shard(fence.partition);
+    if (epoch === null || epoch === undefined) throw new StateLostError(`shard state missing in Redis: ${shardKey}`);
+    if (Number(epoch) !== fence.epoch) throw new FencedError(`shard ${shardKey} is owned by epoch ${epoch}, not ${fence.epoch}`);
+    if (built !== '1' && !fence.rebuilding) throw new StateLostError(`shard state incomplete in Redis: ${shardKey}`);
     for (const [err] of res.slice(1)) if (err) throw fenceError(err);
   }
 
@@ -222,7 +222,7 @@ export class LocalStateStore implements StateEngine {
     for (const [err] of res) if (err) throw err;
   }
 
-  /** Customers of the task's due index due at or before `at`, earliest first (at most `limit`). */
+  /** Customers of the shard's due index due at or before `at`, earliest first (at most `limit`). */
   async dueCustomers(partition: number, at: number, limit: number): Promise<string[]> {
     const ids = await this.redis.zrangebyscore(this.keys.due(partition), '-inf', at, 'LIMIT', 0, limit + 1);
     return ids.filter((id) => id !== '~epoch').slice(0, limit);
@@ -328,11 +328,11 @@ function historyOf(s: CustomerState): ContactHistoryView {
 }
 
 /**
- * One task's customers for one ownership. The cache is bounded: after each
+ * One shard's customers for one ownership. The cache is bounded: after each
  * write the least recently touched customers beyond the limit are dropped
  * (they are all written by then) and loaded again when next touched.
  */
-export class TaskLocalState implements TaskState {
+export class ShardLocalState implements ShardState {
   private readonly store: LocalStateStore;
   private readonly partition: number;
   private readonly limit: number;
@@ -374,11 +374,11 @@ export class TaskLocalState implements TaskState {
     const { epoch, state } = readCustomerValue(loaded.value, this.store.codec);
     if (fence.rebuilding && epoch < fence.epoch) {
       // A rebuild starts from nothing: a value of an earlier epoch was written
-      // before Redis lost the task's state (or by an earlier attempt), so it
+      // before Redis lost the shard's state (or by an earlier attempt), so it
       // is not counted; its kept results go with the next write.
       return fresh(Object.keys(loaded.pending));
     }
-    if (epoch > fence.epoch) throw new FencedError(`customer written by epoch ${epoch}, this owner holds ${fence.epoch} (task ${this.partition})`);
+    if (epoch > fence.epoch) throw new FencedError(`customer written by epoch ${epoch}, this owner holds ${fence.epoch} (shard ${this.partition})`);
     const pending = Object.entries(loaded.pending);
     return { state, dirty: false, results: new Map(), replay: pending.length > 0 ? new Map(pending) : undefined, stale: [], log: [], logSize: 0, reindex: false, kept: new Set() };
   }

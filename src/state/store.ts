@@ -24,25 +24,25 @@ export interface Outcome {
 }
 
 /**
- * Who is writing: the owner of task `partition` with the epoch it acquired.
- * Writes of an owner that lost the task, or to a task whose state Redis lost,
+ * Who is writing: the owner of shard `partition` with the epoch it acquired.
+ * Writes of an owner that lost the shard, or to a shard whose state Redis lost,
  * are refused (FencedError, StateLostError).
  */
 export interface Fence {
   readonly partition: number;
   readonly epoch: number;
-  /** Writing while the task's state is rebuilt (allowed before it is complete). */
+  /** Writing while the shard's state is rebuilt (allowed before it is complete). */
   readonly rebuilding?: boolean;
 }
 
-/** Another instance took the task over: this one must stop writing for it. */
+/** Another instance took the shard over: this one must stop writing for it. */
 export class FencedError extends CarestreamError {
   constructor(message: string) {
     super('CS_ERR_STATE_FENCED', message);
   }
 }
 
-/** Redis lost the task's state (flushed, restarted empty): it must be rebuilt. */
+/** Redis lost the shard's state (flushed, restarted empty): it must be rebuilt. */
 export class StateLostError extends CarestreamError {
   constructor(message: string) {
     super('CS_ERR_STATE_LOST', message);

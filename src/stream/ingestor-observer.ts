@@ -22,6 +22,6 @@ export interface IngestorObserver {
   chunkFailed?(e: { partition: number; error: Error; attempt: number; retryInMs: number }): void;
   /** Partitions assigned to this instance after a rebalance. */
   assigned?(e: { partitions: number }): void;
-  /** Rebuild of a task's lost state: records replayed so far of the total to replay. */
+  /** Rebuild of a shard's lost state: records replayed so far of the total to replay. */
   rebuildProgress?(e: { partition: number; done: number; total: number; finished: boolean }): void;
 }

@@ -1,6 +1,6 @@
 import type { BatchResult, OutputMessage } from '../pipeline/process-batch.ts';
 import type { Fence } from '../state/store.ts';
-import type { DecideHooks, TaskState, TimerStep } from '../state/task-state.ts';
+import type { DecideHooks, ShardState, TimerStep } from '../state/shard-state.ts';
 import { DEFAULTS, STREAM_DEFAULTS } from '../options.ts';
 import type { StartAt } from './committed-offsets.ts';
 import type { IngestorObserver } from './ingestor-observer.ts';
@@ -23,13 +23,13 @@ export interface IngestorOptions {
   /** FETCH_MAX_BYTES_PER_PARTITION: what one fetch brings per partition at most. */
   readonly fetchMaxBytesPerPartition?: number;
   /** Turns a processed batch into the messages to publish (rules and policy plug in here). */
-  readonly afterBatch?: (result: BatchResult, state: TaskState, fence: Fence) => Promise<OutputMessage[]> | OutputMessage[];
+  readonly afterBatch?: (result: BatchResult, state: ShardState, fence: Fence) => Promise<OutputMessage[]> | OutputMessage[];
   /**
    * After a shard's features were rebuilt from the input topics: restore what
    * else the lost state held (contact history, from the care-task topics) for
    * the customers seen.
    */
-  readonly restoreContacts?: (partition: number, customers: ReadonlySet<string>, state: TaskState, fence: Fence) => Promise<void>;
+  readonly restoreContacts?: (partition: number, customers: ReadonlySet<string>, state: ShardState, fence: Fence) => Promise<void>;
   /** Where to start instead of the committed offsets (tests start a new group at the end of the topics). */
   readonly startAt?: StartAt;
   /** Told about fetches, commits, failures and rebuilds (metrics). */
@@ -54,7 +54,7 @@ export interface TimerHooks {
   /** The rules and policy, run item by item per customer while a chunk applies and while timers fire. */
   readonly hooks: DecideHooks;
   /** A timer step's decisions (step.decided) as messages. */
-  readonly afterTimers: (step: TimerStep, state: TaskState, fence: Fence) => Promise<OutputMessage[]>;
+  readonly afterTimers: (step: TimerStep, state: ShardState, fence: Fence) => Promise<OutputMessage[]>;
 }
 
 /** The options with every default filled in (src/options.ts's STREAM_DEFAULTS). */

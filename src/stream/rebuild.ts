@@ -94,7 +94,7 @@ export class Rebuild {
     if (options.timers && sc !== null) await state.fireDue(sc, null, fence, options.timers.hooks);
     await options.restoreContacts?.(p, rebuilt.customers, state, fence);
     await state.flush(fence);
-    await deps.store.markTaskBuilt(fence);
+    await deps.store.markShardBuilt(fence);
     if (!this.ctx.isCurrent(shard)) return false;
     log.info({ partition: p, records: rebuilt.done, customers: rebuilt.customers.size }, 'shard state rebuilt; processing resumes');
     options.observer?.rebuildProgress?.({ partition: p, done: rebuilt.done, total: rebuilt.total, finished: true });

@@ -148,7 +148,7 @@ export class ShardManager {
     this.retiring.delete(p);
     if (!this.isCurrent(shard) || this.stoppingNow) return;
     await this.producers.fresh(p);
-    const { epoch, built } = await this.deps.store.acquireTask(p);
+    const { epoch, built } = await this.deps.store.acquireShard(p);
     const { committed, origin, streamTime, step } = await this.offsets.committed(p);
     const ends = await this.offsets.ends(p);
     if (!this.isCurrent(shard) || this.stoppingNow) return;
@@ -156,7 +156,7 @@ export class ShardManager {
     shard.streamTime = streamTime;
     shard.acquiredTimers = { streamTime, step };
     shard.step = 0;
-    shard.state = this.deps.store.openTask(p);
+    shard.state = this.deps.store.openShard(p);
     for (const [topic, o] of origin) shard.origin.set(topic, o);
     if (built) {
       this.goLive(shard, committed, ends);
@@ -236,7 +236,7 @@ export class ShardManager {
     for (const shard of [...this.shards.values()]) {
       if (shard.mode !== 'live' || !this.isCurrent(shard)) continue;
       const p = shard.partition;
-      const present = await this.deps.store.hasTaskState(p).catch(() => true); // Redis unreachable: chunks will tell
+      const present = await this.deps.store.hasShardState(p).catch(() => true); // Redis unreachable: chunks will tell
       if (present || this.shards.get(p) !== shard) continue;
       shard.running = shard.running
         .then(() => {

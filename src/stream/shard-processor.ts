@@ -3,7 +3,7 @@ import { originMetadata } from '../kafka/origin.ts';
 import { processBatch, releaseViews, type BatchResult, type InputRecord, type OutputMessage } from '../pipeline/process-batch.ts';
 import { addTally, emptyTally, type Tally } from '../pipeline/tally.ts';
 import { TOPIC_INDEX } from '../state/encode.ts';
-import type { TimerStep } from '../state/task-state.ts';
+import type { TimerStep } from '../state/shard-state.ts';
 import type { StreamContext } from './context.ts';
 import type { QueuedRecord } from './shard-queue.ts';
 import type { ShardProducers } from './shard-producers.ts';

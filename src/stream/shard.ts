@@ -1,6 +1,6 @@
 import type { BatchResult, InputRecord, OutputMessage, OutputMeta } from '../pipeline/process-batch.ts';
 import type { Fence } from '../state/store.ts';
-import type { CommittedTimers, TaskState } from '../state/task-state.ts';
+import type { CommittedTimers, ShardState } from '../state/shard-state.ts';
 import { ShardQueue, type QueuedRecord } from './shard-queue.ts';
 import { moveMode, type ShardMode } from './shard-mode.ts';
 
@@ -15,7 +15,8 @@ import { moveMode, type ShardMode } from './shard-mode.ts';
  * (The first version called this a "task"; the word now means only the care
  * task sent to the fraud desk and contact centres. Names persisted before the
  * change keep it: the transactional id `<group>.task.<p>`, the Redis keys
- * `<prefix>:s2:task:<p>…`, and metric names.)
+ * `<prefix>:s2:task:<p>…`, metric names, and the `script` label values
+ * 'acquire-task' and 'mark-task-built' of the Redis script timings.)
  */
 export interface Shard {
   readonly partition: number;
@@ -28,7 +29,7 @@ export interface Shard {
   mode: ShardMode;
   fence: Fence | undefined;
   /** The shard's customers for this ownership (opened when acquired). */
-  state: TaskState | undefined;
+  state: ShardState | undefined;
   /** Records below these offsets are not taken (committed, or stale fetches). */
   readonly floor: Map<string, bigint>;
   /** While rebuilding: where the replay stops (the committed offsets). */

@@ -2,8 +2,8 @@ import type { ContactOutcome, OutreachKind, Priority } from '../events/types.ts'
 
 /**
  * A care task is a task carestream issued to people (a fraud check or an
- * outreach task) as the contact centre follows it up. ("Task" alone also
- * names the Kafka partition group in src/kafka/ingestor.ts; these are not that.)
+ * outreach task) as the contact centre follows it up. ("Task" names only
+ * these; the Kafka partition group is a shard, src/stream/shard.ts.)
  */
 
 export const CARE_TASK_STATUSES = ['open', 'overdue', 'answered', 'escalated'] as const;

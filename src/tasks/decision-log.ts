@@ -10,7 +10,7 @@ import {
  * record carestream publishes (a task or a suppression), so the entry the
  * pipeline writes for a live decision and the one a rebuild restores from the
  * topics are the same by construction. The schema is checked where an entry is
- * written (TaskState.recordDecisions, src/state/local-state.ts) and where it
+ * written (ShardState.recordDecisions, src/state/local-state.ts) and where it
  * is read (LocalStateStore.decisionLog).
  *
  * The nullable fields with defaults exist for what older versions wrote:

@@ -374,9 +374,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
         }
       }
     };
-    const allTasksBuilt = async () => {
+    const allShardsBuilt = async () => {
       const keys = new StateKeys('run');
-      for (let p = 0; p < 6; p++) if ((await redis.hget(keys.task(p), 'built')) !== '1') return false;
+      for (let p = 0; p < 6; p++) if ((await redis.hget(keys.shard(p), 'built')) !== '1') return false;
       return true;
     };
     let done = false;
@@ -417,9 +417,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosTally> {
             tally.redisFlushes++;
           }
         }
-        // Done when everything is committed and no task is still rebuilding
+        // Done when everything is committed and no shard is still rebuilding
         // lost state (a rebuild commits nothing, so offsets alone do not tell).
-        if (left === 0n && faults.length === 0) done = await allTasksBuilt();
+        if (left === 0n && faults.length === 0) done = await allShardsBuilt();
       }
       watchExits();
       if (Date.now() - t1 > 30 * 60_000) throw new Error(`the chaos run did not finish in 30 minutes; logs in ${root}`);

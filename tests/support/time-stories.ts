@@ -63,9 +63,9 @@ export function storyMismatches(labels: Pick<Labels, 'expected' | 'nearMisses'>,
 export const HORIZON_KEYS = 60;
 
 /**
- * With the clock off, a task's stream time is the largest event time it has
+ * With the clock off, a shard's stream time is the largest event time it has
  * applied: a login at the lines' last event time on HORIZON_KEYS keys of
- * their own brings every task there, so every timer due by then fires.
+ * their own brings every shard there, so every timer due by then fires.
  * Returns how many records it produced.
  */
 export async function reachHorizon(h: Harness, lines: readonly string[]): Promise<number> {

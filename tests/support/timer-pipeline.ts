@@ -1,4 +1,4 @@
-// The pipeline with timers, without I/O: what the stream task is to do once
+// The pipeline with timers, without I/O: what a shard is to do once
 // it runs on src/features (issue 13, phase 2), for tests. Per customer, in
 // file order: timers due before a record fire first (decideTimers), then the
 // record is applied and its event rules run; tier edges are judged only at a

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     expect(c.validation).toMatchObject({ ids: { maxLength: 40, pattern: 'C[0-9]{6}', maxDigitRun: 6 }, maxAmountMinor: 1000 });
   });
 
-  it("bounds a task's queue by records and by fetch bytes, within their ranges", () => {
+  it("bounds a shard's queue by records and by fetch bytes, within their ranges", () => {
     expect(loadConfig({}).consumer).toMatchObject({ maxQueuedRecords: 2_000, fetchMaxBytesPerPartition: 256 * 1024 });
     expect(loadConfig({ MAX_QUEUED_RECORDS: '1000', FETCH_MAX_BYTES_PER_PARTITION: '131072' }).consumer).toMatchObject({ maxQueuedRecords: 1_000, fetchMaxBytesPerPartition: 131_072 });
     expect(() => loadConfig({ FETCH_MAX_BYTES_PER_PARTITION: '1000' })).toThrow(/FETCH_MAX_BYTES_PER_PARTITION/);

@@ -1,7 +1,7 @@
 --[[
-  Records in the care-task index the epoch of a task's new owner (right after
-  acquire-task-1.lua gave it), so that record-care-tasks-4.lua can fence the
-  index with keys of its own slot: on Redis Cluster the task's hash is in
+  Records in the care-task index the epoch of a shard's new owner (right after
+  acquire-shard-1.lua gave it), so that record-care-tasks-4.lua can fence the
+  index with keys of its own slot: on Redis Cluster the shard's hash is in
   another slot, where one script cannot read it. Never lowers an epoch: a
   slow claim of an owner already taken over changes nothing.
 

@@ -21,7 +21,7 @@
   ARGV[1]  JSON { issued = { {id, c, k, r, p, t, ch, d, esc}, ... },
                   outcomes = { {id, c, o, at, answers}, ... },
                   pruneBefore = drop records whose score is older }
-  ARGV[2]  the caller's task epoch
+  ARGV[2]  the caller's shard epoch
   ARGV[3]  the caller's partition
   Returns  the number of records written
 
@@ -29,7 +29,7 @@
   {caretasks}, so this runs on Redis Cluster): a caller whose partition was
   claimed by a later epoch is refused (CS_FENCED); an owners hash without the
   partition means Redis lost the index — flushed, or restarted empty — and
-  nothing is written until the task is taken over again (CS_STATE_LOST).
+  nothing is written until the shard is taken over again (CS_STATE_LOST).
 ]]
 local kept = tonumber(redis.call('HGET', KEYS[4], ARGV[3]))
 if not kept then

@@ -1,14 +1,14 @@
 --[[
-  Writes one customer's state back from the task that owns them (the ts
-  layout, src/state/local-state.ts), refusing a writer whose task epoch is
+  Writes one customer's state back from the shard that owns them (the ts
+  layout, src/state/local-state.ts), refusing a writer whose shard epoch is
   older than the one the value carries: an owner fenced off by a take-over
   cannot overwrite what the new owner wrote. Every key is the customer's
-  (one hash tag, one Redis Cluster slot); nothing task-wide is touched.
+  (one hash tag, one Redis Cluster slot); nothing shard-wide is touched.
 
   KEYS[1]  the customer's state key: 16 ASCII digits of the writer's epoch, then the encoded state
   KEYS[2]  the customer's pending results (a hash "t.p@offset" -> result)
   KEYS[3]  the customer's decision log (a list, newest first)
-  ARGV[1]  the writer's task epoch
+  ARGV[1]  the writer's shard epoch
   ARGV[2]  the new value of KEYS[1] (it starts with ARGV[1], padded)
   ARGV[3]  n: results to set, ARGV[4] m: results to delete, ARGV[5] k: decision-log entries,
   ARGV[6]  decision-log entries kept

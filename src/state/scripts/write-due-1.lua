@@ -1,12 +1,12 @@
 --[[
-  Updates a task's index of its customers' next due times (issue 13: time as
-  a trigger) from the task's owner, refusing a writer older than the last
+  Updates a shard's index of its customers' next due times (issue 13: time as
+  a trigger) from the shard's owner, refusing a writer older than the last
   one: the index carries the epoch of its last writer as the score of member
   '~epoch' (customer ids cannot start with '~'), so a fenced-off owner cannot
   undo what the new owner wrote. One key: any Redis Cluster slot serves it.
 
-  KEYS[1]  the task's due index (a sorted set: customer id -> due time in ms)
-  ARGV[1]  the writer's task epoch
+  KEYS[1]  the shard's due index (a sorted set: customer id -> due time in ms)
+  ARGV[1]  the writer's shard epoch
   ARGV[2]  n: customers to (re)index, then n score/member pairs, then the customers to remove
   Returns  1, or an error CS_FENCED when a later epoch wrote the index
 ]]

@@ -106,7 +106,7 @@ describe(`the service on a Redis Cluster (${CUSTOMERS} customers, ${DAYS} days)`
       counts.set(node, (counts.get(node) ?? 0) + found.length);
       for (const k of found) {
         const tag = /\{[^}]*\}/.exec(k)?.[0];
-        // Only a task's own keys (its fence and its due index) go without a hash tag: one key per command.
+        // Only a shard's own keys (its fence and its due index) go without a hash tag: one key per command.
         if (tag === undefined) expect(k, k).toMatch(new RegExp(`^${cluster.prefix}:s2:task:\\d+(:due)?$`));
         else expect(tagged.has(tag), k).toBe(true);
       }

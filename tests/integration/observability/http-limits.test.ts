@@ -75,7 +75,7 @@ describe('the HTTP listener on the real stack', () => {
     port = h.app.httpPort!;
     await h.produce(TOPICS.customerProfiles, profile(customer, { marketingConsent: true }));
     await h.waitForConsumed(1);
-    // Consuming a record does not yet mean ready (tasks may still be taken
+    // Consuming a record does not yet mean ready (shards may still be taken
     // over); the header check below expects /readyz to answer 200.
     await waitForStatus(port, '/readyz', 200);
   });

@@ -95,7 +95,7 @@ describe('privacy: planted personal data appears in no log line, metric, Redis v
       const v = value as { customerId: string; occurredAt?: number };
       await producer.send({ topic, acks: -1, messages: [{ key: v.customerId, value: await serde.encode(topic, value) }] });
       sent++;
-      // The first record may wait while the instance rebuilds its tasks' state.
+      // The first record may wait while the instance rebuilds its shards' state.
       const deadline = Date.now() + 300_000;
       for (;;) {
         const f = await app.store!.inspect(v.customerId);

@@ -89,7 +89,7 @@ describe('lost Redis state', () => {
 
     const prefix = h.config.state.keyPrefix;
     const keys = new StateKeys(prefix);
-    expect(await redis.exists(keys.task(0), keys.task(1), keys.task(2))).toBeGreaterThan(0);
+    expect(await redis.exists(keys.shard(0), keys.shard(1), keys.shard(2))).toBeGreaterThan(0);
     const customers = new Set(all.map((l) => parseReplayLine(l).key!));
     const someone = [...customers][0]!;
     expect(await h.app.store!.inspect(someone)).not.toBeNull();
@@ -107,12 +107,12 @@ describe('lost Redis state', () => {
     await h.app.stop();
     const deleted = await deleteKeysWithPrefix(redis, prefix);
     expect(deleted).toBeGreaterThan(CUSTOMERS);
-    // What is left is the layout before the task-local engine (the Lua
-    // scripts' msgpack blobs, task hashes marked built): the service must not
+    // What is left is the layout before the shard-local engine (the Lua
+    // scripts' msgpack blobs, shard hashes marked built): the service must not
     // take it for its state but rebuild, as it does when migrating from it.
     for (const p of [0, 1, 2]) await redis.hset(`${prefix}:task:${p}`, 'epoch', String(Date.now()), 'built', '1');
     for (const c of customers) await redis.set(`${prefix}:{${c}}`, Buffer.from([0x81, 0xa1, 0x76, 0x01])); // msgpack { v = 1 }
-    expect(await redis.exists(keys.task(0), keys.task(1), keys.task(2))).toBe(0);
+    expect(await redis.exists(keys.shard(0), keys.shard(1), keys.shard(2))).toBe(0);
 
     await h.produceLines(all.slice(cut));
     app = createApp(h.config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));

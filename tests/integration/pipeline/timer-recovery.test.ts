@@ -1,5 +1,5 @@
 // A timer that fires between two of a customer's events, in a chunk whose
-// transaction fails after the task state was written back (issue 13): the
+// transaction fails after the shard state was written back (issue 13): the
 // state already has the timer consumed, so a replay of the chunk cannot fire
 // it again; its outputs are kept with the chunk's timer step and the next
 // owner publishes them. Real Kafka, registry and Redis; the failure is a

@@ -8,7 +8,7 @@
 // 30 days apart) and one REACHED recently; birthdays; fraud checks unanswered
 // (escalated once), answered in time (not escalated) and answered a minute
 // after dueBy (escalated). Stream time follows only the events
-// (STREAM_TIME_FOLLOWS_CLOCK=false): every task reaches the file's last event
+// (STREAM_TIME_FOLLOWS_CLOCK=false): every shard reaches the file's last event
 // time through one last event per partition, so the outputs are exactly the
 // `timers` labels, the same the pure pipeline gives
 // (tests/unit/generate/time-scenarios.test.ts).
@@ -60,7 +60,7 @@ describe('time as a trigger, through the service (planted time scenarios)', () =
   }, 420_000);
 });
 
-describe('a quiet night: stream time follows the clock once a task is caught up', () => {
+describe('a quiet night: stream time follows the clock once a shard is caught up', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ TIMERS_ENABLED: 'true', STREAM_TIME_FOLLOWS_CLOCK: 'true', TIMER_TICK_MS: '200' });

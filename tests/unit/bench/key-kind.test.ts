@@ -12,8 +12,8 @@ describe('keyKind', () => {
     expect(keyKind(keys.state('C0001'), keys)).toBe('state');
     expect(keyKind(keys.contacts('C0001'), keys)).toBe('decisionLogs');
     expect(keyKind(keys.pending('C0001'), keys)).toBe('keptResults');
-    expect(keyKind(keys.task(0), keys)).toBe('tasks');
-    expect(keyKind(keys.task(17), keys)).toBe('tasks');
+    expect(keyKind(keys.shard(0), keys)).toBe('tasks');
+    expect(keyKind(keys.shard(17), keys)).toBe('tasks');
     for (const k of Object.values(keys.careTasks())) expect(keyKind(k, keys)).toBe('careTasks');
   });
 
@@ -24,6 +24,6 @@ describe('keyKind', () => {
   });
 
   it('prints the kinds present', () => {
-    expect(keyLine({ total: 4600, state: 4482, decisionLogs: 99, keptResults: 0, tasks: 18, careTasks: 1, other: 0 })).toBe('4,600 keys: 4,482 state, 99 decision logs, 18 task hashes, 1 care-task index');
+    expect(keyLine({ total: 4600, state: 4482, decisionLogs: 99, keptResults: 0, tasks: 18, careTasks: 1, other: 0 })).toBe('4,600 keys: 4,482 state, 99 decision logs, 18 shard hashes, 1 care-task index');
   });
 });

@@ -21,7 +21,7 @@ describe('stream time', () => {
     expect(advanceStreamTime({ ...base, current: T, caughtUp: true, wallClock: T - 5 * H })).toBe(T);
   });
 
-  it('a task that never applied an event has no time, caught up or not', () => {
+  it('a shard that never applied an event has no time, caught up or not', () => {
     expect(advanceStreamTime({ ...base, caughtUp: true })).toBeNull();
   });
 

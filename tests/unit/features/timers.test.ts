@@ -43,7 +43,7 @@ class Customer {
     this.state = schedule(apply(this.state, r, O).state, T);
     return this;
   }
-  /** As the stream task will: timers due before the record fire first, then the record is applied and the timers rescheduled. */
+  /** As a shard will: timers due before the record fire first, then the record is applied and the timers rescheduled. */
   private feed(r: FeatureRecord, when: number): this {
     this.until(when - 1);
     this.state = schedule(apply(this.state, r, O).state, T);

@@ -1,7 +1,7 @@
 // The planted time scenarios (src/generate/scenarios/time.ts) hold on the
 // pipeline with timers: each planted customer's records run through the
 // feature engine, its timers and the shipped rules without I/O
-// (tests/support/timer-pipeline.ts, what the stream task is to do), stream
+// (tests/support/timer-pipeline.ts, what a shard is to do), stream
 // time ending at the file's last event, and for every rule a `timers` label
 // or near miss of that customer names, the outputs are exactly the labelled
 // ones. The live check of the same labels waits for the live path to fire

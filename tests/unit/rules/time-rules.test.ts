@@ -22,7 +22,7 @@ const at = (iso: string) => Date.parse(iso);
 const endOf = (date: string) => at(`${date}T23:59:59.999+08:00`);
 const NOW = at('2027-01-01T00:00:00Z');
 
-/** One customer through features, timers, rules and policy, as the stream task will run them. */
+/** One customer through features, timers, rules and policy, as a shard will run them. */
 class Story {
   state: CustomerState = emptyState();
   fraudChecks: FraudCheckTask[] = [];

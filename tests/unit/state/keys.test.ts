@@ -25,9 +25,17 @@ describe('Redis key patterns match exactly', () => {
   it('the prefix patterns cover the prefix\'s keys and no other prefix\'s', () => {
     const keys = new StateKeys('it-1');
     expect(globMatch(keys.everything(), keys.state('C1'))).toBe(true);
-    expect(globMatch(keys.everything(), keys.task(3))).toBe(true);
+    expect(globMatch(keys.everything(), keys.shard(3))).toBe(true);
     expect(globMatch(keys.pattern(), keys.contacts('C1'))).toBe(true);
-    expect(globMatch(keys.pattern(), keys.task(3))).toBe(false);
+    expect(globMatch(keys.pattern(), keys.shard(3))).toBe(false);
     expect(globMatch(keys.everything(), new StateKeys('it-10').state('C1'))).toBe(false);
+  });
+});
+
+describe('persisted key strings', () => {
+  it('the shard keys keep the word `task` they were persisted with', () => {
+    const keys = new StateKeys('cs');
+    expect(keys.shard(3)).toBe('cs:s2:task:3');
+    expect(keys.due(3)).toBe('cs:s2:task:3:due');
   });
 });

@@ -1,7 +1,7 @@
 --[[
-  Marks a task's state complete after a rebuild, if the caller still owns it.
+  Marks a shard's state complete after a rebuild, if the caller still owns it.
 
-  KEYS[1]  the task's hash
+  KEYS[1]  the shard's hash
   ARGV[1]  the caller's epoch
   Returns  1, or an error when fenced or lost
 ]]

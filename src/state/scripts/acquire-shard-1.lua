@@ -1,8 +1,8 @@
 --[[
-  Takes ownership of a task for a new owner (after a rebalance, a restart, a
+  Takes ownership of a shard for a new owner (after a rebalance, a restart, a
   failed chunk) and says whether its state in Redis is complete.
 
-  KEYS[1]  the task's hash ({ epoch, built })
+  KEYS[1]  the shard's hash ({ epoch, built })
   Returns  { epoch, built (1 or 0) }
 
   The new epoch is above the last one and above the Redis clock in

@@ -1,4 +1,4 @@
-// The task-local state store on the real Redis: per-key fencing, the kept
+// The shard-local state store on the real Redis: per-key fencing, the kept
 // results a replay gets back, the bounded cache, and a rebuild that does not
 // count what an earlier epoch wrote.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { BusinessCalendar } from '../../../src/state/calendar.ts';
 import { timerOptionsOf } from '../../../src/rules/time-context.ts';
 import { defaultRuleSet } from '../../../src/rules/config.ts';
 
-describe('task-local state in Redis', () => {
+describe('shard-local state in Redis', () => {
   let redis: RedisClient;
   const prefixes: string[] = [];
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('task-local state in Redis', () => {
     event: tx(c, at, { amountMinor: 1_000, balanceAfterMinor: balance }),
   });
   const owner = async (store: LocalStateStore): Promise<Fence> => {
-    const { epoch } = await store.acquireTask(0);
+    const { epoch } = await store.acquireShard(0);
     return { partition: 0, epoch };
   };
   const epochOf = async (key: string) => Number(await redis.getrange(key, 0, EPOCH_DIGITS - 1));
@@ -72,7 +72,7 @@ describe('task-local state in Redis', () => {
     // A slow claim of the old owner does not take the partition back.
     expect(await (redis as unknown as { claimCareTasks(k: string, p: number, e: number): Promise<number> }).claimCareTasks(keys.careTasks().owners, 0, first.epoch)).toBe(second.epoch);
 
-    // The index lost (its owners hash gone with it): nothing is written until the task is acquired again.
+    // The index lost (its owners hash gone with it): nothing is written until the shard is acquired again.
     await redis.del(keys.careTasks().owners);
     await expect(index.record(issued('T-4'), 0, second)).rejects.toBeInstanceOf(StateLostError);
     expect(await index.get('T-4')).toBeNull();
@@ -108,14 +108,14 @@ describe('task-local state in Redis', () => {
     const { store, keys } = storeOf();
     const c = uniqueName('C-fence');
     const first = await owner(store);
-    await store.markTaskBuilt(first);
-    const a = store.openTask(0);
+    await store.markShardBuilt(first);
+    const a = store.openShard(0);
     await a.apply([record(c, '2026-11-01T09:00:00+08:00', 1_000)], first);
     await a.flush(first);
 
     const second = await owner(store);
     expect(second.epoch).toBeGreaterThan(first.epoch);
-    const b = store.openTask(0);
+    const b = store.openShard(0);
     await b.apply([record(c, '2026-11-01T10:00:00+08:00', 2_000)], second);
     await b.flush(second);
 
@@ -125,23 +125,23 @@ describe('task-local state in Redis', () => {
     expect(await epochOf(keys.state(c))).toBe(second.epoch);
     expect((await store.inspect(c))?.depositsMinor).toBe(2_000);
 
-    // The customer's own key refuses it too, whatever the task hash says: the script compares the epoch in the value.
-    await redis.hset(keys.task(0), 'epoch', String(first.epoch));
+    // The customer's own key refuses it too, whatever the shard hash says: the script compares the epoch in the value.
+    await redis.hset(keys.shard(0), 'epoch', String(first.epoch));
     await expect(store.writeCustomers([{ customerId: c, value: customerValue(first.epoch, emptyState(), store.codec), results: [], stale: [], log: [], logSize: 50 }], first)).rejects.toBeInstanceOf(FencedError);
     expect(await epochOf(keys.state(c))).toBe(second.epoch);
     expect((await store.inspect(c))?.depositsMinor).toBe(2_000);
 
     // A fenced-off owner loading a customer the new owner wrote stops at once.
-    await expect(store.openTask(0).apply([record(c, '2026-11-01T12:00:00+08:00', 4_000)], first)).rejects.toBeInstanceOf(FencedError);
+    await expect(store.openShard(0).apply([record(c, '2026-11-01T12:00:00+08:00', 4_000)], first)).rejects.toBeInstanceOf(FencedError);
   });
 
   it('gives a chunk replayed by a new owner the results it had, until its chunk commits', async () => {
     const { store, keys } = storeOf();
     const c = uniqueName('C-replay');
     const first = await owner(store);
-    await store.markTaskBuilt(first);
+    await store.markShardBuilt(first);
     const chunk = [record(c, '2026-11-02T09:00:00+08:00', 1_000), record(c, '2026-11-02T09:10:00+08:00', 2_000)];
-    const a = store.openTask(0);
+    const a = store.openShard(0);
     const firstRun = await a.apply(chunk, first);
     await a.flush(first);
     expect(firstRun.outcomes.map((o) => o.status)).toEqual([STATUS.APPLIED, STATUS.APPLIED]);
@@ -149,7 +149,7 @@ describe('task-local state in Redis', () => {
 
     // The first owner failed before committing: the next one replays the chunk.
     const second = await owner(store);
-    const b = store.openTask(0);
+    const b = store.openShard(0);
     const replay = await b.apply(chunk, second);
     expect(replay.outcomes).toEqual(firstRun.outcomes);
     expect(replay.customers).toEqual(firstRun.customers);
@@ -157,7 +157,7 @@ describe('task-local state in Redis', () => {
     await b.committed(chunk.map((r) => ({ customerId: c, topicIndex: 0, offset: String(r.ref.offset) })));
     expect(await redis.exists(keys.pending(c))).toBe(0);
     // Committed: a later replay (there is none) would be a duplicate offset.
-    expect((await store.openTask(0).apply(chunk, second)).outcomes.map((o) => o.status)).toEqual([STATUS.DUPLICATE_OFFSET, STATUS.DUPLICATE_OFFSET]);
+    expect((await store.openShard(0).apply(chunk, second)).outcomes.map((o) => o.status)).toEqual([STATUS.DUPLICATE_OFFSET, STATUS.DUPLICATE_OFFSET]);
   });
 
   it("publishes a timer step's kept outputs again when the step never committed, and forgets them when it did", async () => {
@@ -173,8 +173,8 @@ describe('task-local state in Redis', () => {
     const timerFields = async (id: string) => (await redis.hkeys(keys.pending(id))).filter((f) => f.startsWith('t@')).sort();
 
     const first = await owner(store);
-    await store.markTaskBuilt(first);
-    const a = store.openTask(0);
+    await store.markShardBuilt(first);
+    const a = store.openShard(0);
     await a.apply([record(c, '2026-11-03T09:00:00+08:00', 1_000), record(d, '2026-11-03T09:01:00+08:00', 1_000)], first);
     await a.fireDue(at, { step: 1, committed: none }, first);
     await a.keepTimerOutputs(1, new Map([[c, '[{"of":"c"}]']]), first);
@@ -183,7 +183,7 @@ describe('task-local state in Redis', () => {
 
     // Step 1 never committed. The next owner's first step takes the outputs over, even at an earlier stream time.
     const second = await owner(store);
-    const b = store.openTask(0);
+    const b = store.openShard(0);
     const taken = await b.fireDue(at - 86_400_000, { step: 1, committed: none }, second);
     expect(taken.kept).toEqual(['[{"of":"c"}]']);
     await b.flush(second);
@@ -193,7 +193,7 @@ describe('task-local state in Redis', () => {
     await b.flush(second);
 
     const third = await owner(store);
-    const t = store.openTask(0);
+    const t = store.openShard(0);
     const step = await t.fireDue(at, { step: 1, committed: { streamTime: at, step: { owner: b.owner, step: 1 } } }, third);
     expect(step.kept).toEqual(['[{"of":"d"}]']);
     await t.flush(third);
@@ -209,8 +209,8 @@ describe('task-local state in Redis', () => {
   it('keeps at most STATE_CACHE_CUSTOMERS customers in memory and loads the others again, unchanged', async () => {
     const { store } = storeOf({ STATE_CACHE_CUSTOMERS: '2' });
     const fence = await owner(store);
-    await store.markTaskBuilt(fence);
-    const t = store.openTask(0);
+    await store.markShardBuilt(fence);
+    const t = store.openShard(0);
     const ids = [1, 2, 3, 4].map((i) => uniqueName(`C-cache${i}`));
     await t.apply(ids.map((c) => record(c, '2026-11-03T09:00:00+08:00', 1_000)), fence);
     await t.flush(fence);
@@ -220,28 +220,28 @@ describe('task-local state in Redis', () => {
     for (const c of ids) expect((await store.inspect(c))?.depositsMinor).toBe(5_000);
   });
 
-  it('notices lost task state on a write, and a rebuild does not count what an earlier epoch wrote', async () => {
+  it('notices lost shard state on a write, and a rebuild does not count what an earlier epoch wrote', async () => {
     const { store, keys } = storeOf();
     const c = uniqueName('C-lost');
     const first = await owner(store);
-    await store.markTaskBuilt(first);
-    const a = store.openTask(0);
+    await store.markShardBuilt(first);
+    const a = store.openShard(0);
     const r1 = record(c, '2026-11-04T09:00:00+08:00', 1_000);
     await a.apply([r1], first);
     await a.flush(first);
-    // Redis loses the task's hash (a flush would take the customer too; this is the worst case: the customer stayed).
-    await redis.del(keys.task(0));
+    // Redis loses the shard's hash (a flush would take the customer too; this is the worst case: the customer stayed).
+    await redis.del(keys.shard(0));
     await a.apply([record(c, '2026-11-04T10:00:00+08:00', 2_000)], first);
     await expect(a.flush(first)).rejects.toBeInstanceOf(StateLostError);
 
-    const { epoch, built } = await store.acquireTask(0);
+    const { epoch, built } = await store.acquireShard(0);
     expect(built).toBe(false);
     const rebuild: Fence = { partition: 0, epoch, rebuilding: true };
-    const b = store.openTask(0);
+    const b = store.openShard(0);
     // Replayed from the start: r1 is applied again, not a duplicate of the value an earlier epoch left.
     expect((await b.apply([r1], rebuild)).outcomes.map((o) => o.status)).toEqual([STATUS.APPLIED]);
     await b.flush(rebuild);
-    await store.markTaskBuilt(rebuild);
+    await store.markShardBuilt(rebuild);
     expect((await store.inspect(c))?.depositsMinor).toBe(1_000);
     expect(await epochOf(keys.state(c))).toBe(epoch);
   });

@@ -47,7 +47,7 @@ export interface DecideHooks {
   decide(customerId: string, item: DecideItem, facts: CustomerFacts): { readonly record: DecisionRecord | null; readonly decided: unknown };
 }
 
-/** What a stream time made due in a task (issue 13): the timers it fired, and outputs of an earlier ownership to publish again. */
+/** What a stream time made due in a shard (issue 13): the timers it fired, and outputs of an earlier ownership to publish again. */
 export interface TimerStep {
   /** Per customer, the timers fired, earliest first. */
   readonly fired: ReadonlyMap<string, readonly FiredTimer[]>;
@@ -77,8 +77,8 @@ export interface TimerStepRef {
 }
 
 /**
- * The state of one task's customers while this instance owns the task (its
- * partition of every input topic), for one ownership: opened when the task is
+ * The state of one shard's customers while this instance owns the shard (its
+ * partition of every input topic), for one ownership: opened when the shard is
  * acquired, dropped when it is lost or fails. A chunk is
  *
  *   apply(records) -> outcomes and the customers' facts (the rules run on them)
@@ -86,7 +86,7 @@ export interface TimerStepRef {
  *   flush()                everything the chunk changed, written before its Kafka transaction commits
  *   committed(records)     after the commit: the kept results of its records are forgotten
  */
-export interface TaskState {
+export interface ShardState {
   /** A random id of this ownership: names its kept timer outputs and goes into its commits' metadata. */
   readonly owner: string;
   /**
@@ -96,12 +96,12 @@ export interface TaskState {
    */
   apply(records: readonly StoreRecord[], fence: Fence, hooks?: DecideHooks): Promise<Applied & { readonly decided?: readonly unknown[]; readonly decidedTimers?: readonly unknown[] }>;
   recordDecisions(records: readonly DecisionRecord[], options: DecisionOptions, fence: Fence): Promise<void>;
-  /** A customer's contacts and contact outcomes as the task sees them now. */
+  /** A customer's contacts and contact outcomes as the shard sees them now. */
   contactHistory(customerId: string): Promise<ContactHistoryView | null>;
   flush(fence: Fence): Promise<void>;
   committed(records: readonly CommittedRecord[]): Promise<void>;
   /**
-   * Time as a trigger (issue 13). fireDue: every timer of the task's
+   * Time as a trigger (issue 13). fireDue: every timer of the shard's
    * customers due at or before `streamTime` fires (the due index names them),
    * and kept outputs of earlier owners' steps that never committed come back,
    * kept again under `step` (null in a rebuild: nothing is kept).
@@ -114,15 +114,15 @@ export interface TaskState {
 }
 
 /**
- * Where customers' state lives: task ownership (epochs, whether a task's
- * state is complete), the state of a task while it is owned, and the reads of
+ * Where customers' state lives: shard ownership (epochs, whether a shard's
+ * state is complete), the state of a shard while it is owned, and the reads of
  * the CLI and the agent API.
  */
 export interface StateEngine {
-  openTask(partition: number): TaskState;
-  acquireTask(partition: number): Promise<{ epoch: number; built: boolean }>;
-  hasTaskState(partition: number): Promise<boolean>;
-  markTaskBuilt(fence: Fence): Promise<void>;
+  openShard(partition: number): ShardState;
+  acquireShard(partition: number): Promise<{ epoch: number; built: boolean }>;
+  hasShardState(partition: number): Promise<boolean>;
+  markShardBuilt(fence: Fence): Promise<void>;
   inspect(customerId: string): Promise<FeatureView | null>;
   decisionLog(customerId: string): Promise<DecisionLog>;
   contactHistory(customerId: string): Promise<ContactHistoryView | null>;
