@@ -37,7 +37,7 @@ export const CLI_DEFAULTS = Object.freeze({
 });
 
 /**
- * The ingestor's own defaults (src/kafka/ingestor.ts, src/stream): what a
+ * The ingestor's own defaults (src/stream): what a
  * caller that gives none gets. maxQueued, fetchMaxBytesPerPartition and
  * maxChunk are also the defaults of MAX_QUEUED_RECORDS,
  * FETCH_MAX_BYTES_PER_PARTITION and MAX_CHUNK_RECORDS (DEFAULTS below), so each
