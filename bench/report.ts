@@ -6,13 +6,22 @@ import type { CommandDelta, Distribution } from './stats.ts';
 import type { TimersCost } from './timers-cost.ts';
 import type { ScalingPass } from './scaling.ts';
 
-/** Issue 7's goals for this 2-core machine with broker, registry and Redis on the same host. */
+/**
+ * Issue 12's goals for this 2-core machine with broker, registry and Redis on
+ * the same host (issue 7's earlier bar was 20,000 events/s and 3 KiB per
+ * customer; its ratio to the consume-only ceiling is still reported, not judged).
+ */
 export const GOALS = Object.freeze({
-  ratioToCeiling: 0.5,
-  eventsPerSecond: 20_000,
+  eventsPerSecond: 100_000,
+  /** The Kafka Streams peer (exactly_once_v2, RocksDB) over the same records, as issue 12 quotes it; this bench does not run the peer. */
+  peerEventsPerSecond: 63_209,
+  ratioToPeer: 1.5,
   p99Ms: 50,
-  /** 3 KB, read as 3 KiB. */
-  bytesPerCustomer: 3 * 1024,
+  bytesPerCustomer: 700,
+  /** Redis CPU per event during catch-up. */
+  redisMicrosPerEvent: 5,
+  /** Peak RSS of the service during catch-up, with its defaults. */
+  peakRssMiB: 512,
   /** Issue 13: end-to-end with timers on within 10% of the figure without them. */
   timersRatio: 0.9,
 });
@@ -118,10 +127,20 @@ const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 
 export function goals(r: Omit<BenchResult, 'goals'>): Goal[] {
   const p99 = r.latency?.ms?.p99;
+  const eps = r.endToEnd.recordsPerSecond;
+  const redisUs = r.endToEnd.records > 0 ? (r.endToEnd.redisCpuSeconds * 1e6) / r.endToEnd.records : undefined;
+  const rssMiB = r.service ? r.service.peakRssBytes / 1024 / 1024 : undefined;
   return [
-    { goal: 'end-to-end / consume-only ceiling', target: `>= ${GOALS.ratioToCeiling * 100}%`, value: `${(r.endToEnd.ratioToCeiling * 100).toFixed(1)}%`, met: r.endToEnd.ratioToCeiling >= GOALS.ratioToCeiling },
-    { goal: 'end-to-end throughput', target: `>= ${n(GOALS.eventsPerSecond)} events/s`, value: `${n(r.endToEnd.recordsPerSecond)} events/s`, met: r.endToEnd.recordsPerSecond >= GOALS.eventsPerSecond },
-    { goal: `p99 latency at ${n(r.latency?.offeredRate ?? 0)} events/s`, target: `<= ${GOALS.p99Ms} ms`, value: p99 === undefined ? 'not measured' : `${n(p99)} ms`, met: p99 === undefined ? null : p99 <= GOALS.p99Ms },
+    { goal: 'end-to-end throughput', target: `>= ${n(GOALS.eventsPerSecond)} events/s`, value: `${n(eps)} events/s`, met: eps >= GOALS.eventsPerSecond },
+    {
+      goal: 'end-to-end / Kafka Streams peer',
+      target: `>= ${GOALS.ratioToPeer}x ${n(GOALS.peerEventsPerSecond)} events/s (issue 12's figure, not run here)`,
+      value: `${(eps / GOALS.peerEventsPerSecond).toFixed(2)}x`,
+      met: eps >= GOALS.ratioToPeer * GOALS.peerEventsPerSecond,
+    },
+    { goal: r.latency ? `p99 latency at ${n(r.latency.offeredRate)} events/s` : 'p99 latency', target: `<= ${GOALS.p99Ms} ms`, value: p99 === undefined ? 'not measured' : `${n(p99)} ms`, met: p99 === undefined ? null : p99 <= GOALS.p99Ms },
+    { goal: 'Redis CPU per event (end-to-end)', target: `<= ${GOALS.redisMicrosPerEvent} us`, value: redisUs === undefined ? 'not measured' : `${n(redisUs, 1)} us`, met: redisUs === undefined ? null : redisUs <= GOALS.redisMicrosPerEvent },
+    { goal: 'service peak RSS', target: `<= ${GOALS.peakRssMiB} MiB`, value: rssMiB === undefined ? 'not measured' : `${n(rssMiB)} MiB`, met: rssMiB === undefined ? null : rssMiB <= GOALS.peakRssMiB },
     { goal: 'Redis memory per customer', target: `<= ${n(GOALS.bytesPerCustomer)} B`, value: `${n(r.memory.bytesPerCustomer)} B`, met: r.memory.bytesPerCustomer <= GOALS.bytesPerCustomer },
     {
       goal: 'end-to-end with timers on / without',
