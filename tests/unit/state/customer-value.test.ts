@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customerValue, EPOCH_DIGITS, binaryStateCodec, readCustomerValue, decodeResult, encodeResult } from '../../../src/state/customer-value.ts';
+import { customerValue, EPOCH_DIGITS, binaryStateCodec, readCustomerValue, decodeResult, encodeResult, RESULT_VIEW_FIELDS } from '../../../src/state/customer-value.ts';
 import { apply, BusinessCalendar, emptyState } from '../../../src/features/index.ts';
 import { STATUS } from '../../../src/state/store.ts';
 import { TOPICS } from '../../../src/events/topics.ts';
@@ -28,5 +28,39 @@ describe('a customer value in Redis', () => {
     const outcome = { status: STATUS.APPLIED, before: applied.before!, after: applied.after! };
     expect(decodeResult(encodeResult(outcome))).toEqual(outcome);
     expect(applied.before!.maxEodPrev7Minor).toBeNull();
+  });
+
+  it('keeps results compactly (Avro behind "~"), each field back exactly as JSON would give it', () => {
+    const outcome = { status: STATUS.APPLIED, before: applied.before!, after: applied.after!, tier: 'VIP' as const };
+    const text = encodeResult(outcome);
+    expect(text.startsWith('~')).toBe(true);
+    expect(text.length).toBeLessThan(JSON.stringify(outcome).length / 2);
+    const back = decodeResult(text);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(outcome));
+    expect(back).toEqual(outcome);
+  });
+
+  it('the kept form has every field of the feature engine\'s view: a new field needs a place in the schema', () => {
+    expect([...RESULT_VIEW_FIELDS].sort()).toEqual(Object.keys(applied.after!).sort());
+  });
+
+  it('carries the extremes: safe integers of either sign, nulls, months, a conflict\'s digests', () => {
+    const view = { ...applied.after!, depositsMinor: -(2 ** 53 - 1), assetsMinor: 2 ** 53 - 1, lastInvestmentAt: 1_795_000_000_123, payrollMonth: 24_321, age: 0, babyMonths: [24_300, 24_301], salaryMonths: [] };
+    const outcome = { status: STATUS.APPLIED, before: view, after: { ...view, maxEodPrev7Minor: 0, age: null } };
+    expect(decodeResult(encodeResult(outcome))).toEqual(outcome);
+    const conflict = { status: STATUS.CONFLICT, digests: { kept: 'AAAAAAAAAAA', record: 'BBBBBBBBBBB' } };
+    expect(encodeResult(conflict).startsWith('~')).toBe(true);
+    expect(decodeResult(encodeResult(conflict))).toEqual(conflict);
+    expect(decodeResult(encodeResult({ status: STATUS.DUPLICATE_EVENT }))).toEqual({ status: STATUS.DUPLICATE_EVENT });
+  });
+
+  it('keeps as JSON what Avro cannot carry (a count beyond 2^31 or not whole), and reads JSON results of earlier versions', () => {
+    const big = { status: STATUS.APPLIED, before: applied.before!, after: { ...applied.after!, highRiskStreak: 2 ** 31 } };
+    expect(encodeResult(big).startsWith('{')).toBe(true);
+    expect(decodeResult(encodeResult(big))).toEqual(big);
+    const fraction = { status: STATUS.APPLIED, before: applied.before!, after: { ...applied.after!, counterparties90d: 1.5 } };
+    expect(decodeResult(encodeResult(fraction))).toEqual(fraction);
+    const earlier = JSON.stringify({ status: STATUS.APPLIED, before: applied.before!, after: applied.after! });
+    expect(decodeResult(earlier)).toEqual({ status: STATUS.APPLIED, before: applied.before!, after: applied.after! });
   });
 });
