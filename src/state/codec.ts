@@ -536,6 +536,8 @@ function record<T>(): Record<string, T> {
 /** Differences this large or larger take the varint mode. */
 const SERIES_BIT_LIMIT = 2 ** 48;
 const TWO24 = 2 ** 24;
+/** 2^i for i < 64: a lookup, where `2 ** i` of a variable i is a Math.pow call. */
+const POW2: readonly number[] = Array.from({ length: 64 }, (_, i) => 2 ** i);
 
 class BitWriter {
   private readonly bytes: number[] = [];
@@ -544,14 +546,28 @@ class BitWriter {
 
   /** `count` <= 24 bits of `value`, most significant first. */
   bits(value: number, count: number): void {
-    this.acc = this.acc * 2 ** count + value;
-    this.n += count;
-    while (this.n >= 8) {
-      this.n -= 8;
-      const b = Math.floor(this.acc / 2 ** this.n);
-      this.bytes.push(b);
-      this.acc -= b * 2 ** this.n;
+    let acc = this.acc * POW2[count]! + value;
+    let n = this.n + count;
+    // Hot (every value of a series on every write-back): fewer than 8 bits
+    // wait in acc, so with count <= 24 it stays below 2^31 and integer
+    // shifts give what the arithmetic below gives.
+    if (acc >= 0 && acc <= 0x7fffffff) {
+      while (n >= 8) {
+        n -= 8;
+        this.bytes.push(acc >>> n);
+        acc &= (1 << n) - 1;
+      }
+    } else {
+      while (n >= 8) {
+        n -= 8;
+        const p = POW2[n]!;
+        const b = Math.floor(acc / p);
+        this.bytes.push(b);
+        acc -= b * p;
+      }
     }
+    this.acc = acc;
+    this.n = n;
   }
 
   /** Up to 48 bits. */
@@ -596,6 +612,7 @@ class BitReader {
 }
 
 function bitLength(m: number): number {
+  if (m >= 1 && m <= 0xffffffff && m === Math.floor(m)) return 32 - Math.clz32(m);
   let l = 0;
   while (m >= 1) {
     m = Math.floor(m / 2);
@@ -614,14 +631,29 @@ function bitLength(m: number): number {
  * of 2^15 where a varint takes 24.
  */
 function seriesBits(values: readonly number[]): Uint8Array | null {
-  const lengths: number[] = [];
+  // The median bit length of the non-zero differences, counted (lengths are 1..48).
+  const counts = new Array<number>(49).fill(0);
+  let nonZero = 0;
   for (let i = 1; i < values.length; i++) {
     const d = values[i]! - values[i - 1]!;
     if (!Number.isSafeInteger(d) || Math.abs(d) >= SERIES_BIT_LIMIT) return null;
-    if (d !== 0) lengths.push(bitLength(Math.abs(d)));
+    if (d !== 0) {
+      counts[bitLength(Math.abs(d))]!++;
+      nonZero++;
+    }
   }
-  lengths.sort((a, b) => a - b);
-  const m = lengths.length === 0 ? 1 : lengths[lengths.length >> 1]!;
+  let m = 1;
+  if (nonZero > 0) {
+    const at = nonZero >> 1;
+    let seen = 0;
+    for (let l = 1; l <= 48; l++) {
+      seen += counts[l]!;
+      if (seen > at) {
+        m = l;
+        break;
+      }
+    }
+  }
   const w = new BitWriter();
   w.bits(m, 6);
   const length = (l: number) => {
@@ -649,7 +681,7 @@ function seriesBits(values: readonly number[]): Uint8Array | null {
     const l = bitLength(a);
     length(l);
     w.bits(d < 0 ? 1 : 0, 1);
-    w.wide(a - 2 ** (l - 1), l - 1);
+    w.wide(a - POW2[l - 1]!, l - 1);
     i++;
   }
   return w.done();
