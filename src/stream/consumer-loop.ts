@@ -131,14 +131,31 @@ export class ConsumerLoop {
 
   pause(partition: number, topics: readonly string[] = this.o.topics): void {
     for (const topic of topics) {
-      this.consumer.pause([{ topic, partitions: [partition] }]);
+      this.whileRunning('pause', () => this.consumer.pause([{ topic, partitions: [partition] }]));
       this.paused.add(`${topic}:${partition}`);
     }
   }
 
   resume(topic: string, partition: number): void {
     this.paused.delete(`${topic}:${partition}`);
-    this.consumer.resume([{ topic, partitions: [partition] }]);
+    this.whileRunning('resume', () => this.consumer.resume([{ topic, partitions: [partition] }]));
+  }
+
+  /**
+   * Between a crash of the consumer and its next run (a broker restart),
+   * kafkajs refuses pause, resume and seek ("consumer#run must be called
+   * first"). Nothing is fetched meanwhile, and the run's group join makes
+   * every shard anew (paused, then sought to its committed offsets), so the
+   * call is not needed; thrown, it would end the process from a shard's
+   * retry.
+   */
+  private whileRunning(what: string, call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      if (!isNotRunning(err)) throw err;
+      this.log.debug({ err, call: what }, 'the Kafka consumer is not running; skipped (its next group join starts every shard again)');
+    }
   }
 
   isPaused(topic: string, partition: number): boolean {
@@ -146,12 +163,17 @@ export class ConsumerLoop {
   }
 
   seek(topic: string, partition: number, offset: bigint | string): void {
-    this.consumer.seek({ topic, partition, offset: offset.toString() });
+    this.whileRunning('seek', () => this.consumer.seek({ topic, partition, offset: offset.toString() }));
   }
 
   async disconnect(): Promise<void> {
     await this.consumer.disconnect().catch(() => {});
   }
+}
+
+/** kafkajs's refusal of a call on a consumer that is not running (KafkaJSNonRetriableError). */
+export function isNotRunning(err: unknown): boolean {
+  return err instanceof Error && err.name === 'KafkaJSNonRetriableError' && /must be called first|not initialized/i.test(err.message);
 }
 
 function fetchedBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): FetchedBatch {

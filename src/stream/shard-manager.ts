@@ -130,7 +130,7 @@ export class ShardManager {
       this.shards.set(partition, shard);
       this.notLive.add(partition);
       this.consumer.pause(partition);
-      shard.running = this.acquire(shard).catch((err: Error) => this.recover(shard, err));
+      shard.running = this.acquire(shard).catch((err: Error) => this.recoverOrGiveUp(shard, err));
     }
     return s;
   }
@@ -242,14 +242,19 @@ export class ShardManager {
         .then(() => {
           throw new StateLostError(`shard ${p} state missing in Redis`);
         })
-        .catch((err: Error) => this.recover(shard, err));
+        .catch((err: Error) => this.recoverOrGiveUp(shard, err));
     }
   }
 
   /** Queues a drain of the shard behind the one running; resolves when it is done. */
   private schedule(shard: Shard): Promise<void> {
-    shard.running = shard.running.then(() => this.drain(shard)).catch((err: Error) => this.recover(shard, err));
+    shard.running = shard.running.then(() => this.drain(shard)).catch((err: Error) => this.recoverOrGiveUp(shard, err));
     return shard.running;
+  }
+
+  /** recover(), and should recovering itself fail, a clean exit for the supervisor rather than an unhandled rejection. */
+  private recoverOrGiveUp(shard: Shard, err: Error): Promise<void> {
+    return this.recover(shard, err).catch((e: Error) => this.giveUp(e));
   }
 
   /**
