@@ -37,6 +37,17 @@ export const CLI_DEFAULTS = Object.freeze({
 });
 
 /**
+ * The state layer's own bounds (src/state/local-state.ts). An account id's
+ * pseudonym is an HMAC-SHA-256, computed for every event that names an
+ * account or counterparty: a customer's few accounts repeat, so the last
+ * pseudonyms are kept in memory (never written anywhere; the cache is
+ * emptied when full).
+ */
+export const STATE_DEFAULTS = Object.freeze({
+  pseudonymCacheEntries: 65_536,
+});
+
+/**
  * The ingestor's own defaults (src/stream): what a
  * caller that gives none gets. maxQueued, fetchMaxBytesPerPartition and
  * maxChunk are also the defaults of MAX_QUEUED_RECORDS,

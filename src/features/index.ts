@@ -18,7 +18,7 @@ export { DEFAULT_TIERS, tierOf } from './tier.ts';
 export type { TierThresholds } from './tier.ts';
 export { avg30, eodAt, eventView, featureView } from './view.ts';
 export type { EventView } from './view.ts';
-export { compareTimers, exactAgeOn, fireDue, MAX_TIMERS, MAX_WATCHED_CHECKS, nextBirthday, nextDueAt, nextTierChangeDay, recordIssued, schedule, seedEvaluated, tierOnDay, timersOf } from './timers.ts';
+export { compareTimers, exactAgeOn, fireDue, MAX_TIMERS, MAX_WATCHED_CHECKS, nextBirthday, nextDueAt, nextTierChangeDay, recordIssued, schedule, scheduleDraft, seedEvaluated, tierOnDay, timersOf } from './timers.ts';
 export type { FiredTimer, IssuedFraudCheck, TimerOptions } from './timers.ts';
 export type { LastEvaluated, Timer, TimerWhat, WatchedFraudCheck } from './state.ts';
 export { ANSWERING_OUTCOMES } from './apply.ts';

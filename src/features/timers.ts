@@ -255,6 +255,19 @@ export function schedule(state: CustomerState, o: TimerOptions): CustomerState {
   return { ...state, ...(le && { lastEvaluated: le }), timers };
 }
 
+/**
+ * schedule() on the caller's own draft, changed in place: a caller applying a
+ * customer's records one at a time reschedules between them without copying
+ * the state again for the next record.
+ */
+export function scheduleDraft(draft: Draft, o: TimerOptions): void {
+  const le = lastEvaluatedOf(draft, o);
+  const timers = timersOf(draft, o);
+  if (le === draft.lastEvaluated && sameTimers(draft.timers, timers)) return;
+  if (le) draft.lastEvaluated = le;
+  draft.timers = timers;
+}
+
 /** When the state's next timer is due (what a shard's index keeps per customer); null when none is pending. */
 export function nextDueAt(state: CustomerState): number | null {
   const t = state.timers?.[0];

@@ -24,3 +24,22 @@ export const TOPIC_INDEX: Record<InputTopic, number> = {
 export function pseudonym(value: string, key: string): string {
   return createHmac('sha256', key).update(value).digest('base64url').slice(0, 12);
 }
+
+/**
+ * pseudonym() with the last `entries` results kept in memory: an HMAC per
+ * account id per event was 3% of the service's time, and a customer's few
+ * accounts repeat from event to event. Emptied whole when full (cheaper than
+ * an LRU, and a full cache means the ids do not repeat anyway).
+ */
+export function cachedPseudonym(key: string, entries: number): (value: string) => string {
+  const cache = new Map<string, string>();
+  return (value) => {
+    let p = cache.get(value);
+    if (p === undefined) {
+      p = pseudonym(value, key);
+      if (cache.size >= entries) cache.clear();
+      cache.set(value, p);
+    }
+    return p;
+  };
+}

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { applyEach, applyEachTo, draftOf, emptyState, featureView, fireDue, nextDueAt, recordContacts, recordIssued, schedule, seedEvaluated, type CustomerState, type Draft, type FeatureOptions, type FeatureRecord, type KeptProfile } from '../features/index.ts';
+import { applyEach, applyEachTo, draftOf, emptyState, featureView, fireDue, nextDueAt, recordContacts, recordIssued, schedule, scheduleDraft, seedEvaluated, type CustomerState, type Draft, type FeatureOptions, type FeatureRecord, type KeptProfile } from '../features/index.ts';
 import type { FiredTimer, TimerOptions } from '../features/timers.ts';
 import { DEFAULT_TIERS, type TierThresholds } from '../features/tier.ts';
-import { TOPIC_INDEX, pseudonym, type StoreRecord } from './encode.ts';
+import { TOPIC_INDEX, cachedPseudonym, type StoreRecord } from './encode.ts';
+import { STATE_DEFAULTS } from '../options.ts';
 import type { BusinessCalendar } from './calendar.ts';
 import { StateKeys } from './keys.ts';
 import { defineScripts } from './scripts.ts';
@@ -139,7 +140,7 @@ export class LocalStateStore implements StateEngine {
     this.keys = new StateKeys(options.keyPrefix);
     this.codec = options.codec ?? binaryStateCodec;
     const key = options.pseudonymKey;
-    this.features = { calendar: options.calendar, allowedLatenessMs: options.allowedLatenessMs, duplicateWindowMs: options.duplicateWindowMs, babyMccs: options.babyMccs, pseudonym: (v) => pseudonym(v, key) };
+    this.features = { calendar: options.calendar, allowedLatenessMs: options.allowedLatenessMs, duplicateWindowMs: options.duplicateWindowMs, babyMccs: options.babyMccs, pseudonym: cachedPseudonym(key, STATE_DEFAULTS.pseudonymCacheEntries) };
   }
 
   openShard(partition: number): ShardState {
@@ -435,7 +436,9 @@ export class ShardLocalState implements ShardState {
         for (const record of group) {
           if (record.kind !== 'profile') {
             if (unscheduled) {
-              e.state = schedule(e.state, timers);
+              // The entry's state is still this group's draft unless a decision replaced it.
+              if (e.state === draft) scheduleDraft(draft, timers);
+              else e.state = schedule(e.state, timers);
               unscheduled = false;
             }
             const at = nextDueAt(e.state);
@@ -469,7 +472,10 @@ export class ShardLocalState implements ShardState {
           // Applied: unscheduled already, so what the decision records waits for the same schedule().
           if (hooks && outcome.status === STATUS.APPLIED) decided.push(this.decideNow(e, id, { kind: 'event', record: records[idx[k]!]!, outcome }, hooks, timers, false));
         }
-        if (unscheduled) e.state = schedule(e.state, timers);
+        if (unscheduled) {
+          if (e.state === draft) scheduleDraft(draft, timers);
+          else e.state = schedule(e.state, timers);
+        }
       } else {
         const next = applyEach(e.state, group, o, each);
         if (e.dirty) e.state = next;

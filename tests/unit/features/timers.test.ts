@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { TOPICS } from '../../../src/events/topics.ts';
 import type { ChannelEvent, CustomerProfile, Transaction } from '../../../src/events/types.ts';
 import {
-  apply, emptyState, exactAgeOn, fireDue, nextBirthday, nextDueAt, nextTierChangeDay, recordIssued, schedule, tierOnDay, timersOf,
+  apply, emptyState, exactAgeOn, fireDue, nextBirthday, nextDueAt, nextTierChangeDay, recordIssued, schedule, scheduleDraft, draftOf, tierOnDay, timersOf,
   type CustomerState, type FeatureRecord, type FiredTimer, type TimerOptions,
 } from '../../../src/features/index.ts';
 import { dayOfDate } from '../../../src/features/calendar.ts';
@@ -319,5 +319,22 @@ describe('nextTierChangeDay against every day computed', () => {
         expect(nextTierChangeDay(s, from, tier, T.tiers), `series ${i} from ${from} tier ${tier}`).toBe(bruteForce(s, from, tier, Math.max(end, from) + 240));
       }
     }
+  });
+});
+
+describe('scheduleDraft: schedule() in place on a draft', () => {
+  it('gives the draft the timers and tier as last evaluated that schedule() gives a copy, and leaves a scheduled draft alone', () => {
+    const c = new Customer().profile({ birthDate: '1980-03-09' });
+    // A large credit: the tier's next edge (and so the timers) move.
+    const unscheduled = apply(c.state, { ref: { topic: TOPICS.transactions, partition: 0, offset: 99 }, kind: 'transaction', event: tx(C, '2026-01-09T10:00:00+08:00', { amountMinor: 60_000_000, balanceAfterMinor: 60_000_000 }) }, O).state;
+    const expected = schedule(unscheduled, T);
+    expect(expected.timers).not.toEqual(unscheduled.timers);
+    const draft = draftOf(unscheduled);
+    scheduleDraft(draft, T);
+    expect(draft).toEqual(expected);
+    expect(draft.timers!.length).toBeGreaterThan(0);
+    const timers = draft.timers;
+    scheduleDraft(draft, T);
+    expect(draft.timers).toBe(timers); // nothing changed: nothing replaced
   });
 });

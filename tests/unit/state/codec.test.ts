@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyState, FINGERPRINT_BYTES, type CustomerState } from '../../../src/features/index.ts';
 import { decodeState, encodeState, LAYOUT_VERSION, MAX_SERIES_VALUES, StateCodecError } from '../../../src/state/codec.ts';
 import { generate } from '../../../src/generate/index.ts';
-import { pseudonym } from '../../../src/state/encode.ts';
+import { cachedPseudonym, pseudonym } from '../../../src/state/encode.ts';
 import { fold } from '../features/fold.ts';
 
 const DAY = 86_400_000;
@@ -412,5 +412,14 @@ describe('the fields of time as a trigger (src/features/timers.ts)', () => {
     expect(Object.keys(roundTrip({ ...without, profile: oldProfile }).profile!)).not.toContain('birthDay');
     // the milliseconds of the timers do not cost the rest of the state its whole seconds
     expect(encodeState(s).length).toBeLessThan(encodeState({ ...s, watermark: { ...s.watermark!, at: NOW + 1 } }).length + 1);
+  });
+});
+
+describe('cachedPseudonym', () => {
+  it('gives what pseudonym() gives, and stays within its bound', () => {
+    const f = cachedPseudonym('a test key of 16 chars', 3);
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 10; i++) expect(f(`acct-${i}`)).toBe(pseudonym(`acct-${i}`, 'a test key of 16 chars'));
+    const g = cachedPseudonym('another key of 16 chars', 1000);
+    expect(g('acct-1')).not.toBe(f('acct-1'));
   });
 });
