@@ -364,6 +364,7 @@ export class ShardLocalState implements ShardState {
       const e = this.cache.get(id)!;
       this.cache.delete(id);
       this.cache.set(id, e);
+      this.touched.add(id);
       out.set(id, e);
     }
     return out;
@@ -510,7 +511,9 @@ export class ShardLocalState implements ShardState {
     const written: Entry[] = [];
     const indexed = this.store.timerOptions() !== undefined;
     const due = { set: [] as [string, number][], remove: [] as string[] };
-    for (const [customerId, e] of this.cache) {
+    for (const customerId of this.touched) {
+      const e = this.cache.get(customerId);
+      if (!e) continue;
       if (indexed && (e.dirty || e.reindex)) {
         const at = dueOf(e);
         if (at === null) due.remove.push(customerId);
@@ -524,6 +527,7 @@ export class ShardLocalState implements ShardState {
       written.push(e);
     }
     await this.store.writeCustomers(writes, fence, due);
+    this.touched.clear();
     for (const e of written) {
       e.dirty = false;
       e.results.clear();
@@ -541,6 +545,14 @@ export class ShardLocalState implements ShardState {
       if (!e.dirty && !e.reindex && e.kept.size === 0) this.cache.delete(id);
     }
   }
+
+  /**
+   * The customers handed out (entries()) or marked for reindexing since the
+   * last write-back: every dirty entry is one of them, so the write-back and
+   * the timer step look at these instead of the whole cache (up to
+   * STATE_CACHE_CUSTOMERS, per chunk).
+   */
+  private readonly touched = new Set<string>();
 
   /** Timers fired just before a record of the chunk (apply), decided with the chunk's timer step. */
   private readonly firedEarly = new Map<string, FiredTimer[]>();
@@ -570,8 +582,9 @@ export class ShardLocalState implements ShardState {
     this.firedEarly.clear();
     // The index in Redis is written at the flush: customers this chunk changed are looked at here.
     const changed: string[] = [];
-    for (const [id, e] of this.cache) {
-      if (!e.dirty) continue;
+    for (const id of this.touched) {
+      const e = this.cache.get(id);
+      if (!e?.dirty) continue;
       const at = nextDueAt(e.state);
       if (at !== null && at <= streamTime) changed.push(id);
     }
@@ -648,6 +661,7 @@ export class ShardLocalState implements ShardState {
         if (e) {
           e.kept.delete(at);
           e.reindex = true;
+          this.touched.add(id);
         }
       }
     }
