@@ -434,12 +434,15 @@ export class ShardLocalState implements ShardState {
         // and a copy per record cost timers a quarter of the throughput).
         let draft: Draft | null = null;
         let unscheduled = false;
+        // In place while the entry's state is still this group's draft (a decision may have replaced it).
+        const reschedule = () => {
+          if (e.state === draft) scheduleDraft(draft, timers);
+          else e.state = schedule(e.state, timers);
+        };
         for (const record of group) {
           if (record.kind !== 'profile') {
             if (unscheduled) {
-              // The entry's state is still this group's draft unless a decision replaced it.
-              if (e.state === draft) scheduleDraft(draft, timers);
-              else e.state = schedule(e.state, timers);
+              reschedule();
               unscheduled = false;
             }
             const at = nextDueAt(e.state);
@@ -473,10 +476,7 @@ export class ShardLocalState implements ShardState {
           // Applied: unscheduled already, so what the decision records waits for the same schedule().
           if (hooks && outcome.status === STATUS.APPLIED) decided.push(this.decideNow(e, id, { kind: 'event', record: records[idx[k]!]!, outcome }, hooks, timers, false));
         }
-        if (unscheduled) {
-          if (e.state === draft) scheduleDraft(draft, timers);
-          else e.state = schedule(e.state, timers);
-        }
+        if (unscheduled) reschedule();
       } else {
         const next = applyEach(e.state, group, o, each);
         if (e.dirty) e.state = next;

@@ -181,10 +181,7 @@ function fetchedBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPay
     topic: batch.topic,
     partition: batch.partition,
     messages: batch.messages,
-    // Read lazily: kafkajs computes lastOffset from the messages.
-    get lastOffset() {
-      return BigInt(batch.lastOffset());
-    },
+    lastOffset: BigInt(batch.lastOffset()),
     highWatermark: BigInt(batch.highWatermark),
     resolve: () => resolveOffset(batch.lastOffset()),
     heartbeat,

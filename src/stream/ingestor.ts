@@ -5,7 +5,7 @@ import type { BatchDeps } from '../pipeline/process-batch.ts';
 import type { Tally } from '../pipeline/tally.ts';
 import { ConsumerLoop } from './consumer-loop.ts';
 import { GroupOffsets } from './group-offsets.ts';
-import { resolveIngestorOptions, type IngestorOptions } from './ingestor-options.ts';
+import { resolveIngestorOptions, type IngestorOptions, type ResolvedIngestorOptions } from './ingestor-options.ts';
 import { ShardManager } from './shard-manager.ts';
 import { ShardProducers } from './shard-producers.ts';
 
@@ -30,7 +30,7 @@ export class Ingestor {
   private readonly offsets: GroupOffsets;
   private readonly producers: ShardProducers;
   private readonly shards: ShardManager;
-  private readonly o: ReturnType<typeof resolveIngestorOptions>;
+  private readonly o: ResolvedIngestorOptions;
   private stateWatch: NodeJS.Timeout | undefined;
   private timerTick: NodeJS.Timeout | undefined;
 

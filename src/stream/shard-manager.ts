@@ -42,7 +42,6 @@ export class ShardManager {
   private readonly failures = new Map<number, number>();
   /** Shards being acquired or rebuilt: until none is, this instance is not ready. */
   private readonly notLive = new Set<number>();
-  private generation = 0;
   private stoppingNow = false;
   private fatal = false;
   private assignedShards = new Set<number>();
@@ -84,8 +83,9 @@ export class ShardManager {
     return this.stoppingNow;
   }
 
+  /** A shard leaves `shards` only retired, so not retired is this ownership's. */
   private isCurrent(shard: Shard): boolean {
-    return shard.generation === this.generation && shard.mode !== 'retired';
+    return shard.mode !== 'retired';
   }
 
   /**
@@ -93,7 +93,6 @@ export class ShardManager {
    * moved); queued, uncommitted records are dropped and read again.
    */
   assigned(shards: ReadonlySet<number>, assignment: Readonly<Record<string, readonly number[]>>): void {
-    this.generation++;
     for (const [p, s] of this.shards) {
       retireShard(s);
       this.retiring.set(p, s.running.catch(() => {}));
@@ -126,7 +125,7 @@ export class ShardManager {
   private shardFor(partition: number): Shard {
     let s = this.shards.get(partition);
     if (!s) {
-      const shard = (s = newShard(INPUT_TOPICS, partition, this.generation));
+      const shard = (s = newShard(INPUT_TOPICS, partition));
       this.shards.set(partition, shard);
       this.notLive.add(partition);
       this.consumer.pause(partition);
@@ -162,7 +161,6 @@ export class ShardManager {
       this.goLive(shard, committed, ends);
       this.log.debug({ partition: p, epoch, committed: Object.fromEntries(committed) }, 'shard acquired');
     } else {
-      this.notLive.add(p);
       this.rebuild.start(shard, committed, ends);
     }
     await this.drain(shard);
@@ -206,7 +204,7 @@ export class ShardManager {
     this.o.observer?.fetched?.({ topic, partition, highWatermark: batch.highWatermark, lastOffset: batch.lastOffset });
     // Decoded here, in the fetch, so records can be ordered by their event time.
     const decoded = await Promise.all(kept.map((m) => decodeInput(this.deps, topic, partition, m)));
-    if (!this.isCurrent(shard) || this.shards.get(partition) !== shard) return;
+    if (!this.isCurrent(shard)) return;
     const records = kept.map((m, i) => ({ timestamp: eventTimeOf(decoded[i]!, m), message: { topic, partition, message: m, decoded: decoded[i]! } }));
     if (ceiling !== undefined) {
       shard.queue.push(topic, records, next >= ceiling);
@@ -228,16 +226,16 @@ export class ShardManager {
 
   /** Idle live shards whose stream time follows the clock: a drain with nothing queued runs their timer step. */
   tick(): void {
-    for (const shard of this.shards.values()) if (shard.mode === 'live' && this.isCurrent(shard) && shard.queue.size === 0) void this.schedule(shard);
+    for (const shard of this.shards.values()) if (shard.mode === 'live' && shard.queue.size === 0) void this.schedule(shard);
   }
 
   /** A live shard whose ownership hash vanished from Redis is taken over again, which rebuilds its state. */
   async watchState(): Promise<void> {
     for (const shard of [...this.shards.values()]) {
-      if (shard.mode !== 'live' || !this.isCurrent(shard)) continue;
+      if (shard.mode !== 'live') continue;
       const p = shard.partition;
       const present = await this.deps.store.hasShardState(p).catch(() => true); // Redis unreachable: chunks will tell
-      if (present || this.shards.get(p) !== shard) continue;
+      if (present || !this.isCurrent(shard)) continue;
       shard.running = shard.running
         .then(() => {
           throw new StateLostError(`shard ${p} state missing in Redis`);
@@ -264,7 +262,7 @@ export class ShardManager {
    */
   private async recover(shard: Shard, err: Error): Promise<void> {
     const partition = shard.partition;
-    if (!this.isCurrent(shard) || this.stoppingNow || this.shards.get(partition) !== shard) return;
+    if (!this.isCurrent(shard) || this.stoppingNow) return;
     const ownership = isRetryableOwnership(err);
     const attempt = ownership ? 1 : (this.failures.get(partition) ?? 0) + 1;
     if (!ownership) this.failures.set(partition, attempt);

@@ -24,8 +24,6 @@ export interface Shard {
   /** The chain of drains: one chunk of a shard at a time, in order. */
   running: Promise<void>;
   timer: NodeJS.Timeout | undefined;
-  /** The manager's generation when made; a rebalance bumps the manager's, so stale work stops. */
-  generation: number;
   mode: ShardMode;
   fence: Fence | undefined;
   /** The shard's customers for this ownership (opened when acquired). */
@@ -62,13 +60,12 @@ export interface RebuildProgress {
   streamTime: number | null;
 }
 
-export function newShard(topics: readonly string[], partition: number, generation: number): Shard {
+export function newShard(topics: readonly string[], partition: number): Shard {
   return {
     partition,
     queue: new ShardQueue<InputRecord>(topics, partition),
     running: Promise.resolve(),
     timer: undefined,
-    generation,
     mode: 'acquiring',
     fence: undefined,
     state: undefined,

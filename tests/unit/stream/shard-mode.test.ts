@@ -26,9 +26,8 @@ describe('shard modes: acquiring → rebuilding | live | retired, rebuilding →
   });
 
   it('a new shard is acquiring; a live shard cannot go back to rebuilding, and a retired one stays retired', () => {
-    const shard = newShard(['a', 'b'], 2, 7);
+    const shard = newShard(['a', 'b'], 2);
     expect(shard.mode).toBe('acquiring');
-    expect(shard.generation).toBe(7);
     moveShard(shard, 'live');
     expect(() => moveShard(shard, 'rebuilding')).toThrow(CarestreamError);
     expect(shard.mode).toBe('live');
@@ -39,7 +38,7 @@ describe('shard modes: acquiring → rebuilding | live | retired, rebuilding →
   });
 
   it('retiring stops the shard\'s retry timer', () => {
-    const shard = newShard(['a'], 0, 1);
+    const shard = newShard(['a'], 0);
     let fired = false;
     shard.timer = setTimeout(() => (fired = true), 1);
     retireShard(shard);

@@ -7,7 +7,7 @@ const msgs = (...offsets: number[]) => offsets.map((o) => ({ offset: String(o) }
 
 describe('a shard takes fetched records between its floor and, while rebuilding, its ceiling', () => {
   it('live: drops what is below the floor (committed, or a stale fetch) and moves the floor past what it takes', () => {
-    const shard = newShard(['tx'], 0, 1);
+    const shard = newShard(['tx'], 0);
     moveShard(shard, 'live');
     shard.floor.set('tx', 5n);
     expect(acceptFetched(shard, 'tx', msgs(3, 4, 5, 6)).map((m) => m.offset)).toEqual(['5', '6']);
@@ -18,7 +18,7 @@ describe('a shard takes fetched records between its floor and, while rebuilding,
   });
 
   it('rebuilding: nothing at or past the ceiling (the committed offset) is replayed', () => {
-    const shard = newShard(['tx'], 0, 1);
+    const shard = newShard(['tx'], 0);
     moveShard(shard, 'rebuilding');
     shard.floor.set('tx', 0n);
     shard.ceiling.set('tx', 3n);
