@@ -9,7 +9,7 @@ import { createRedis, deleteKeysWithPrefix, type RedisClient } from '../../../sr
 import { createStore } from '../../../src/app.ts';
 import { LocalStateStore } from '../../../src/state/local-state.ts';
 import { StateKeys } from '../../../src/state/keys.ts';
-import { customerValue, EPOCH_DIGITS } from '../../../src/state/customer-value.ts';
+import { customerValue, EPOCH_DIGITS, valueEpoch } from '../../../src/state/customer-value.ts';
 import { emptyState } from '../../../src/features/index.ts';
 import { FencedError, StateLostError, STATUS, type Fence } from '../../../src/state/store.ts';
 import type { StoreRecord } from '../../../src/state/encode.ts';
@@ -49,7 +49,7 @@ describe('shard-local state in Redis', () => {
     const { epoch } = await store.acquireShard(0);
     return { partition: 0, epoch };
   };
-  const epochOf = async (key: string) => Number(await redis.getrange(key, 0, EPOCH_DIGITS - 1));
+  const epochOf = async (key: string) => valueEpoch((await redis.getBuffer(key))!).epoch;
 
   it('fences the care-task index by the owner epochs it keeps in its own slot, and notices when it was lost', async () => {
     const { store, keys } = storeOf();
@@ -133,6 +133,17 @@ describe('shard-local state in Redis', () => {
 
     // A fenced-off owner loading a customer the new owner wrote stops at once.
     await expect(store.openShard(0).apply([record(c, '2026-11-01T12:00:00+08:00', 4_000)], first)).rejects.toBeInstanceOf(FencedError);
+
+    // A value written before 2026-12-04 (the epoch in 16 ASCII digits) fences the same way, and a later owner overwrites it in the 6-byte head.
+    const old = await redis.getBuffer(keys.state(c));
+    const body = old!.subarray(valueEpoch(old!).bodyAt);
+    await redis.set(keys.state(c), Buffer.concat([Buffer.from(String(second.epoch).padStart(EPOCH_DIGITS, '0'), 'ascii'), body]));
+    await expect(store.writeCustomers([{ customerId: c, value: customerValue(first.epoch, emptyState(), store.codec), results: [], stale: [], log: [], logSize: 50 }], first)).rejects.toBeInstanceOf(FencedError);
+    expect((await redis.getBuffer(keys.state(c)))!.subarray(0, EPOCH_DIGITS).toString('ascii')).toBe(String(second.epoch).padStart(EPOCH_DIGITS, '0'));
+    const third = await owner(store);
+    await store.writeCustomers([{ customerId: c, value: customerValue(third.epoch, emptyState(), store.codec), results: [], stale: [], log: [], logSize: 50 }], third);
+    expect(await epochOf(keys.state(c))).toBe(third.epoch);
+    expect((await redis.getBuffer(keys.state(c)))![0]).toBeLessThan(0x30);
   });
 
   it('gives a chunk replayed by a new owner the results it had, until its chunk commits', async () => {
