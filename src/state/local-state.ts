@@ -229,6 +229,31 @@ export class LocalStateStore implements StateEngine {
     return ids.filter((id) => id !== '~epoch').slice(0, limit);
   }
 
+  /**
+   * The same, and in the same round trip what the index holds after `at`:
+   * `nextAt` is the earliest due time later than `at` (Infinity: none), and
+   * `complete` says whether `ids` are all the customers due by `at` (false
+   * when more than `limit` are). The `~epoch` member is not a customer.
+   */
+  async dueIndex(partition: number, at: number, limit: number): Promise<{ ids: string[]; complete: boolean; nextAt: number }> {
+    const key = this.keys.due(partition);
+    const res = await inOneRound(this.redis, (p) => {
+      p.zrangebyscore(key, '-inf', at, 'LIMIT', 0, limit + 1);
+      p.zrangebyscore(key, `(${at}`, '+inf', 'WITHSCORES', 'LIMIT', 0, 2);
+    });
+    for (const [err] of res) if (err) throw err;
+    const raw = res[0]![1] as string[];
+    const after = res[1]![1] as string[];
+    let nextAt = Infinity;
+    for (let i = 0; i + 1 < after.length; i += 2) {
+      if (after[i] === '~epoch') continue;
+      nextAt = Number(after[i + 1]);
+      break;
+    }
+    const ids = raw.filter((id) => id !== '~epoch');
+    return { ids: ids.slice(0, limit), complete: ids.length <= limit, nextAt };
+  }
+
   /** The timer options in force, or undefined when timers are off. */
   timerOptions(): TimerOptions | undefined {
     return this.o.timers?.();
@@ -517,7 +542,10 @@ export class ShardLocalState implements ShardState {
       if (indexed && (e.dirty || e.reindex)) {
         const at = dueOf(e);
         if (at === null) due.remove.push(customerId);
-        else due.set.push([customerId, at]);
+        else {
+          due.set.push([customerId, at]);
+          if (at < this.dueWrittenMin) this.dueWrittenMin = at;
+        }
         e.reindex = false;
       }
       if (!e.dirty) continue;
@@ -563,6 +591,29 @@ export class ShardLocalState implements ShardState {
     else this.firedEarly.set(customerId, [...fired]);
   }
 
+  /**
+   * What this ownership knows of its due index in Redis, so that a timer step
+   * reads it only when something in it may be due: every entry not handed to
+   * a step is due no earlier than min(dueFloor, dueWrittenMin). dueFloor is
+   * the earliest due time after the last complete read (-Infinity before the
+   * first); dueWrittenMin the earliest due time this ownership wrote since
+   * (the customers that read handed out are written again at the flush that
+   * follows, with their new due times). Nobody else writes the index while
+   * this ownership holds it (write-due-1.lua fences by epoch), and an
+   * ownership that fails is replaced, state and all (ShardManager.acquire).
+   * On a live stream most chunks then fire nothing without a round trip.
+   */
+  private dueFloor = -Infinity;
+  private dueWrittenMin = Infinity;
+
+  private async dueNow(streamTime: number): Promise<string[]> {
+    if (streamTime < this.dueFloor && streamTime < this.dueWrittenMin) return [];
+    const r = await this.store.dueIndex(this.partition, streamTime, MAX_DUE_PER_STEP);
+    this.dueFloor = r.complete ? r.nextAt : -Infinity;
+    this.dueWrittenMin = Infinity;
+    return r.ids;
+  }
+
   /** Customers that kept timer outputs in this ownership, by step. */
   private readonly keptSteps = new Map<number, Set<string>>();
   /** Whether a step loaded every customer keeping outputs of an earlier owner (the first step does). */
@@ -575,7 +626,7 @@ export class ShardLocalState implements ShardState {
     const kept: string[] = [];
     const decided: unknown[] = [];
     if (!timers) return { fired, customers, kept, decided };
-    const ids = await this.store.dueCustomers(this.partition, streamTime, MAX_DUE_PER_STEP);
+    const ids = await this.dueNow(streamTime);
     // Before this ownership's first commit, every earlier owner's kept outputs are published or forgotten (keptStepCommitted).
     if (step && !this.keptLoaded) ids.push(...(await this.store.dueCustomers(this.partition, KEPT_SCORE, Number.MAX_SAFE_INTEGER)));
     const early = new Map(this.firedEarly);

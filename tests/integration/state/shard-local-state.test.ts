@@ -1,7 +1,7 @@
 // The shard-local state store on the real Redis: per-key fencing, the kept
 // results a replay gets back, the bounded cache, and a rebuild that does not
 // count what an earlier epoch wrote.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Cluster } from 'ioredis';
 import { CareTaskIndex } from '../../../src/state/care-task-index.ts';
 import type { CareTaskIssued } from '../../../src/pipeline/care-task-updates.ts';
@@ -215,6 +215,52 @@ describe('shard-local state in Redis', () => {
     await t.flush(third);
     expect(await timerFields(d)).toEqual([]);
     expect(await redis.zrangebyscore(keys.due(0), '-inf', Number.MIN_SAFE_INTEGER)).toEqual([]);
+  });
+
+  it('reads the due index only when something in it may be due, and still fires a customer written due earlier', async () => {
+    const prefix = uniqueName('it-local');
+    prefixes.push(prefix);
+    const store = createStore(redis, testConfig({ REDIS_KEY_PREFIX: prefix }), () => timerOptionsOf(defaultRuleSet(), new BusinessCalendar('Asia/Shanghai')));
+    const keys = new StateKeys(prefix);
+    const none = { streamTime: null, step: null };
+    const rich = (c: string, at: string): StoreRecord => record(c, at, 60_000_000); // 600,000 CNY: a tier change, due at the next local midnight
+    const c = uniqueName('C-duec');
+    const d = uniqueName('C-dued');
+    const fence = await owner(store);
+    await store.markShardBuilt(fence);
+    const t = store.openShard(0);
+    const reads = vi.spyOn(store, 'dueIndex');
+
+    await t.apply([rich(c, '2026-11-05T09:00:00+08:00')], fence);
+    await t.flush(fence);
+    const cDue = Number(await redis.zscore(keys.due(0), c));
+    expect(cDue).toBe(Date.parse('2026-11-06T00:00:00+08:00'));
+    // The first step reads; it learns that nothing is due before cDue.
+    expect((await t.fireDue(Date.parse('2026-11-05T10:00:00+08:00'), { step: 1, committed: none }, fence)).fired.size).toBe(0);
+    await t.flush(fence);
+    expect(reads).toHaveBeenCalledTimes(1);
+    // Before cDue nothing can be due: no round trip.
+    expect((await t.fireDue(Date.parse('2026-11-05T20:00:00+08:00'), { step: 2, committed: none }, fence)).fired.size).toBe(0);
+    await t.flush(fence);
+    expect(reads).toHaveBeenCalledTimes(1);
+
+    // A customer written due before cDue (an event of an earlier day): the next step reads and fires them.
+    await t.apply([rich(d, '2026-11-03T09:00:00+08:00')], fence);
+    await t.flush(fence);
+    expect(Number(await redis.zscore(keys.due(0), d))).toBe(Date.parse('2026-11-04T00:00:00+08:00'));
+    const early = await t.fireDue(Date.parse('2026-11-05T20:00:01+08:00'), { step: 3, committed: none }, fence);
+    expect([...early.fired.keys()]).toEqual([d]);
+    await t.flush(fence);
+    expect(reads).toHaveBeenCalledTimes(2);
+
+    // At cDue the index is read again and c fires; a new ownership reads on its first step whatever the last one knew.
+    const late = await t.fireDue(cDue, { step: 4, committed: none }, fence);
+    expect([...late.fired.keys()]).toEqual([c]);
+    await t.flush(fence);
+    expect(reads).toHaveBeenCalledTimes(3);
+    const next = store.openShard(0);
+    await next.fireDue(cDue, { step: 1, committed: none }, fence);
+    expect(reads).toHaveBeenCalledTimes(4);
   });
 
   it('keeps at most STATE_CACHE_CUSTOMERS customers in memory and loads the others again, unchanged', async () => {
