@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { DECISION_DEFAULTS } from './options.ts';
 import type { ResolvedStack } from './stack/resolve.ts';
 import { connect } from './kafka/bootstrap.ts';
 import { Ingestor } from './stream/ingestor.ts';
@@ -40,10 +41,6 @@ import type { ChannelEvent } from './events/types.ts';
 import { careSummary } from './tasks/care-kpis.ts';
 import type { CareTask } from './tasks/care-task-status.ts';
 
-const DAY_MS = 86_400_000;
-/** How long value contacts count (the longest cap window) and how many decisions `explain` shows. */
-const DECISION_RETENTION = { keepContactsMs: 60 * DAY_MS, logSize: 50 };
-
 /**
  * After Redis lost a shard's state and its features were replayed: the contact
  * history and decision log of its customers, from the published task topics.
@@ -78,7 +75,7 @@ async function restoreContacts(kafka: Kafka, serde: Serde, store: ShardState, ru
     }
   }
   const records = decisionRecordsFromTasks(published, ruleSet);
-  await store.recordDecisions(records, DECISION_RETENTION, fence);
+  await store.recordDecisions(records, DECISION_DEFAULTS, fence);
   await restoreCareTasks(store, published, customers, fence, careTasks);
   logger.info({ customers: records.length, tasks: published.fraudChecks.length + published.outreach.length, suppressions: published.suppressions.length }, 'contact history restored from the task topics');
 }
@@ -324,7 +321,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       const timersOn = config.timers.enabled;
       // With timers on, the rules run item by item inside the chunk (DecideHooks): decisions come with the result.
       const hooks: DecideHooks = {
-        options: DECISION_RETENTION,
+        options: DECISION_DEFAULTS,
         decide: (customerId, item, facts) => {
           const customers = new Map([[customerId, facts]]);
           const d =
@@ -336,7 +333,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       };
       const afterBatch = async (result: BatchResult, state: ShardState, fence: Fence) => {
         const decisions = timersOn ? mergeDecisions(result.decided ?? []) : decideBatch({ applied: result.applied, customers: result.customers, ruleSet: ruleHolder.current, calendar, now: Date.now() });
-        if (!timersOn) await state.recordDecisions(decisions.records, DECISION_RETENTION, fence);
+        if (!timersOn) await state.recordDecisions(decisions.records, DECISION_DEFAULTS, fence);
         // A rebuild decides again only for what the state remembers (timers on); the index is restored from the task topics.
         if (fence.rebuilding) return [];
         await careTasks.index.record(careTaskUpdatesOfBatch(decisions, result.applied, ruleHolder.current.tiers), Date.now() - careTasks.retentionMs, fence);

@@ -48,6 +48,18 @@ export const STATE_DEFAULTS = Object.freeze({
 });
 
 /**
+ * What a customer's state and decision log keep of the decisions: the service
+ * (src/app.ts), the offline backtest and `carestream explain` use the same.
+ */
+export const DECISION_DEFAULTS = Object.freeze({
+  // Value contacts count for the contact policy this long: its longest cap window.
+  keepContactsMs: 60 * DAY_MS,
+  // Entries of a customer's decision log in Redis, newest first (what explain
+  // shows without a range; the task topics' audit trail keeps every one).
+  logSize: 50,
+});
+
+/**
  * The ingestor's own defaults (src/stream): what a
  * caller that gives none gets. maxQueued, fetchMaxBytesPerPartition and
  * maxChunk are also the defaults of MAX_QUEUED_RECORDS,

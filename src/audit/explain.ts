@@ -4,6 +4,7 @@ import { featuresSchema, tasksSchema, type FeaturesBody } from '../api/schemas.t
 import { presentTasks, presentTimers, printableFeatures, type ContactHistory, type CustomerTimers } from '../api/present.ts';
 import { DEFAULT_ID_RULES, type IdRules } from '../events/identifier.ts';
 import { formatInstant } from '../events/time.ts';
+import { DECISION_DEFAULTS } from '../options.ts';
 import type { FeatureView } from '../state/feature-view.ts';
 import type { DecisionLog } from '../state/store.ts';
 import type { CareTask } from '../tasks/care-task-status.ts';
@@ -50,7 +51,7 @@ const TIMER_MEANING: Readonly<Record<string, string>> = {
   FRAUD_SLA: 'fraud-check deadline',
 };
 
-const CONTACTS = 50;
+const CONTACTS = DECISION_DEFAULTS.logSize;
 
 /** Through the agent API: features, contacts and outcomes, and the audit trail of the range (every page). */
 export async function explainViaApi(api: AgentApiClient, customerId: string, range: Partial<AuditRange>, timeZone: string): Promise<ExplainView> {

@@ -43,8 +43,8 @@ import { keyProblem } from '../pipeline/decode.ts';
 import { decideBatch } from '../pipeline/decide.ts';
 import type { RuleSet } from '../rules/config.ts';
 import { STATUS, type CustomerFacts } from '../state/store.ts';
+import { DAY_MS, DECISION_DEFAULTS, DEFAULTS } from '../options.ts';
 
-const DAY_MS = 86_400_000;
 const TOPIC_RANK: Readonly<Record<InputTopic, number>> = { [TOPICS.transactions]: 0, [TOPICS.channelEvents]: 1, [TOPICS.customerProfiles]: 2 };
 
 export interface BacktestSettings {
@@ -67,13 +67,14 @@ export interface BacktestSettings {
   readonly keepContactsMs?: number;
 }
 
+/** The service's defaults (src/options.ts), so a backtest without settings decides as a default deployment does. */
 export const DEFAULT_BACKTEST_SETTINGS: BacktestSettings = Object.freeze({
-  timeZone: 'Asia/Shanghai',
-  allowedLatenessMs: 3_600_000,
-  duplicateWindowMs: 7 * DAY_MS,
-  babyMccs: Object.freeze(['5641', '5945']),
-  maxFutureSkewMs: 300_000,
-  maxEventAgeMs: 400 * DAY_MS,
+  timeZone: DEFAULTS.BUSINESS_TIME_ZONE,
+  allowedLatenessMs: DEFAULTS.ALLOWED_LATENESS_MS,
+  duplicateWindowMs: DEFAULTS.DUPLICATE_WINDOW_DAYS * DAY_MS,
+  babyMccs: DEFAULTS.BABY_MCCS,
+  maxFutureSkewMs: DEFAULTS.MAX_FUTURE_SKEW_MS,
+  maxEventAgeMs: DEFAULTS.MAX_EVENT_AGE_MS,
 });
 
 /** What a rule set decided over a history. */
@@ -215,7 +216,7 @@ export class Pass {
     this.nowMs = nowMs;
     this.calendar = new BusinessCalendar(settings.timeZone);
     this.options = { calendar: this.calendar, allowedLatenessMs: settings.allowedLatenessMs, duplicateWindowMs: settings.duplicateWindowMs, babyMccs: new Set(settings.babyMccs), pseudonym: (v: string) => v };
-    this.keepMs = settings.keepContactsMs ?? 60 * DAY_MS;
+    this.keepMs = settings.keepContactsMs ?? DECISION_DEFAULTS.keepContactsMs;
     this.createdAt = settings.createdAt ?? 0;
     this.outputs = ruleSets.map(() => ({ fraudChecks: [], outreach: [], suppressions: [] }));
     this.bounds = nowMs === undefined ? OPEN_BOUNDS : { nowMs, maxFutureSkewMs: settings.maxFutureSkewMs, maxAgeMs: settings.maxEventAgeMs };

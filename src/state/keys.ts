@@ -34,7 +34,7 @@ export class StateKeys {
     this.base = `${prefix}:${LAYOUT}`;
   }
 
-  /** The customer's state: the epoch of the shard owner that wrote it (16 digits), then the encoded state. */
+  /** The customer's state: the epoch of the shard owner that wrote it (6 bytes; src/state/customer-value.ts), then the encoded state. */
   state(customerId: string): string {
     return `${this.base}:{${customerId}}`;
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadConfig, type Config, CLI_DEFAULTS as CONFIG_CLI_DEFAULTS, DECODE_DEFAULTS as CONFIG_DECODE_DEFAULTS, SCHEMA_CACHE_DEFAULTS as CONFIG_SCHEMA_CACHE_DEFAULTS } from '../../src/config.ts';
 import { CLI_DEFAULTS, DAY_MS, DECODE_DEFAULTS, DEFAULTS, SCHEMA_CACHE_DEFAULTS, STREAM_DEFAULTS } from '../../src/options.ts';
+import { DEFAULT_BACKTEST_SETTINGS } from '../../src/backtest/run.ts';
 
 const CONFIG_SOURCE = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
 
@@ -155,5 +156,19 @@ describe('the options module', () => {
 
   it("gives loadConfig a copy of a list default, not DEFAULTS' own array", () => {
     expect(loadConfig({}).state.babyMccs).not.toBe(DEFAULTS.BABY_MCCS);
+  });
+});
+
+describe('the offline backtest without settings', () => {
+  it("decides with the service's defaults, not copies of them", () => {
+    const c = loadConfig(EXPLICIT_STACK);
+    expect(DEFAULT_BACKTEST_SETTINGS).toEqual({
+      timeZone: c.businessTimeZone,
+      allowedLatenessMs: c.state.allowedLatenessMs,
+      duplicateWindowMs: c.state.duplicateWindowMs,
+      babyMccs: c.state.babyMccs,
+      maxFutureSkewMs: c.validation.maxFutureSkewMs,
+      maxEventAgeMs: c.validation.maxEventAgeMs,
+    });
   });
 });
