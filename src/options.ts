@@ -45,6 +45,8 @@ export const CLI_DEFAULTS = Object.freeze({
  */
 export const STATE_DEFAULTS = Object.freeze({
   pseudonymCacheEntries: 65_536,
+  // Due customers a shard's timer step loads at most; the rest fire at its next step.
+  dueCustomersPerStep: 2_000,
 });
 
 /**

@@ -46,8 +46,6 @@ const TIMER_FIELD = /^t@(?:(-?\d+)|([0-9a-z]{1,16})\.(\d{1,15}))$/;
  * every due time, so the first step of the next owner loads them all.
  */
 const KEPT_SCORE = Number.MIN_SAFE_INTEGER;
-/** Due customers loaded per timer step at most (the rest fire at the next step). */
-const MAX_DUE_PER_STEP = 2_000;
 
 type ScriptedRedis = RedisClient & {
   acquireShard(shardKey: string): Promise<[number, number]>;
@@ -608,7 +606,7 @@ export class ShardLocalState implements ShardState {
 
   private async dueNow(streamTime: number): Promise<string[]> {
     if (streamTime < this.dueFloor && streamTime < this.dueWrittenMin) return [];
-    const r = await this.store.dueIndex(this.partition, streamTime, MAX_DUE_PER_STEP);
+    const r = await this.store.dueIndex(this.partition, streamTime, STATE_DEFAULTS.dueCustomersPerStep);
     this.dueFloor = r.complete ? r.nextAt : -Infinity;
     this.dueWrittenMin = Infinity;
     return r.ids;
