@@ -111,6 +111,9 @@ export const STREAM_DEFAULTS = Object.freeze({
   // loads the coordinator it is waiting for.
   concurrentTransactionsRetries: 50,
   concurrentTransactionsMaxDelayMs: 50,
+  // A shard producer keeps where its coordinators are (kafkajs asks before
+  // every transaction step) until a request to one fails, or this long.
+  coordinatorCacheMs: 60_000,
   // Bytes of outputs sent in one request at most: well under the broker's
   // default 1 MiB batch limit (the messages of one request to one partition
   // form one batch); lower where the dead-letter topic's own limit is.

@@ -1,6 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { INPUT_TOPICS } from '../events/topics.ts';
+import { producerCachingCoordinators } from '../kafka/coordinator-cache.ts';
+import { STREAM_DEFAULTS } from '../options.ts';
 import type { BatchDeps } from '../pipeline/process-batch.ts';
 import type { Tally } from '../pipeline/tally.ts';
 import { ConsumerLoop } from './consumer-loop.ts';
@@ -38,7 +40,7 @@ export class Ingestor {
     const o = (this.o = resolveIngestorOptions(options));
     const log = logger.child({ component: 'ingestor' });
     this.offsets = new GroupOffsets(kafka.admin(), o.groupId, INPUT_TOPICS, o.startAt);
-    this.producers = new ShardProducers((transactionalId) => kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 }), {
+    this.producers = new ShardProducers((transactionalId) => producerCachingCoordinators(kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1 }, { ttlMs: STREAM_DEFAULTS.coordinatorCacheMs }), {
       groupId: o.groupId,
       ...(deps.maxDeadLetterBytes !== undefined && { maxDeadLetterBytes: deps.maxDeadLetterBytes }),
     });

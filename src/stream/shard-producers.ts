@@ -2,6 +2,7 @@ import type { OutputMessage } from '../pipeline/process-batch.ts';
 import { RECORD_OVERHEAD_BYTES } from '../pipeline/dead-letter-fit.ts';
 import { topicMessages } from '../kafka/produce.ts';
 import { STREAM_DEFAULTS } from '../options.ts';
+import { isConcurrentTransactions } from '../kafka/transaction-errors.ts';
 
 /**
  * What the shard producers need of a Kafka client's transactional producer:
@@ -132,14 +133,6 @@ export async function retryConcurrent<T>(step: () => Promise<T>, sleep: (ms: num
   }
 }
 
-/** kafkajs wraps broker errors; CONCURRENT_TRANSACTIONS may sit at any depth of the cause chain. */
-export function isConcurrentTransactions(err: unknown): boolean {
-  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 5; i++) {
-    if (e.type === 'CONCURRENT_TRANSACTIONS') return true;
-    e = (e.cause ?? e.originalError) as typeof e;
-  }
-  return false;
-}
 
 /**
  * Bytes of outputs sent in one request at most: well under the broker's

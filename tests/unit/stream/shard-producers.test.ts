@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ShardProducers, isConcurrentTransactions, retryConcurrent, type ProducerTransaction, type TransactionalProducer } from '../../../src/stream/shard-producers.ts';
+import { ShardProducers, retryConcurrent, type ProducerTransaction, type TransactionalProducer } from '../../../src/stream/shard-producers.ts';
+import { isConcurrentTransactions } from '../../../src/kafka/transaction-errors.ts';
 
 /** A producer that records what it was asked, failing the steps a test names. */
 class FakeProducer implements TransactionalProducer {
