@@ -133,6 +133,7 @@ describe('STREAM_DEFAULTS', () => {
       ownershipRetryMs: 500,
       concurrentTransactionsRetries: 50,
       concurrentTransactionsMaxDelayMs: 50,
+      coordinatorCacheMs: 60_000,
       requestMaxBytes: 512 * 1024,
       heartbeatMinMs: 500,
     });
