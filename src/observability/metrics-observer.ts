@@ -53,6 +53,9 @@ export function metricsObserver(m: Metrics, window?: SummaryWindow): MetricsObse
       for (const l of lag.committedOffsets(e.partition, e.committed)) setLag(l);
       window?.add(a);
     },
+    transactionRetried() {
+      m.transactionRetries.inc();
+    },
     chunkFailed() {
       m.chunkFailures.inc();
       window?.failed();
@@ -81,6 +84,7 @@ export function combineObservers(...observers: (IngestorObserver | undefined)[])
     fetched: (e) => list.forEach((o) => o.fetched?.(e)),
     chunkCommitted: (e) => list.forEach((o) => o.chunkCommitted?.(e)),
     chunkFailed: (e) => list.forEach((o) => o.chunkFailed?.(e)),
+    transactionRetried: (e) => list.forEach((o) => o.transactionRetried?.(e)),
     assigned: (e) => list.forEach((o) => o.assigned?.(e)),
     rebuildProgress: (e) => list.forEach((o) => o.rebuildProgress?.(e)),
   };

@@ -47,6 +47,7 @@ export const METRIC_TYPES = Object.freeze({
   carestream_rebuild_records_total: 'counter',
   carestream_rebuild_progress_ratio: 'gauge',
   carestream_chunk_failures_total: 'counter',
+  carestream_transaction_retries_total: 'counter',
   carestream_assigned_partitions: 'gauge',
   carestream_ready: 'gauge',
   carestream_care_queue_tasks: 'gauge',
@@ -111,6 +112,7 @@ export interface Metrics {
   readonly rebuildRecords: Counter;
   readonly rebuildProgressRatio: Gauge<'partition'>;
   readonly chunkFailures: Counter;
+  readonly transactionRetries: Counter;
   readonly assignedPartitions: Gauge;
   readonly ready: Gauge;
   readonly careQueueTasks: Gauge<'priority' | 'status' | 'kind'>;
@@ -199,6 +201,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     rebuildRecords: counter('carestream_rebuild_records_total', 'Input records replayed to rebuild lost Redis state.'),
     rebuildProgressRatio: new Gauge({ name: 'carestream_rebuild_progress_ratio', help: 'Share of the records of a partition replayed by the rebuild in progress (1 when done).', labelNames: ['partition'], registers }),
     chunkFailures: counter('carestream_chunk_failures_total', 'Chunks that failed and will be read again.'),
+    transactionRetries: counter('carestream_transaction_retries_total', 'Transaction steps repeated because the coordinator was still completing the previous commit (CONCURRENT_TRANSACTIONS).'),
     assignedPartitions: new Gauge({
       name: 'carestream_assigned_partitions',
       help: 'Partitions (shards) assigned to this instance.',

@@ -18,6 +18,8 @@ export interface IngestorObserver {
     startedAt: number;
     committedAt: number;
   }): void;
+  /** A transaction step the coordinator answered CONCURRENT_TRANSACTIONS (it was completing the shard's previous commit), repeated. */
+  transactionRetried?(e: { partition: number; attempt: number }): void;
   /** A chunk failed and will be read again. */
   chunkFailed?(e: { partition: number; error: Error; attempt: number; retryInMs: number }): void;
   /** Partitions assigned to this instance after a rebalance. */

@@ -42,6 +42,7 @@ export class Ingestor {
     this.offsets = new GroupOffsets(kafka.admin(), o.groupId, INPUT_TOPICS, o.startAt);
     this.producers = new ShardProducers((transactionalId) => producerCachingCoordinators(kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1 }, { ttlMs: STREAM_DEFAULTS.coordinatorCacheMs }), {
       groupId: o.groupId,
+      retried: (partition, attempt) => o.observer?.transactionRetried?.({ partition, attempt }),
       ...(deps.maxDeadLetterBytes !== undefined && { maxDeadLetterBytes: deps.maxDeadLetterBytes }),
     });
     let shards: ShardManager | undefined;

@@ -36,6 +36,8 @@ export interface ShardProducersOptions {
   /** The dead-letter topic's max.message.bytes, when known: a request stays under it. */
   readonly maxDeadLetterBytes?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** A step repeated after CONCURRENT_TRANSACTIONS (for the metric). */
+  readonly retried?: (partition: number, attempt: number) => void;
 }
 
 /**
@@ -88,7 +90,7 @@ export class ShardProducers {
   async commit(partition: number, outputs: readonly OutputMessage[], offsets: readonly CommittedOffset[]): Promise<void> {
     const producer = await this.producerFor(partition);
     const tx = await producer.transaction();
-    const retry = <T>(step: () => Promise<T>) => retryConcurrent(step, this.o.sleep);
+    const retry = <T>(step: () => Promise<T>) => retryConcurrent(step, this.o.sleep, (attempt) => this.o.retried?.(partition, attempt));
     try {
       for (const part of chunkBySize(outputs, requestBytes(this.o.maxDeadLetterBytes))) await retry(() => tx.sendBatch({ topicMessages: topicMessages(part) }));
       await retry(() =>
@@ -120,13 +122,18 @@ export class ShardProducers {
  * so the step is simply repeated, as the Java client does, rather than
  * aborting or failing the chunk.
  */
-export async function retryConcurrent<T>(step: () => Promise<T>, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+export async function retryConcurrent<T>(
+  step: () => Promise<T>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  retried?: (attempt: number) => void,
+): Promise<T> {
   const { concurrentTransactionsRetries: retries, concurrentTransactionsMaxDelayMs: maxDelay } = STREAM_DEFAULTS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await step();
     } catch (err) {
       if (!isConcurrentTransactions(err) || attempt >= retries) throw err;
+      retried?.(attempt);
       // Not faster: a tight loop loads the coordinator it is waiting for.
       await sleep(Math.min(maxDelay, 5 * attempt));
     }

@@ -125,6 +125,9 @@ describe('metricsObserver', () => {
     o.chunkFailed!({ partition: 1, error: new Error('redis down'), attempt: 1, retryInMs: 500 });
     o.chunkFailed!({ partition: 1, error: new Error('redis down'), attempt: 2, retryInMs: 1000 });
     expect(await value(m, 'carestream_chunk_failures_total')).toBe(2);
+    o.transactionRetried!({ partition: 1, attempt: 1 });
+    o.transactionRetried!({ partition: 4, attempt: 2 });
+    expect(await value(m, 'carestream_transaction_retries_total')).toBe(2);
 
     o.rebuildProgress!({ partition: 3, done: 400, total: 1000, finished: false });
     o.rebuildProgress!({ partition: 3, done: 900, total: 1000, finished: false });
@@ -147,6 +150,7 @@ describe('metricsObserver', () => {
     const combined = combineObservers({ chunkFailed: () => seen.push('a') }, undefined, { chunkFailed: () => seen.push('b'), assigned: () => seen.push('b:assigned') });
     combined.chunkFailed!({ partition: 0, error: new Error('x'), attempt: 1, retryInMs: 1 });
     combined.assigned!({ partitions: 1 });
-    expect(seen).toEqual(['a', 'b', 'b:assigned']);
+    combineObservers({ transactionRetried: (e) => seen.push(`retried ${e.partition}`) }).transactionRetried!({ partition: 3, attempt: 1 });
+    expect(seen).toEqual(['a', 'b', 'b:assigned', 'retried 3']);
   });
 });

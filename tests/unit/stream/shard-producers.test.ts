@@ -81,9 +81,16 @@ describe('ShardProducers: one transactional producer per shard', () => {
 
   it('CONCURRENT_TRANSACTIONS repeats the step rather than failing the chunk', async () => {
     const made: FakeProducer[] = [];
-    const producers = new ShardProducers((id) => (made.push(new FakeProducer(id, { step: 'sendOffsets', times: 3, error: concurrent })), made.at(-1)!), { groupId: 'g', sleep: noSleep });
-    await producers.commit(0, [], [{ topic: 'tx', offset: 9n, metadata: null }]);
+    const retried: string[] = [];
+    const producers = new ShardProducers((id) => (made.push(new FakeProducer(id, { step: 'sendOffsets', times: 3, error: concurrent })), made.at(-1)!), {
+      groupId: 'g',
+      sleep: noSleep,
+      retried: (partition, attempt) => retried.push(`${partition}#${attempt}`),
+    });
+    await producers.commit(2, [], [{ topic: 'tx', offset: 9n, metadata: null }]);
     expect(made[0]!.calls.filter((c) => c === 'sendOffsets!')).toHaveLength(3);
+    // Each repeat is told (the carestream_transaction_retries_total metric): three failures, three repeats.
+    expect(retried).toEqual(['2#1', '2#2', '2#3']);
     expect(made[0]!.calls.at(-1)).toBe('commit');
     expect(made[0]!.calls).not.toContain('abort');
   });
