@@ -79,14 +79,16 @@ const CREATE_CLUSTER = 'private:Kafka:createCluster';
 
 type ClusterFactory = (...args: unknown[]) => CoordinatorCluster;
 
-function clusterFactoryKey(kafka: Kafka): symbol | undefined {
-  return Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER);
+/** The client's cluster factory and where it sits, when this kafkajs has one. */
+function clusterFactory(kafka: Kafka): { key: symbol; create: ClusterFactory } | undefined {
+  const key = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER);
+  const create = key && (kafka as unknown as Record<symbol, unknown>)[key];
+  return key && typeof create === 'function' ? { key, create: create as ClusterFactory } : undefined;
 }
 
 /** Whether this kafkajs lets producers cache their coordinators (a test pins it for the installed version). */
 export function canCacheCoordinators(kafka: Kafka): boolean {
-  const key = clusterFactoryKey(kafka);
-  return key !== undefined && typeof (kafka as unknown as Record<symbol, unknown>)[key] === 'function';
+  return clusterFactory(kafka) !== undefined;
 }
 
 /**
@@ -97,10 +99,10 @@ export function canCacheCoordinators(kafka: Kafka): boolean {
  * before), so an upgrade degrades to the old cost, never to an error.
  */
 export function producerCachingCoordinators(kafka: Kafka, config: ProducerConfig, o: CoordinatorCacheOptions): Producer {
-  const key = clusterFactoryKey(kafka);
-  if (key === undefined || !canCacheCoordinators(kafka)) return kafka.producer(config);
+  const factory = clusterFactory(kafka);
+  if (!factory) return kafka.producer(config);
+  const { key, create } = factory;
   const slots = kafka as unknown as Record<symbol, ClusterFactory>;
-  const create = slots[key]!;
   slots[key] = (...args: unknown[]) => {
     const cluster = create(...args);
     cacheCoordinators(cluster, o);

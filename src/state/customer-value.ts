@@ -48,8 +48,8 @@ export function customerValue(epoch: number, state: CustomerState, codec: StateC
 export function valueEpoch(value: Buffer): { epoch: number; bodyAt: number } {
   if (value.length === 0) throw new Error('a customer value without its epoch');
   if (value[0]! >= 0x30) {
-    const epoch = Number(value.subarray(0, EPOCH_DIGITS).toString('ascii'));
-    if (value.length < EPOCH_DIGITS || !Number.isSafeInteger(epoch)) throw new Error('a customer value without its epoch');
+    const epoch = value.length < EPOCH_DIGITS ? NaN : Number(value.subarray(0, EPOCH_DIGITS).toString('ascii'));
+    if (!Number.isSafeInteger(epoch)) throw new Error('a customer value without its epoch');
     return { epoch, bodyAt: EPOCH_DIGITS };
   }
   if (value.length < EPOCH_BYTES) throw new Error('a customer value without its epoch');

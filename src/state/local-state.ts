@@ -46,6 +46,14 @@ const TIMER_FIELD = /^t@(?:(-?\d+)|([0-9a-z]{1,16})\.(\d{1,15}))$/;
  * every due time, so the first step of the next owner loads them all.
  */
 const KEPT_SCORE = Number.MIN_SAFE_INTEGER;
+/** The due index's member that holds its last writer's epoch (write-due-1.lua), not a customer. */
+const EPOCH_MEMBER = '~epoch';
+
+/** The customers of a due-index read of up to limit + 1 members, at most `limit`, and whether that was all of them. */
+function dueMembers(raw: readonly string[], limit: number): { ids: string[]; complete: boolean } {
+  const ids = raw.filter((id) => id !== EPOCH_MEMBER);
+  return { ids: ids.slice(0, limit), complete: ids.length <= limit };
+}
 
 type ScriptedRedis = RedisClient & {
   acquireShard(shardKey: string): Promise<[number, number]>;
@@ -223,8 +231,7 @@ export class LocalStateStore implements StateEngine {
 
   /** Customers of the shard's due index due at or before `at`, earliest first (at most `limit`). */
   async dueCustomers(partition: number, at: number, limit: number): Promise<string[]> {
-    const ids = await this.redis.zrangebyscore(this.keys.due(partition), '-inf', at, 'LIMIT', 0, limit + 1);
-    return ids.filter((id) => id !== '~epoch').slice(0, limit);
+    return dueMembers(await this.redis.zrangebyscore(this.keys.due(partition), '-inf', at, 'LIMIT', 0, limit + 1), limit).ids;
   }
 
   /**
@@ -244,12 +251,11 @@ export class LocalStateStore implements StateEngine {
     const after = res[1]![1] as string[];
     let nextAt = Infinity;
     for (let i = 0; i + 1 < after.length; i += 2) {
-      if (after[i] === '~epoch') continue;
+      if (after[i] === EPOCH_MEMBER) continue;
       nextAt = Number(after[i + 1]);
       break;
     }
-    const ids = raw.filter((id) => id !== '~epoch');
-    return { ids: ids.slice(0, limit), complete: ids.length <= limit, nextAt };
+    return { ...dueMembers(raw, limit), nextAt };
   }
 
   /** The timer options in force, or undefined when timers are off. */
