@@ -161,7 +161,10 @@ async function main(): Promise<number> {
   };
   const profileDir = join(dirname(new URL(import.meta.url).pathname), '..', '.cache', 'bench', runId);
   // The service's heap limit, as a deployment's NODE_OPTIONS would set it (deploy/k8s).
-  const heapArgs = o.serviceHeapMiB > 0 ? [`--max-old-space-size=${o.serviceHeapMiB}`] : [];
+  const heapArgs = [
+    ...(o.serviceHeapMiB > 0 ? [`--max-old-space-size=${o.serviceHeapMiB}`] : []),
+    ...(o.serviceSemiSpaceMiB > 0 ? [`--max-semi-space-size=${o.serviceSemiSpaceMiB}`] : []),
+  ];
 
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -401,6 +404,7 @@ async function main(): Promise<number> {
         consumerConcurrency: config.consumer.concurrency,
         maxQueuedRecords: config.consumer.maxQueuedRecords,
         serviceHeapMiB: o.serviceHeapMiB > 0 ? o.serviceHeapMiB : null,
+        serviceSemiSpaceMiB: o.serviceSemiSpaceMiB > 0 ? o.serviceSemiSpaceMiB : null,
         inputPartitions: Object.values(inputsAfter).flat().length,
         exactlyOnce: 'on: every chunk commits its outputs and input offsets in one Kafka transaction (transactional id per shard); Redis updates are idempotent',
         customers,

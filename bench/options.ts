@@ -22,16 +22,20 @@ export interface BenchOptions {
   readonly scalingInstances: number;
   /** The service's V8 old-space limit in MiB (--max-old-space-size), as a deployment would set it; 0: V8's default. */
   readonly serviceHeapMiB: number;
+  /** The service's V8 young-generation semi-space in MiB (--max-semi-space-size); 0: V8's default. */
+  readonly serviceSemiSpaceMiB: number;
   /** Where the JSON goes. */
   readonly out: string;
 }
 
 export const USAGE = `usage: npm run bench -- [--events N] [--customers N] [--days D] [--seed S]
                         [--latency-rate R] [--latency-seconds T] [--memory-sample K] [--profile]
-                        [--no-timers-off-pass] [--scaling-instances N] [--service-heap-mib M] [--out FILE]
+                        [--no-timers-off-pass] [--scaling-instances N] [--service-heap-mib M]
+                        [--service-semi-space-mib M] [--out FILE]
   or the same as BENCH_EVENTS, BENCH_CUSTOMERS, BENCH_DAYS, BENCH_SEED, BENCH_LATENCY_RATE,
   BENCH_LATENCY_SECONDS, BENCH_MEMORY_SAMPLE, BENCH_PROFILE=1, BENCH_TIMERS_OFF_PASS=0,
-  BENCH_SCALING_INSTANCES, BENCH_SERVICE_HEAP_MIB, BENCH_OUT (flags win)`;
+  BENCH_SCALING_INSTANCES, BENCH_SERVICE_HEAP_MIB,
+  BENCH_SERVICE_SEMI_SPACE_MIB, BENCH_OUT (flags win)`;
 
 const SPEC = {
   events: { env: 'BENCH_EVENTS', def: '1000000', min: 1 },
@@ -43,6 +47,7 @@ const SPEC = {
   'memory-sample': { env: 'BENCH_MEMORY_SAMPLE', def: '500', min: 1 },
   'scaling-instances': { env: 'BENCH_SCALING_INSTANCES', def: '0', min: 0 },
   'service-heap-mib': { env: 'BENCH_SERVICE_HEAP_MIB', def: '0', min: 0 },
+  'service-semi-space-mib': { env: 'BENCH_SERVICE_SEMI_SPACE_MIB', def: '0', min: 0 },
 } as const;
 
 type IntName = keyof typeof SPEC;
@@ -82,6 +87,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     memorySample: int('memory-sample')!,
     scalingInstances: int('scaling-instances')!,
     serviceHeapMiB: int('service-heap-mib')!,
+    serviceSemiSpaceMiB: int('service-semi-space-mib')!,
     profile: (values.profile as boolean | undefined) ?? (profileEnv === '1' || profileEnv === 'true'),
     timersOffPass: values['no-timers-off-pass'] === true ? false : !(offPassEnv === '0' || offPassEnv === 'false'),
     out: (values.out as string | undefined) ?? env.BENCH_OUT ?? new URL('./results/bench.json', import.meta.url).pathname,

@@ -50,6 +50,8 @@ export interface BenchResult {
     readonly maxQueuedRecords: number;
     /** --service-heap-mib: the service's --max-old-space-size; null for V8's default. */
     readonly serviceHeapMiB: number | null;
+    /** --service-semi-space-mib: the service's --max-semi-space-size; null for V8's default. */
+    readonly serviceSemiSpaceMiB: number | null;
     readonly inputPartitions: number;
     readonly exactlyOnce: string;
     readonly customers: number;
@@ -164,7 +166,7 @@ export function table(r: BenchResult): string {
   const m = r.machine;
   add('machine', `${m.nproc} cores (${m.cpuModel}), ${mib(m.totalMemoryBytes).replace('.0 MiB', ' MiB')} RAM, ${m.node}; load ${m.loadAverage.join(' / ')} at start, ${r.loadAverageAtEnd.join(' / ')} at end`);
   add('stack', `${r.stack.source}: kafka ${r.stack.kafka}, registry and Redis on the same host`);
-  add('service settings', `MAX_QUEUED_RECORDS ${n(r.settings.maxQueuedRecords)}, heap ${r.settings.serviceHeapMiB === null ? "V8's default" : `--max-old-space-size=${r.settings.serviceHeapMiB}`}`);
+  add('service settings', `MAX_QUEUED_RECORDS ${n(r.settings.maxQueuedRecords)}, heap ${r.settings.serviceHeapMiB === null ? "V8's default" : `--max-old-space-size=${r.settings.serviceHeapMiB}`}, semi-space ${r.settings.serviceSemiSpaceMiB === null ? "V8's default" : `--max-semi-space-size=${r.settings.serviceSemiSpaceMiB}`}`);
   add('history', `${n(r.settings.customers)} customers x ${r.settings.days} days (${r.settings.historyFrom} .. ${r.settings.historyTo}), seed ${r.settings.seed}: ${n(r.preload.records)} events pre-loaded`);
   add('consume-only ceiling', `${n(r.ceiling.recordsPerSecond)} events/s (${n(r.ceiling.records)} in ${n(r.ceiling.seconds, 2)} s)`);
   add('end-to-end, exactly-once', `${n(r.endToEnd.recordsPerSecond)} events/s (${n(r.endToEnd.records)} in ${n(r.endToEnd.seconds, 2)} s; ${n(r.endToEnd.recordsPerSecondWithStartup)}/s with start-up)`);

@@ -27,6 +27,13 @@ describe('bench options', () => {
     expect(() => parseOptions([], { BENCH_SCALING_INSTANCES: '-1' })).toThrow(/--scaling-instances \(BENCH_SCALING_INSTANCES\) must be an integer >= 0/);
   });
 
+  it("leaves the service's V8 heap at its defaults unless given sizes, by flag or variable", () => {
+    expect(parseOptions([], {})).toMatchObject({ serviceHeapMiB: 0, serviceSemiSpaceMiB: 0 });
+    expect(parseOptions(['--service-heap-mib', '320', '--service-semi-space-mib', '32'], {})).toMatchObject({ serviceHeapMiB: 320, serviceSemiSpaceMiB: 32 });
+    expect(parseOptions([], { BENCH_SERVICE_SEMI_SPACE_MIB: '64' }).serviceSemiSpaceMiB).toBe(64);
+    expect(() => parseOptions(['--service-semi-space-mib', 'big'], {})).toThrow(/--service-semi-space-mib \(BENCH_SERVICE_SEMI_SPACE_MIB\) must be an integer >= 0/);
+  });
+
   it('refuses what is not a whole number in range, naming the flag and its variable', () => {
     expect(() => parseOptions(['--events', '1e6'], {})).toThrow(/--events \(BENCH_EVENTS\) must be an integer >= 1/);
     expect(() => parseOptions([], { BENCH_LATENCY_RATE: '0' })).toThrow(/--latency-rate/);
